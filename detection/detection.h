@@ -1,0 +1,73 @@
+// Per-scene detection results: what detection hands to tally and to the detect command.
+// (Types only; the detector itself is declared in detection/detector.h.)
+#pragma once
+
+#include <array>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "geo/types.h"
+#include "geo/window.h"
+
+namespace bw {
+
+enum class LoadState { kEmpty, kPartial, kFull, kUnknown };
+const char* ToString(LoadState state);        // "empty", "partial", "full", "unknown"
+LoadState LoadStateFromString(const std::string& text);  // throws InputError on others
+
+inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+struct Detection {
+  std::string scene_id;
+  TimePoint datetime{};
+  std::string berth;                 // berth name; empty when not at a berth (--wide)
+  std::vector<LonLat> hull_lonlat;   // oriented hull polygon, closed ring
+  LonLat center;
+  double length_m = kNaN;
+  double beam_m = kNaN;
+  double heading_deg = kNaN;         // true north; 0-360 when bow_resolved, else 0-180
+  bool bow_resolved = false;
+  double freeboard_m = kNaN;         // NaN when unobservable
+  double freeboard_sigma_m = kNaN;   // 1-sigma of freeboard_m
+  double load_fraction = kNaN;       // 0..1, NaN when unknown
+  LoadState load_state = LoadState::kUnknown;
+  double confidence = 0.0;           // probability that load_state is right (calibrated)
+  std::string unknown_reason;        // why load_state is unknown ("sun along hull", ...)
+  std::string vessel_id;             // filled by tally
+  std::string vessel_class;          // "tanker", "small_craft", ...
+
+  // Appearance signature for identity across scenes.
+  std::array<double, 3> deck_rgb{kNaN, kNaN, kNaN};  // mean normalised deck reflectance
+  double superstructure_pos = kNaN;  // centre of the superstructure, fraction from bow (0..1)
+  double manifold_pos = kNaN;        // centre of the deck manifold, fraction from bow
+
+  bool truncated = false;       // hull cut by the scene edge or nodata
+  bool cloud_affected = false;  // cloud or haze over part of the hull
+};
+
+// How well one berth was seen in one scene: the evidence that ends or extends a visit.
+struct BerthView {
+  std::string berth;
+  Coverage coverage = Coverage::kNone;
+  double valid_fraction = 0.0;  // share of the berth polygon with data
+  double cloud_fraction = 0.0;  // share of the berth polygon under cloud
+  bool clear = false;           // fully covered and cloud-free enough to see a tanker there
+  bool occupied = false;        // a tanker was detected at this berth
+};
+
+struct SceneDetections {
+  std::string scene_id;
+  std::string path;
+  TimePoint datetime{};
+  double gsd_m = kNaN;
+  double sun_elevation_deg = kNaN;
+  double sun_azimuth_deg = kNaN;
+  double off_nadir_deg = kNaN;
+  double view_azimuth_deg = kNaN;
+  std::vector<BerthView> berths;
+  std::vector<Detection> detections;
+};
+
+}  // namespace bw

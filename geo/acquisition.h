@@ -1,0 +1,56 @@
+// Acquisition metadata of a scene and where each value came from. The contract's order:
+// 1. STAC Item sidecar (<stem>.json) or Planet <stem>_metadata.json;
+// 2. the raster's own metadata (GDAL IMAGERY domain, Maxar IMD keys, TIFFTAG_DATETIME);
+// 3. sun angles computed from datetime + scene centre (geo/solar.h).
+// Angles in degrees; azimuths clockwise from true north.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "geo/types.h"
+
+namespace bw {
+
+enum class ValueSource {
+  kNone,
+  kStacSidecar,
+  kPlanetSidecar,
+  kGdalImagery,      // IMAGERY metadata domain (ACQUISITIONDATETIME, SUNELEVATION, ...)
+  kMaxarImd,         // IMD_* keys (MEANSUNEL, MEANSUNAZ, MEANSATEL, MEANSATAZ, ...)
+  kTiffDatetime,     // TIFFTAG_DATETIME
+  kSolarAlgorithm,   // computed with the NREL SPA
+  kRaster,           // derived from the raster itself (e.g. GSD from the geotransform)
+};
+const char* ToString(ValueSource source);
+
+template <typename T>
+struct Sourced {
+  std::optional<T> value;
+  ValueSource source = ValueSource::kNone;
+
+  bool has_value() const { return value.has_value(); }
+  const T& operator*() const { return *value; }
+};
+
+struct Acquisition {
+  Sourced<TimePoint> datetime;
+  Sourced<double> sun_elevation_deg;  // above the horizon
+  Sourced<double> sun_azimuth_deg;    // from the scene towards the sun
+  Sourced<double> off_nadir_deg;      // sensor view angle at the scene, 0 = nadir
+  Sourced<double> view_azimuth_deg;   // from the scene centre towards the satellite
+  Sourced<double> gsd_m;              // as stated by the metadata (the raster's own is in Scene)
+  Sourced<double> cloud_cover_pct;    // 0-100
+  std::string platform;
+  std::string sidecar_path;  // the sidecar actually used, empty when none
+};
+
+struct AcquisitionOptions {
+  // The contract reads view:azimuth / satellite_azimuth as scene->satellite. Data that uses
+  // the opposite sense (satellite->scene) sets this false; the value is then turned by 180.
+  bool view_azimuth_towards_satellite = true;
+  // Fill missing sun angles with the solar algorithm when a datetime is known.
+  bool compute_missing_sun = true;
+};
+
+}  // namespace bw

@@ -1,0 +1,2 @@
+// placeholder until the imaging kernels land
+namespace bw {}

@@ -1,0 +1,2 @@
+// placeholder until tally lands
+namespace bw {}
