@@ -1,0 +1,29 @@
+// The detector: from one scene (and a terminal), the tankers at the berths (or, wide, on
+// any water) with hull geometry, freeboard and load state.
+#pragma once
+
+#include <string>
+
+#include "detection/detection.h"
+#include "geo/fleet.h"
+#include "geo/terminal.h"
+
+namespace bw {
+
+struct DetectOptions {
+  bool wide = false;               // search all water in the scene, not only berths
+  double berth_margin_m = 120.0;   // read margin around each berth polygon
+  int threads = 0;                 // tile-loop threads; 0 = all cores
+  // A berth is a "clear view" when fully covered and at most this share is cloud/nodata.
+  double max_cloud_fraction_for_clear = 0.2;
+  void Check() const;  // throws InputError on out-of-range values
+};
+
+// Detects tankers in one scene. REQUIRES: terminal != nullptr unless options.wide.
+// `fleet` may be null (class proportions are then used for load).
+// Throws InputError for unreadable/invalid scenes (message names the file), NoDataError
+// when the scene misses every berth or holds no valid pixels there.
+SceneDetections DetectScene(const std::string& scene_path, const Terminal* terminal,
+                            const Fleet* fleet, const DetectOptions& options);
+
+}  // namespace bw
