@@ -45,6 +45,13 @@ struct Detection {
 
   bool truncated = false;       // hull cut by the scene edge or nodata
   bool cloud_affected = false;  // cloud or haze over part of the hull
+
+  // Extras (not in the contract's column list).
+  std::string registry_name;        // fleet registry vessel matched by dimensions, if any
+  double detection_score = 0.0;     // 0..1, how vessel-like the candidate is
+  double bow_score = 0.0;           // 0..1, how clearly bow and stern were told apart
+  double sun_hull_angle_deg = kNaN; // angle between the sun azimuth and the hull axis, 0..90
+  double psf_sigma_px = kNaN;       // blur estimated at the hull's edges
 };
 
 // How well one berth was seen in one scene: the evidence that ends or extends a visit.
@@ -61,6 +68,7 @@ struct SceneDetections {
   std::string scene_id;
   std::string path;
   TimePoint datetime{};
+  bool datetime_known = false;  // false: the scene carries no acquisition time
   double gsd_m = kNaN;
   double sun_elevation_deg = kNaN;
   double sun_azimuth_deg = kNaN;

@@ -1,4 +1,459 @@
-// Hull cues -> freeboard -> load (stub; being implemented).
+// Hull cues -> freeboard: stations along the parallel mid-body, a two-edge profile fit per
+// station, one robust weighted least-squares over every station and cue.
 #include "detection/freeboard.h"
 
-namespace bw {}  // namespace bw
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include <Eigen/Dense>
+#include <spdlog/spdlog.h>
+
+#include "geo/error.h"
+
+namespace bw {
+namespace {
+
+constexpr double kDegToRad = M_PI / 180.0;
+
+double Dot(cv::Point2d a, cv::Point2d b) { return a.x * b.x + a.y * b.y; }
+double Cross(cv::Point2d a, cv::Point2d b) { return a.x * b.y - a.y * b.x; }
+cv::Point2d Unit(cv::Point2d a) {
+  const double n = std::hypot(a.x, a.y);
+  return n > 0 ? a * (1.0 / n) : cv::Point2d(0, 0);
+}
+
+// Bilinear sample of a CV_32F mat at window pixel coordinates (pixel centres at +0.5).
+// NaN outside the mat.
+double Bilinear(const cv::Mat& m, double x, double y) {
+  const double fx = x - 0.5, fy = y - 0.5;
+  const int x0 = static_cast<int>(std::floor(fx)), y0 = static_cast<int>(std::floor(fy));
+  if (x0 < 0 || y0 < 0 || x0 + 1 >= m.cols || y0 + 1 >= m.rows) return kNaN;
+  const double ax = fx - x0, ay = fy - y0;
+  const float* r0 = m.ptr<float>(y0);
+  const float* r1 = m.ptr<float>(y0 + 1);
+  return (1 - ay) * ((1 - ax) * r0[x0] + ax * r0[x0 + 1]) +
+         ay * ((1 - ax) * r1[x0] + ax * r1[x0 + 1]);
+}
+
+// Mask lookup (nearest pixel); outside the mat counts as set.
+bool MaskSet(const cv::Mat& mask, double x, double y) {
+  if (mask.empty()) return false;
+  const int c = static_cast<int>(std::floor(x)), r = static_cast<int>(std::floor(y));
+  if (c < 0 || r < 0 || c >= mask.cols || r >= mask.rows) return true;
+  return mask.at<uchar>(r, c) != 0;
+}
+
+struct Station {
+  double x_m = 0;       // position along the axis from the hull centre (bow-positive)
+  double width_px = 0;  // measured band width
+  double sigma_px = 0;  // its 1-sigma
+  double gain_px = 0;   // pixels of width per metre of freeboard
+  int cue = 0;          // index into the cue list
+};
+
+struct SideResult {
+  int tried = 0, blocked = 0, cloud = 0, edge = 0, failed = 0;
+  std::vector<Station> stations;
+};
+
+struct SideSetup {
+  cv::Point2d normal;  // outward, pixel frame
+  double gain_px = 0;  // band width (px) per metre of freeboard
+  double max_width_px = 0;
+  int polarity = -1;  // -1 dark band (shadow side), 0 free (lit hull side)
+  int cue = 0;
+  double edge_slack_px = 0;  // extra search range of the deck edge (relief displacement)
+};
+
+SideResult MeasureSide(const HullImage& image, const std::vector<const cv::Mat*>& bands,
+                       const Hull& hull, cv::Point2d axis, const SideSetup& side,
+                       double gsd_m, const FreeboardOptions& options) {
+  SideResult result;
+  const double half_beam = 0.5 * hull.beam_px;
+  const double t1_min = half_beam - std::max(3.0, 0.25 * hull.beam_px) - side.edge_slack_px;
+  const double t1_max = half_beam + std::max(3.0, 0.15 * hull.beam_px) + side.edge_slack_px;
+  const double t_start = std::max(0.5 * half_beam, half_beam - std::max(5.0, 0.3 * hull.beam_px));
+  const double blur0 = std::sqrt(image.psf_sigma_px * image.psf_sigma_px + 1.0 / 6.0);
+  const double t_end = t1_max + side.max_width_px + 3.0 * blur0 + 4.0;
+  const double step = 0.5;
+  const int n_samples = static_cast<int>(std::floor((t_end - t_start) / step)) + 1;
+  const int half_along = static_cast<int>(std::round(options.along_axis_half_px));
+  const double half_span = (0.5 - options.end_skip_fraction) * hull.length_px;
+  const int k_stations = std::max(1, options.stations);
+
+  TwoEdgeFitOptions fit_options;
+  fit_options.blur_sigma_px = blur0;
+  fit_options.blur_sigma_prior_px = 0.3;
+  fit_options.first_edge_min_px = t1_min;
+  fit_options.first_edge_max_px = t1_max;
+  fit_options.min_width_px = 0.25;
+  fit_options.max_width_px = side.max_width_px;
+  fit_options.grid_step_px = 0.5;
+  fit_options.polarity = side.polarity;
+  fit_options.sample_correlation = 1.0 / step;
+
+  struct StationProfile {
+    double x_px;
+    std::vector<double> t;
+    std::vector<std::vector<double>> values;
+    double t_last;
+    bool truncated, hit_block, hit_cloud;
+  };
+  std::vector<StationProfile> profiles;
+  std::vector<double> t_px;
+  std::vector<std::vector<double>> values(bands.size());
+  for (int k = 0; k < k_stations; ++k) {
+    ++result.tried;
+    const double x_px = -half_span + (k + 0.5) * (2.0 * half_span / k_stations);
+    const cv::Point2d base = hull.center_px + axis * x_px;
+    t_px.clear();
+    for (auto& v : values) v.clear();
+    bool hit_cloud = false, hit_edge = false, hit_block = false;
+    for (int i = 0; i < n_samples; ++i) {
+      const double t = t_start + i * step;
+      bool stop = false;
+      std::vector<double> acc(bands.size(), 0.0);
+      for (int d = -half_along; d <= half_along && !stop; ++d) {
+        const cv::Point2d q = base + side.normal * t + axis * static_cast<double>(d);
+        if (MaskSet(image.blocked, q.x, q.y)) {
+          stop = true;
+          hit_block = true;
+          if (MaskSet(image.cloud, q.x, q.y)) hit_cloud = true;
+          break;
+        }
+        for (size_t b = 0; b < bands.size(); ++b) {
+          const double v = Bilinear(*bands[b], q.x, q.y);
+          if (!std::isfinite(v)) {
+            stop = true;
+            hit_edge = true;
+            break;
+          }
+          acc[b] += v;
+        }
+      }
+      if (stop) break;
+      t_px.push_back(t);
+      for (size_t b = 0; b < bands.size(); ++b) values[b].push_back(acc[b] / (2 * half_along + 1));
+    }
+    // Need the whole first-edge range plus some water beyond it.
+    const double t_last = t_px.empty() ? t_start - 1 : t_px.back();
+    if (t_last < t1_max + 3.0 + 2 * blur0) {
+      if (hit_cloud) {
+        ++result.cloud;
+      } else if (hit_block) {
+        ++result.blocked;
+      } else if (hit_edge) {
+        ++result.edge;
+      } else {
+        ++result.failed;
+      }
+      continue;
+    }
+    profiles.push_back({x_px, t_px, values, t_last, static_cast<int>(t_px.size()) < n_samples,
+                        hit_block, hit_cloud});
+  }
+
+  // Pass 1: every station with free levels.
+  std::vector<TwoEdgeFit> fits(profiles.size());
+  for (size_t k = 0; k < profiles.size(); ++k) {
+    fits[k] = FitTwoEdgeProfile(profiles[k].t, profiles[k].values, fit_options);
+  }
+  // Pass 2: a band narrower than ~3 blur sigmas trades width against depth; take the middle
+  // level from the well-resolved stations (median, per channel) as a prior there.
+  {
+    std::vector<std::vector<double>> mids(bands.size());
+    for (const auto& f : fits) {
+      if (!f.ok || f.width_px < 3.0 * f.blur_sigma_px) continue;
+      for (size_t b = 0; b < bands.size(); ++b) mids[b].push_back(f.levels[b][1]);
+    }
+    if (mids[0].size() >= 5) {
+      TwoEdgeFitOptions prior_options = fit_options;
+      double spread = 0;
+      for (size_t b = 0; b < bands.size(); ++b) {
+        auto& m = mids[b];
+        std::nth_element(m.begin(), m.begin() + m.size() / 2, m.end());
+        const double med = m[m.size() / 2];
+        prior_options.middle_level_prior.push_back(med);
+        std::vector<double> dev;
+        for (double v : m) dev.push_back(std::abs(v - med));
+        std::nth_element(dev.begin(), dev.begin() + dev.size() / 2, dev.end());
+        spread = std::max(spread, 1.4826 * dev[dev.size() / 2]);
+      }
+      prior_options.middle_level_prior_sigma = std::max(spread, 1e-3);
+      for (size_t k = 0; k < profiles.size(); ++k) {
+        if (fits[k].ok && fits[k].width_px >= 3.0 * fits[k].blur_sigma_px) continue;
+        const TwoEdgeFit refit = FitTwoEdgeProfile(profiles[k].t, profiles[k].values, prior_options);
+        if (refit.ok) fits[k] = refit;
+      }
+    }
+  }
+
+  for (size_t k = 0; k < profiles.size(); ++k) {
+    const TwoEdgeFit& fit = fits[k];
+    const StationProfile& pr = profiles[k];
+    if (!fit.ok || fit.edge1_px < t1_min - 1.0 || fit.edge1_px > t1_max + 1.0 ||
+        fit.edge2_px + 2.0 * fit.blur_sigma_px + 1.0 > pr.t_last ||
+        !std::isfinite(fit.width_sigma_px) || fit.width_sigma_px > 0.5 * side.max_width_px) {
+      if (pr.truncated && pr.hit_cloud) {
+        ++result.cloud;
+      } else if (pr.truncated && pr.hit_block) {
+        ++result.blocked;
+      } else {
+        ++result.failed;
+      }
+      continue;
+    }
+    Station s;
+    s.x_m = pr.x_px * gsd_m;
+    s.width_px = fit.width_px;
+    s.sigma_px = fit.width_sigma_px;
+    s.gain_px = side.gain_px;
+    s.cue = side.cue;
+    result.stations.push_back(s);
+  }
+  return result;
+}
+
+struct FusedFit {
+  bool ok = false;
+  double f = kNaN, sigma = kNaN, trim = 0.0;
+  std::vector<bool> used;
+};
+
+// Robust (Huber IRLS + hard rejection) weighted least squares of width = gain*(f + k*x).
+FusedFit FuseStations(const std::vector<Station>& st, double length_m, double sys_px) {
+  FusedFit out;
+  const int n = static_cast<int>(st.size());
+  if (n < 3) return out;
+  double x_min = 1e300, x_max = -1e300;
+  for (const auto& s : st) {
+    x_min = std::min(x_min, s.x_m);
+    x_max = std::max(x_max, s.x_m);
+  }
+  const bool fit_trim = n >= 12 && (x_max - x_min) > 0.2 * length_m;
+  const int np = fit_trim ? 2 : 1;
+  Eigen::MatrixXd a(n, np);
+  Eigen::VectorXd y(n), w0(n), rw = Eigen::VectorXd::Ones(n);
+  for (int i = 0; i < n; ++i) {
+    a(i, 0) = st[i].gain_px;
+    if (fit_trim) a(i, 1) = st[i].gain_px * st[i].x_m;
+    y[i] = st[i].width_px;
+    w0[i] = 1.0 / (st[i].sigma_px * st[i].sigma_px + sys_px * sys_px);
+  }
+  Eigen::VectorXd p = Eigen::VectorXd::Zero(np);
+  {
+    // Start from the median of the per-station freeboards.
+    std::vector<double> fs(n);
+    for (int i = 0; i < n; ++i) fs[i] = y[i] / a(i, 0);
+    std::nth_element(fs.begin(), fs.begin() + n / 2, fs.end());
+    p[0] = fs[n / 2];
+  }
+  double scale = 1.0;
+  for (int iter = 0; iter < 20; ++iter) {
+    Eigen::VectorXd z = (y - a * p).cwiseProduct(w0.cwiseSqrt());
+    std::vector<double> absz(n);
+    for (int i = 0; i < n; ++i) absz[i] = std::abs(z[i]);
+    std::nth_element(absz.begin(), absz.begin() + n / 2, absz.end());
+    scale = std::max(1.0, 1.4826 * absz[n / 2]);
+    for (int i = 0; i < n; ++i) {
+      const double u = std::abs(z[i]) / scale;
+      rw[i] = u > 5.0 ? 0.0 : (u <= 1.5 ? 1.0 : 1.5 / u);
+    }
+    const Eigen::VectorXd w = w0.cwiseProduct(rw);
+    const Eigen::MatrixXd h = a.transpose() * w.asDiagonal() * a;
+    const Eigen::VectorXd p_new = h.ldlt().solve(a.transpose() * w.asDiagonal() * y);
+    if (!p_new.allFinite()) return out;
+    const bool done = (p_new - p).norm() < 1e-6;
+    p = p_new;
+    if (done) break;
+  }
+  const Eigen::VectorXd w = w0.cwiseProduct(rw);
+  int used = 0;
+  out.used.resize(n);
+  for (int i = 0; i < n; ++i) {
+    out.used[i] = rw[i] > 0;
+    used += out.used[i] ? 1 : 0;
+  }
+  if (used < np + 2) return out;
+  const Eigen::MatrixXd h = a.transpose() * w.asDiagonal() * a;
+  const Eigen::MatrixXd cov = h.ldlt().solve(Eigen::MatrixXd::Identity(np, np));
+  const Eigen::VectorXd r = y - a * p;
+  double chi2 = 0;
+  for (int i = 0; i < n; ++i) chi2 += w[i] * r[i] * r[i];
+  chi2 /= std::max(1, used - np);
+  out.f = p[0];
+  out.trim = fit_trim ? p[1] : 0.0;
+  out.sigma = std::sqrt(std::max(0.0, cov(0, 0)) * std::max(1.0, chi2));
+  out.ok = std::isfinite(out.f) && std::isfinite(out.sigma);
+  return out;
+}
+
+FreeboardEstimate Unobservable(std::string reason, std::vector<CueMeasurement> cues = {}) {
+  FreeboardEstimate e;
+  e.observable = false;
+  e.reason = std::move(reason);
+  e.cues = std::move(cues);
+  return e;
+}
+
+}  // namespace
+
+void FreeboardOptions::Check() const {
+  auto bad = [](const std::string& what) { throw InputError("detection.freeboard", "", what); };
+  if (!(min_sun_hull_angle_deg >= 0 && min_sun_hull_angle_deg < 90)) {
+    bad("min_sun_hull_angle_deg must be in [0, 90)");
+  }
+  if (stations < 3 || stations > 1000) bad("stations must be in [3, 1000]");
+  if (!(max_sigma_m > 0)) bad("max_sigma_m must be > 0");
+  if (!(end_skip_fraction >= 0 && end_skip_fraction < 0.5)) {
+    bad("end_skip_fraction must be in [0, 0.5)");
+  }
+  if (!(along_axis_half_px >= 0 && along_axis_half_px <= 20)) {
+    bad("along_axis_half_px must be in [0, 20]");
+  }
+  if (!(min_band_change_px >= 0)) bad("min_band_change_px must be >= 0");
+  if (!(min_valid_stations >= 3)) bad("min_valid_stations must be >= 3");
+}
+
+FreeboardEstimate EstimateFreeboard(const HullImage& image, const Hull& hull,
+                                    const PixelGeometry& geometry,
+                                    const FreeboardOptions& options) {
+  options.Check();
+  std::vector<const cv::Mat*> bands;
+  for (const auto& b : image.bands) {
+    if (b.empty()) continue;
+    if (b.type() != CV_32FC1) {
+      throw Error("detection.freeboard", "", "hull image bands must be CV_32F");
+    }
+    if (!bands.empty() && b.size() != bands.front()->size()) {
+      throw Error("detection.freeboard", "", "hull image bands differ in size");
+    }
+    bands.push_back(&b);
+  }
+  if (bands.empty()) return Unobservable("no image");
+  if (!(geometry.gsd_m > 0) || !(hull.length_px > 0) || !(hull.beam_px > 0)) {
+    return Unobservable("no hull geometry");
+  }
+  const double e = geometry.sun_elevation_deg * kDegToRad;
+  if (!(geometry.sun_elevation_deg > 2.0)) return Unobservable("sun below the horizon");
+  if (geometry.sun_elevation_deg > 85.0) return Unobservable("sun near the zenith");
+
+  const cv::Point2d axis = Unit(hull.axis_px);
+  const cv::Point2d sun = Unit(geometry.to_sun_px);
+  const cv::Point2d relief = Unit(geometry.relief_dir_px);
+  const double v = std::clamp(geometry.off_nadir_deg, 0.0, 60.0) * kDegToRad;
+  const double sun_hull_deg = std::asin(std::min(1.0, std::abs(Cross(axis, sun)))) / kDegToRad;
+  if (sun_hull_deg < options.min_sun_hull_angle_deg) return Unobservable("sun along the hull");
+
+  const double length_m = hull.length_px * geometry.gsd_m;
+  const ClassProportions cls = TankerClassProportions(length_m);
+  const double range_m = std::isfinite(options.freeboard_range_m)
+                             ? options.freeboard_range_m
+                             : cls.laden_draft_m - cls.ballast_draft_m;
+  const double f_max = 0.85 * cls.depth_m * 1.25 + 1.0;
+  const double f_typ = cls.depth_m - 0.5 * (cls.laden_draft_m + cls.ballast_draft_m);
+
+  // Normals: the side facing away from the sun carries the shadow band; the other side
+  // shows its lit hull side when it leans towards the sensor.
+  cv::Point2d n_shadow(-axis.y, axis.x);
+  if (Dot(n_shadow, sun) > 0) n_shadow = -n_shadow;
+  const cv::Point2d n_lit = -n_shadow;
+  const double cot_e = 1.0 / std::tan(e);
+  const double gain_shadow_m = cot_e * std::abs(Dot(n_shadow, sun)) - std::tan(v) * Dot(n_shadow, relief);
+  const double gain_lit_m = std::tan(v) * (-Dot(n_lit, relief));
+  const double gain_shadow_px = gain_shadow_m / geometry.gsd_m;
+  const double gain_lit_px = gain_lit_m / geometry.gsd_m;
+
+  std::vector<CueMeasurement> cues(2);
+  cues[0].cue = "shadow";
+  cues[0].gain = gain_shadow_m;
+  cues[1].cue = "hull_side";
+  cues[1].gain = std::max(0.0, gain_lit_m);
+  const bool use_shadow = gain_shadow_px * range_m >= options.min_band_change_px;
+  const bool use_lit = gain_lit_px * range_m >= options.min_band_change_px &&
+                       gain_lit_px * f_typ >= options.sun_side_min_width_px;
+  if (!use_shadow && !use_lit) return Unobservable("cue below resolution", cues);
+
+  // The hull outline may be the deck as imaged or the waterline: allow for the relief.
+  const double slack_px = 0.5 * f_typ * std::tan(v) / geometry.gsd_m;
+  std::vector<Station> stations;
+  SideResult shadow_side, lit_side;
+  if (use_shadow) {
+    SideSetup s;
+    s.normal = n_shadow;
+    s.gain_px = gain_shadow_px;
+    s.max_width_px = gain_shadow_px * f_max + 2.0;
+    s.polarity = -1;
+    s.cue = 0;
+    s.edge_slack_px = slack_px;
+    shadow_side = MeasureSide(image, bands, hull, axis, s, geometry.gsd_m, options);
+    stations.insert(stations.end(), shadow_side.stations.begin(), shadow_side.stations.end());
+  }
+  if (use_lit) {
+    SideSetup s;
+    s.normal = n_lit;
+    s.gain_px = gain_lit_px;
+    s.max_width_px = gain_lit_px * f_max + 2.0;
+    s.polarity = 0;
+    s.cue = 1;
+    s.edge_slack_px = slack_px;
+    lit_side = MeasureSide(image, bands, hull, axis, s, geometry.gsd_m, options);
+    stations.insert(stations.end(), lit_side.stations.begin(), lit_side.stations.end());
+  }
+  cues[0].stations = static_cast<int>(shadow_side.stations.size());
+  cues[1].stations = static_cast<int>(lit_side.stations.size());
+
+  if (static_cast<double>(stations.size()) < options.min_valid_stations) {
+    const SideResult& main = use_shadow ? shadow_side : lit_side;
+    std::string reason = "too few valid stations";
+    if (main.cloud > main.tried / 2) {
+      reason = "cloud";
+    } else if (main.blocked + main.cloud > main.tried / 2) {
+      reason = use_shadow ? "shadow on the pier or another hull" : "hull side blocked";
+    } else if (main.edge > main.tried / 2) {
+      reason = "hull at the image edge";
+    }
+    return Unobservable(reason, cues);
+  }
+
+  // Systematic width error shared by all stations (PSF shape / sampling model).
+  const double sys_px = 0.1;
+  const FusedFit fused = FuseStations(stations, length_m, 0.05);
+  if (!fused.ok) return Unobservable("freeboard fit failed", cues);
+  double sum_w = 0, sum_wg2 = 0;
+  std::vector<double> width_sum(2, 0.0);
+  std::vector<int> used(2, 0);
+  for (size_t i = 0; i < stations.size(); ++i) {
+    if (!fused.used[i]) continue;
+    const Station& s = stations[i];
+    const double w = 1.0 / (s.sigma_px * s.sigma_px + 0.0025);
+    sum_w += w;
+    sum_wg2 += w * s.gain_px * s.gain_px;
+    width_sum[s.cue] += s.width_px * geometry.gsd_m;
+    ++used[s.cue];
+  }
+  for (int c = 0; c < 2; ++c) {
+    cues[c].stations = used[c];
+    cues[c].width_m = used[c] > 0 ? width_sum[c] / used[c] : 0.0;
+  }
+  const double gain_eff_px = std::sqrt(sum_wg2 / std::max(sum_w, 1e-30));
+  FreeboardEstimate est;
+  est.cues = cues;
+  est.freeboard_m = fused.f;
+  est.trim_m_per_m = fused.trim;
+  est.sigma_m = std::hypot(fused.sigma, sys_px / gain_eff_px);
+  if (est.sigma_m > options.max_sigma_m) {
+    // Too uncertain at this GSD/geometry: report no value (callers copy freeboard_m).
+    est.observable = false;
+    est.reason = "cue below resolution";
+    est.freeboard_m = kNaN;
+    return est;
+  }
+  est.observable = true;
+  spdlog::debug("freeboard: f={:.2f} m sigma={:.2f} m shadow stations {} lit stations {}",
+                est.freeboard_m, est.sigma_m, cues[0].stations, cues[1].stations);
+  return est;
+}
+
+}  // namespace bw

@@ -1,6 +1,10 @@
 // Hull cues -> freeboard -> load fraction and state (PHYSICS.md's observation model).
+//
+// Frames: the window pixel frame of detection/hull.h (x right, y down). Widths measured in
+// pixels are converted to metres with PixelGeometry::gsd_m.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
@@ -8,6 +12,7 @@
 #include "detection/detection.h"
 #include "detection/hull.h"
 #include "geo/fleet.h"
+#include "geo/scene.h"
 
 namespace bw {
 
@@ -15,7 +20,18 @@ struct FreeboardOptions {
   double min_sun_hull_angle_deg = 20.0;  // below: sun along the hull, unobservable
   int stations = 40;                      // profile stations along the parallel mid-body
   double max_sigma_m = 1.5;               // larger 1-sigma => unobservable at this GSD
-  void Check() const;
+  // Share of the hull length skipped at each end (bow and stern are not parallel-sided).
+  double end_skip_fraction = 0.2;
+  // Half-length (pixels) of the along-axis averaging of each station's profile.
+  double along_axis_half_px = 2.0;
+  // Band change between an empty and a full hull below this => cue below resolution.
+  double min_band_change_px = 1.2;
+  double min_valid_stations = 8;          // fewer valid stations => unobservable
+  double sun_side_min_width_px = 2.0;     // lit hull side used when expected wider than this
+  // Expected freeboard change between ballast and laden (m); NaN: class proportions by
+  // the measured length.
+  double freeboard_range_m = kNaN;
+  void Check() const;  // throws InputError on out-of-range values
 };
 
 struct CueMeasurement {
@@ -31,10 +47,12 @@ struct FreeboardEstimate {
   double sigma_m = kNaN;
   std::string reason;  // why unobservable ("sun along the hull", "shadow on the pier", ...)
   std::vector<CueMeasurement> cues;
+  double trim_m_per_m = 0.0;  // fitted freeboard slope along the axis (bow-positive), m/m
 };
 
 // Fits freeboard from the shadow band on the anti-sun side and the lit hull side / red
 // antifouling band seen off-nadir, one weighted least-squares over all stations.
+// `hull.center_px`, `axis_px`, `length_px` and `beam_px` describe the deck as imaged.
 FreeboardEstimate EstimateFreeboard(const HullImage& image, const Hull& hull,
                                     const PixelGeometry& geometry,
                                     const FreeboardOptions& options = {});
@@ -42,7 +60,7 @@ FreeboardEstimate EstimateFreeboard(const HullImage& image, const Hull& hull,
 struct LoadOptions {
   double empty_below = 0.25;  // call empty when the load interval lies below this
   double full_above = 0.75;   // call full when the load interval lies above this
-  double min_confidence = 0.6;  // below: unknown
+  double min_confidence = 0.8;  // below: unknown
   void Check() const;
 };
 
@@ -50,7 +68,7 @@ struct LoadEstimate {
   double load_fraction = kNaN;
   double load_sigma = kNaN;
   LoadState state = LoadState::kUnknown;
-  double confidence = 0.0;
+  double confidence = 0.0;  // probability that `state` is right; 0 when unknown
   std::string reason;
 };
 
@@ -61,5 +79,61 @@ LoadEstimate EstimateLoad(const FreeboardEstimate& freeboard, double length_m, d
 
 // The registry vessel matching measured dimensions, or null (length within 5 %, beam 10 %).
 const FleetVessel* MatchFleetVessel(const Fleet& fleet, double length_m, double beam_m);
+
+// Class proportions of a tanker of length `length_m` when no registry entry is known
+// (PHYSICS.md): depth L/13 (small coastal) .. L/10 (180 m product tanker), laden draft
+// ~0.74 D, ballast draft ~2.0 + 0.02 L (bounded for small hulls). Sigmas are 1-sigma spreads.
+struct ClassProportions {
+  double depth_m = kNaN, depth_sigma_m = kNaN;
+  double laden_draft_m = kNaN, laden_draft_sigma_m = kNaN;
+  double ballast_draft_m = kNaN, ballast_draft_sigma_m = kNaN;
+};
+ClassProportions TankerClassProportions(double length_m);
+
+// Pixel-frame (x right, y down) unit vector of the true-north azimuth `azimuth_deg` at pixel
+// `at` of the scene (grid convergence and pixel aspect included). Add a window's origin
+// offset yourself: directions do not change with it.
+cv::Point2d PixelDirectionFromAzimuth(const Scene& scene, PixelXY at, double azimuth_deg);
+
+// The scene's acquisition geometry in its pixel frame at pixel `at` (a missing off-nadir
+// angle is taken as nadir). Throws NoDataError when the sun angles are unknown.
+PixelGeometry PixelGeometryAt(const Scene& scene, PixelXY at);
+
+// ---- The station measurement: a PSF-aware two-edge profile fit --------------------------
+
+// Model, per channel c, along the profile coordinate t (pixels):
+//   I_c(t) = a_c + (b_c - a_c) Phi((t - t1)/s) + (d_c - b_c) Phi((t - t2)/s),   t1 < t2
+// (three levels, two edges blurred by a Gaussian of sigma s, edges shared by all channels).
+struct TwoEdgeFitOptions {
+  double blur_sigma_px = 0.75;       // prior blur (PSF + pixel + sampling), Gaussian sigma
+  double blur_sigma_prior_px = 0.3;  // 1-sigma of that prior; <= 0 keeps the blur fixed
+  double first_edge_min_px = -1e9;   // search range of t1 (profile coordinates)
+  double first_edge_max_px = 1e9;
+  double min_width_px = 0.25;
+  double max_width_px = 40.0;
+  double grid_step_px = 0.25;  // initial grid search step
+  // -1: the middle segment is darker than both neighbours (summed over channels); 0: free.
+  int polarity = -1;
+  // Variance inflation for correlated samples (bilinear samples closer than 1 px).
+  double sample_correlation = 1.0;
+  // Optional prior on the middle levels (one per channel), e.g. a known shadow level.
+  std::vector<double> middle_level_prior;
+  double middle_level_prior_sigma = 0.0;  // <= 0: no prior
+};
+
+struct TwoEdgeFit {
+  bool ok = false;
+  double edge1_px = kNaN, edge2_px = kNaN;
+  double width_px = kNaN, width_sigma_px = kNaN;
+  double edge1_sigma_px = kNaN, edge2_sigma_px = kNaN;
+  double blur_sigma_px = kNaN;
+  std::vector<std::array<double, 3>> levels;  // per channel: before, middle, after
+  std::vector<double> noise;                  // per-channel residual rms
+};
+
+// REQUIRES: t_px ascending; every channel has t_px.size() samples; >= 8 samples.
+TwoEdgeFit FitTwoEdgeProfile(const std::vector<double>& t_px,
+                             const std::vector<std::vector<double>>& channels,
+                             const TwoEdgeFitOptions& options);
 
 }  // namespace bw

@@ -38,6 +38,8 @@ struct HullImage {
   cv::Mat water;                 // CV_8U, 255 = open water (shadow may be measured there)
   cv::Mat blocked;               // CV_8U, 255 = pier/land/other hull/cloud/nodata
   double psf_sigma_px = 0.6;     // estimated PSF blur (Gaussian sigma, pixels)
+  cv::Mat cloud;                 // optional CV_8U, 255 = cloud/haze (part of `blocked`);
+                                 // lets the freeboard stage say "cloud" rather than "pier"
 };
 
 }  // namespace bw

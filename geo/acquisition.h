@@ -5,6 +5,7 @@
 // Angles in degrees; azimuths clockwise from true north.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 
@@ -52,5 +53,24 @@ struct AcquisitionOptions {
   // Fill missing sun angles with the solar algorithm when a datetime is known.
   bool compute_missing_sun = true;
 };
+
+// A raster's own metadata, domain by domain (GDAL's default, IMAGERY and IMD domains).
+struct RasterMetadata {
+  std::map<std::string, std::string> default_domain;
+  std::map<std::string, std::string> imagery;
+  std::map<std::string, std::string> imd;
+};
+
+// Reads the acquisition metadata of the raster at `raster_path` in the contract's order:
+// sidecars next to it, then `metadata`, then (options.compute_missing_sun) the solar
+// algorithm at `scene_center`. Throws InputError naming the sidecar when it is malformed
+// JSON or holds out-of-range values. A missing datetime is not an error (datetime empty).
+Acquisition ReadAcquisition(const std::string& raster_path, const RasterMetadata& metadata,
+                            std::optional<LonLat> scene_center,
+                            const AcquisitionOptions& options = {});
+
+// Sidecar paths tried for a raster: "<dir>/<stem>.json" and "<dir>/<stem>_metadata.json".
+std::string StacSidecarPath(const std::string& raster_path);
+std::string PlanetSidecarPath(const std::string& raster_path);
 
 }  // namespace bw

@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git
-  libgdal-dev gdal-bin            # GDAL/OGR: rasters, CRSs, GeoJSON, GeoPackage
+  libgdal-dev gdal-bin libproj-dev  # GDAL/OGR: rasters, CRSs, GeoJSON, GeoPackage; PROJ geodesics
   libopencv-dev                   # image kernels
   libeigen3-dev                   # least-squares fits
   libtbb-dev                      # parallel tile/scene loops

@@ -1,2 +1,491 @@
-// placeholder until tally lands
-namespace bw {}
+#include "tally/tally.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <limits>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "geo/error.h"
+#include "tally/check.h"
+#include "tally/store.h"
+
+namespace bw {
+
+namespace {
+
+constexpr const char* kStage = "tally";
+
+struct DetRef {
+  int scene = 0;
+  int det = 0;
+};
+
+struct Track {
+  std::string berth;
+  std::vector<DetRef> members;
+  std::vector<Signature> signatures;
+  int misses = 0;  // clear views without this vessel since it was last seen
+  bool open = true;
+  int vessel = -1;
+};
+
+double MedianOf(std::vector<double> v) {
+  if (v.empty()) return kNaN;
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+// Max z-score of a detection against a track's median signature; +inf when nothing to
+// compare means "no evidence against", so it returns 0 then.
+double LinkCost(const Track& t, const Signature& s, const Signature& sigma) {
+  double worst = 0.0;
+  for (size_t k = 0; k < kSignatureSize; ++k) {
+    if (!std::isfinite(s[k])) continue;
+    std::vector<double> v;
+    for (const Signature& m : t.signatures) {
+      if (std::isfinite(m[k])) v.push_back(m[k]);
+    }
+    if (v.empty()) continue;
+    const double z = std::abs(s[k] - MedianOf(v)) /
+                     (sigma[k] * std::sqrt(1.0 + 1.0 / static_cast<double>(v.size())));
+    worst = std::max(worst, z);
+  }
+  return worst;
+}
+
+bool Confident(const Detection& d, double min_confidence) {
+  return d.load_state != LoadState::kUnknown && d.confidence >= min_confidence;
+}
+
+std::string CsvField(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string Fixed(double v, int decimals) {
+  if (!std::isfinite(v)) return "";
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.*f", decimals, v);
+  return buf;
+}
+
+void WriteText(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) throw InputError(kStage, path, "cannot write the file");
+  out << text;
+  if (!out) throw InputError(kStage, path, "write error");
+}
+
+}  // namespace
+
+void TallyOptions::Check() const {
+  identity.Check();
+  if (min_state_confidence < 0 || min_state_confidence > 1) {
+    throw InputError(kStage, "", "min_state_confidence must be in [0, 1]");
+  }
+  if (!(link_max_z > 0) || clear_views_to_end < 1) {
+    throw InputError(kStage, "", "link_max_z must be > 0 and clear_views_to_end >= 1");
+  }
+}
+
+std::string Visit::transition() const {
+  return std::string(ToString(arrival_state)) + "->" + ToString(departure_state);
+}
+
+TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet,
+                  const TallyOptions& options) {
+  options.Check();
+  TallyResult result;
+  result.scenes.processed = static_cast<int>(scenes.size());
+  result.vessel_id_of_detection.resize(scenes.size());
+  for (size_t s = 0; s < scenes.size(); ++s) {
+    result.vessel_id_of_detection[s].resize(scenes[s].detections.size());
+    if (s > 0 && scenes[s].datetime < scenes[s - 1].datetime) {
+      throw Error(kStage, "", "scenes are not sorted by time");
+    }
+  }
+  if (!scenes.empty()) {
+    result.period_start = scenes.front().datetime;
+    result.period_end = scenes.back().datetime;
+  }
+
+  // Berths and their calendar of views.
+  std::set<std::string> berths;
+  for (size_t s = 0; s < scenes.size(); ++s) {
+    std::set<std::string> seen;
+    for (const BerthView& v : scenes[s].berths) {
+      berths.insert(v.berth);
+      if (v.clear) seen.insert(v.berth);
+    }
+    for (const Detection& d : scenes[s].detections) {
+      if (d.berth.empty()) continue;
+      berths.insert(d.berth);
+      seen.insert(d.berth);
+    }
+    for (const std::string& b : seen) result.views_by_berth[b].push_back(scenes[s].datetime);
+  }
+  for (const std::string& b : berths) result.views_by_berth[b];  // every berth has an entry
+
+  // 1. Tracks per berth.
+  const Signature& sigma = options.identity.sigma;
+  std::vector<Track> tracks;
+  for (const std::string& berth : berths) {
+    std::vector<size_t> open;  // indices into tracks
+    for (size_t s = 0; s < scenes.size(); ++s) {
+      const SceneDetections& sc = scenes[s];
+      bool clear = false;
+      for (const BerthView& v : sc.berths) {
+        if (v.berth == berth && v.clear) clear = true;
+      }
+      std::vector<int> here;
+      for (size_t d = 0; d < sc.detections.size(); ++d) {
+        if (sc.detections[d].berth == berth) here.push_back(static_cast<int>(d));
+      }
+      // Greedy matching, cheapest pair first.
+      struct Pair {
+        double cost;
+        size_t track;
+        int det;
+      };
+      std::vector<Pair> pairs;
+      for (size_t t : open) {
+        for (int d : here) {
+          const double c = LinkCost(tracks[t], SignatureOf(sc.detections[static_cast<size_t>(d)]),
+                                    sigma);
+          if (c < options.link_max_z) pairs.push_back({c, t, d});
+        }
+      }
+      std::sort(pairs.begin(), pairs.end(),
+                [](const Pair& a, const Pair& b) { return a.cost < b.cost; });
+      std::set<size_t> matched_tracks;
+      std::set<int> matched_dets;
+      for (const Pair& p : pairs) {
+        if (matched_tracks.count(p.track) || matched_dets.count(p.det)) continue;
+        matched_tracks.insert(p.track);
+        matched_dets.insert(p.det);
+        Track& t = tracks[p.track];
+        t.members.push_back({static_cast<int>(s), p.det});
+        t.signatures.push_back(SignatureOf(sc.detections[static_cast<size_t>(p.det)]));
+        t.misses = 0;
+      }
+      const bool newcomer = matched_dets.size() < here.size();
+      for (size_t t : open) {
+        if (matched_tracks.count(t)) continue;
+        // Another vessel in the berth ends the visit; so does a clear view without it.
+        if (newcomer) {
+          tracks[t].open = false;
+        } else if (clear && ++tracks[t].misses >= options.clear_views_to_end) {
+          tracks[t].open = false;
+        }
+      }
+      for (int d : here) {
+        if (matched_dets.count(d)) continue;
+        Track t;
+        t.berth = berth;
+        t.members.push_back({static_cast<int>(s), d});
+        t.signatures.push_back(SignatureOf(sc.detections[static_cast<size_t>(d)]));
+        tracks.push_back(std::move(t));
+      }
+      open.clear();
+      for (size_t t = 0; t < tracks.size(); ++t) {
+        if (tracks[t].open && tracks[t].berth == berth) open.push_back(t);
+      }
+    }
+    for (Track& t : tracks) {
+      if (t.berth == berth) t.open = false;
+    }
+  }
+
+  if (options.require_clean_sighting) {
+    auto clean = [&](const DetRef& r) {
+      const SceneDetections& sc = scenes[static_cast<size_t>(r.scene)];
+      const Detection& d = sc.detections[static_cast<size_t>(r.det)];
+      if (d.truncated || d.cloud_affected) return false;
+      for (const BerthView& v : sc.berths) {
+        if (v.berth == d.berth) return v.coverage == Coverage::kFull;
+      }
+      return true;
+    };
+    const size_t before = tracks.size();
+    std::erase_if(tracks, [&](const Track& t) {
+      return std::none_of(t.members.begin(), t.members.end(), clean);
+    });
+    if (tracks.size() != before) {
+      spdlog::info("{}: {} tracks without a clean sighting not counted", kStage,
+                   before - tracks.size());
+    }
+  }
+
+  // 2. Identity over tracks.
+  std::vector<IdentityGroup> groups;
+  for (const Track& t : tracks) {
+    IdentityGroup g;
+    g.members = t.signatures;
+    for (const DetRef& r : t.members) g.scenes.push_back(r.scene);
+    g.first = scenes[static_cast<size_t>(t.members.front().scene)].datetime;
+    g.last = scenes[static_cast<size_t>(t.members.back().scene)].datetime;
+    groups.push_back(std::move(g));
+  }
+  const IdentityResult identity = ClusterGroups(groups, options.identity);
+  for (size_t i = 0; i < tracks.size(); ++i) tracks[i].vessel = identity.vessel_of_group[i];
+
+  // 3. Join consecutive tracks of one vessel at one berth with no view between them.
+  std::sort(tracks.begin(), tracks.end(), [](const Track& a, const Track& b) {
+    if (a.berth != b.berth) return a.berth < b.berth;
+    return a.members.front().scene < b.members.front().scene;
+  });
+  std::vector<Track> joined;
+  for (Track& t : tracks) {
+    if (!joined.empty() && joined.back().berth == t.berth && joined.back().vessel == t.vessel) {
+      Track& prev = joined.back();
+      const TimePoint end = scenes[static_cast<size_t>(prev.members.back().scene)].datetime;
+      const TimePoint begin = scenes[static_cast<size_t>(t.members.front().scene)].datetime;
+      const auto& cal = result.views_by_berth[t.berth];
+      const bool view_between = std::any_of(cal.begin(), cal.end(), [&](TimePoint x) {
+        return x > end && x < begin;
+      });
+      if (!view_between) {
+        prev.members.insert(prev.members.end(), t.members.begin(), t.members.end());
+        prev.signatures.insert(prev.signatures.end(), t.signatures.begin(), t.signatures.end());
+        continue;
+      }
+    }
+    joined.push_back(std::move(t));
+  }
+
+  // 4. Vessels and visits.
+  std::vector<std::string> names(static_cast<size_t>(identity.vessels));
+  if (fleet != nullptr && !fleet->vessels.empty()) {
+    names = NameVessels(identity, *fleet, options.identity);
+  }
+  const int width = identity.vessels >= 1000 ? 4 : 3;
+  for (int v = 0; v < identity.vessels; ++v) {
+    Vessel vessel;
+    char id[16];
+    std::snprintf(id, sizeof(id), "V%0*d", width, v + 1);
+    vessel.vessel_id = id;
+    vessel.name = names[static_cast<size_t>(v)];
+    vessel.signature = identity.signature[static_cast<size_t>(v)];
+    vessel.detections = identity.detections[static_cast<size_t>(v)];
+    result.vessels.push_back(vessel);
+  }
+  result.vessels_low = identity.vessels_low;
+  result.vessels_high = identity.vessels_high;
+
+  for (const Track& t : joined) {
+    Visit visit;
+    visit.vessel = t.vessel;
+    visit.vessel_id = result.vessels[static_cast<size_t>(t.vessel)].vessel_id;
+    visit.berth = t.berth;
+    std::vector<DetRef> members = t.members;
+    std::sort(members.begin(), members.end(),
+              [](const DetRef& a, const DetRef& b) { return a.scene < b.scene; });
+    visit.first_seen = scenes[static_cast<size_t>(members.front().scene)].datetime;
+    visit.last_seen = scenes[static_cast<size_t>(members.back().scene)].datetime;
+    visit.observations = static_cast<int>(members.size());
+    double lon = 0, lat = 0;
+    int centers = 0;
+    for (const DetRef& r : members) {
+      const Detection& d =
+          scenes[static_cast<size_t>(r.scene)].detections[static_cast<size_t>(r.det)];
+      result.vessel_id_of_detection[static_cast<size_t>(r.scene)][static_cast<size_t>(r.det)] =
+          visit.vessel_id;
+      if (Confident(d, options.min_state_confidence)) {
+        if (visit.arrival_state == LoadState::kUnknown) visit.arrival_state = d.load_state;
+        visit.departure_state = d.load_state;
+      }
+      if (std::isfinite(d.center.lon_deg) && std::isfinite(d.center.lat_deg)) {
+        lon += d.center.lon_deg;
+        lat += d.center.lat_deg;
+        ++centers;
+      }
+    }
+    visit.center = centers > 0 ? LonLat{lon / centers, lat / centers} : LonLat{kNaN, kNaN};
+    const auto& cal = result.views_by_berth[t.berth];
+    auto before = std::lower_bound(cal.begin(), cal.end(), visit.first_seen);
+    if (before != cal.begin()) visit.view_before = *std::prev(before);
+    auto after = std::upper_bound(cal.begin(), cal.end(), visit.last_seen);
+    if (after != cal.end()) visit.view_after = *after;
+    result.visits.push_back(visit);
+  }
+  std::sort(result.visits.begin(), result.visits.end(), [](const Visit& a, const Visit& b) {
+    if (a.first_seen != b.first_seen) return a.first_seen < b.first_seen;
+    return a.berth < b.berth;
+  });
+  for (size_t i = 0; i < result.visits.size(); ++i) {
+    Visit& v = result.visits[i];
+    v.visit_id = std::to_string(i + 1);
+    Vessel& vessel = result.vessels[static_cast<size_t>(v.vessel)];
+    if (vessel.visits == 0 || v.first_seen < vessel.first_seen) vessel.first_seen = v.first_seen;
+    if (vessel.visits == 0 || v.last_seen > vessel.last_seen) vessel.last_seen = v.last_seen;
+    ++vessel.visits;
+    ++result.transitions[v.transition()];
+  }
+  spdlog::info("{}: {} scenes, {} tracks, {} visits, {} vessels", kStage, scenes.size(),
+               tracks.size(), result.visits.size(), result.vessels.size());
+  return result;
+}
+
+TallyResult TallyStore(const std::string& db_path, const Fleet* fleet,
+                       const TallyOptions& options) {
+  Store store = Store::OpenExisting(db_path);
+  std::vector<StoredScene> stored = store.LoadScenes();
+  std::vector<SceneDetections> scenes;
+  std::vector<const StoredScene*> processed;
+  SceneCounts counts;
+  for (const StoredScene& s : stored) {
+    switch (s.record.status) {
+      case SceneStatus::kProcessed:
+        if (!s.record.datetime) {
+          ++counts.skipped;
+          continue;
+        }
+        ++counts.processed;
+        scenes.push_back(s.observations);
+        processed.push_back(&s);
+        break;
+      case SceneStatus::kFailed: ++counts.failed; break;
+      case SceneStatus::kSkipped: ++counts.skipped; break;
+    }
+  }
+  std::optional<Fleet> stored_fleet;
+  if (fleet == nullptr) {
+    stored_fleet = store.ReadFleet();
+    if (stored_fleet) fleet = &*stored_fleet;
+  }
+  TallyResult result = Tally(scenes, fleet, options);
+  result.scenes = counts;
+
+  std::vector<VesselRow> vessel_rows;
+  for (const Vessel& v : result.vessels) {
+    vessel_rows.push_back({v.vessel_id, v.name, v.length_m(), v.beam_m(), v.visits, v.detections,
+                           v.first_seen, v.last_seen});
+  }
+  std::vector<VisitRow> visit_rows;
+  for (const Visit& v : result.visits) {
+    visit_rows.push_back({v.visit_id, v.vessel_id, v.berth, v.first_seen, v.last_seen,
+                          ToString(v.arrival_state), ToString(v.departure_state), v.transition(),
+                          v.observations, v.center});
+  }
+  std::vector<std::pair<std::int64_t, std::string>> ids;
+  for (size_t s = 0; s < processed.size(); ++s) {
+    for (size_t d = 0; d < processed[s]->detection_fids.size(); ++d) {
+      ids.emplace_back(processed[s]->detection_fids[d], result.vessel_id_of_detection[s][d]);
+    }
+  }
+  store.WriteTally(vessel_rows, visit_rows, ids);
+  return result;
+}
+
+void WriteVisitsCsv(const std::string& path, const TallyResult& result) {
+  std::ostringstream out;
+  out << "visit_id,vessel_id,berth,first_seen,last_seen,arrival_state,departure_state,"
+         "transition,observations\n";
+  for (const Visit& v : result.visits) {
+    out << CsvField(v.visit_id) << ',' << CsvField(v.vessel_id) << ',' << CsvField(v.berth)
+        << ',' << FormatTime(v.first_seen) << ',' << FormatTime(v.last_seen) << ','
+        << ToString(v.arrival_state) << ',' << ToString(v.departure_state) << ','
+        << v.transition() << ',' << v.observations << '\n';
+  }
+  WriteText(path, out.str());
+}
+
+void WriteVesselsCsv(const std::string& path, const TallyResult& result) {
+  std::ostringstream out;
+  out << "vessel_id,name,length_m,beam_m,visits,first_seen,last_seen\n";
+  for (const Vessel& v : result.vessels) {
+    out << CsvField(v.vessel_id) << ',' << CsvField(v.name) << ',' << Fixed(v.length_m(), 1)
+        << ',' << Fixed(v.beam_m(), 1) << ',' << v.visits << ','
+        << (v.visits > 0 ? FormatTime(v.first_seen) : "") << ','
+        << (v.visits > 0 ? FormatTime(v.last_seen) : "") << '\n';
+  }
+  WriteText(path, out.str());
+}
+
+std::string SummaryJson(const TallyResult& result) {
+  nlohmann::ordered_json j;
+  j["visits"] = result.visits.size();
+  j["distinct_vessels"] = result.vessels.size();
+  nlohmann::ordered_json transitions = nlohmann::ordered_json::object();
+  for (const char* key : {"empty->full", "full->empty"}) transitions[key] = 0;
+  for (const auto& [key, count] : result.transitions) transitions[key] = count;
+  j["transitions"] = transitions;
+  j["scenes"] = {{"processed", result.scenes.processed},
+                 {"failed", result.scenes.failed},
+                 {"skipped", result.scenes.skipped}};
+  j["period"] = {{"start", result.period_start ? FormatTime(*result.period_start) : ""},
+                 {"end", result.period_end ? FormatTime(*result.period_end) : ""}};
+  j["distinct_vessels_range"] = {result.vessels_low, result.vessels_high};
+  const MissedVisitEstimate est = EstimateMissedVisits(result, CheckOptions{});
+  j["visits_estimated_total"] = {{"median", est.median_total},
+                                 {"mean", est.mean_total},
+                                 {"interval_90", {est.low_total, est.high_total}}};
+  nlohmann::ordered_json berths = nlohmann::ordered_json::object();
+  for (const auto& [berth, views] : result.views_by_berth) {
+    int visits = 0;
+    for (const Visit& v : result.visits) visits += v.berth == berth ? 1 : 0;
+    berths[berth] = {{"views", views.size()}, {"visits", visits}};
+  }
+  j["berths"] = berths;
+  return j.dump(2) + "\n";
+}
+
+void WriteSummaryJson(const std::string& path, const TallyResult& result) {
+  WriteText(path, SummaryJson(result));
+}
+
+std::string FormatVisitTable(const TallyResult& result) {
+  std::ostringstream out;
+  char line[512];
+  std::snprintf(line, sizeof(line), "%-6s %-20s %8s %7s %6s  %-10s  %-10s  %s\n", "vessel",
+                "name", "length_m", "beam_m", "visits", "first_seen", "last_seen",
+                "visits (berth: arrival->departure)");
+  out << line;
+  for (const Vessel& v : result.vessels) {
+    std::string states;
+    for (const Visit& visit : result.visits) {
+      if (visit.vessel_id != v.vessel_id) continue;
+      if (!states.empty()) states += ", ";
+      states += visit.berth + ": " + visit.transition();
+    }
+    const std::string first = v.visits > 0 ? FormatTime(v.first_seen).substr(0, 10) : "";
+    const std::string last = v.visits > 0 ? FormatTime(v.last_seen).substr(0, 10) : "";
+    std::snprintf(line, sizeof(line), "%-6s %-20s %8s %7s %6d  %-10s  %-10s  %s\n",
+                  v.vessel_id.c_str(), v.name.empty() ? "-" : v.name.c_str(),
+                  Fixed(v.length_m(), 1).c_str(), Fixed(v.beam_m(), 1).c_str(), v.visits,
+                  first.c_str(), last.c_str(), states.c_str());
+    out << line;
+  }
+  int e2f = 0;
+  if (auto it = result.transitions.find("empty->full"); it != result.transitions.end()) {
+    e2f = it->second;
+  }
+  out << result.visits.size() << " visits by " << result.vessels.size()
+      << " distinct vessels";
+  if (result.vessels_low != result.vessels_high) {
+    out << " (plausible range " << result.vessels_low << "-" << result.vessels_high << ")";
+  }
+  out << "; " << e2f << " arrived empty and left full\n";
+  out << "scenes: " << result.scenes.processed << " processed, " << result.scenes.failed
+      << " failed, " << result.scenes.skipped << " skipped";
+  if (result.period_start) {
+    out << "; period " << FormatTime(*result.period_start) << " to "
+        << FormatTime(*result.period_end);
+  }
+  out << "\n";
+  return out.str();
+}
+
+}  // namespace bw

@@ -1,2 +1,0 @@
-// placeholder until the renderer lands
-namespace bw {}

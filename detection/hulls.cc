@@ -1,0 +1,658 @@
+#include "detection/hulls.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include <Eigen/Dense>
+#include <opencv2/imgproc.hpp>
+#include <spdlog/spdlog.h>
+
+#include "geo/error.h"
+
+namespace bw {
+
+void HullFitOptions::Check() const {
+  auto fail = [](const std::string& what) { throw InputError("detection.hulls", "", what); };
+  if (!(gsd_m > 0)) fail("gsd_m must be > 0");
+  if (!(grow_sigma > 0) || seed_sigma < grow_sigma) fail("need 0 < grow_sigma <= seed_sigma");
+  if (!(min_length_m > 0) || max_length_m <= min_length_m) fail("bad length range");
+}
+
+float SampleBilinear(const cv::Mat& map, double x, double y, float outside) {
+  // Pixel centres at (c + 0.5, r + 0.5).
+  const double fx = x - 0.5, fy = y - 0.5;
+  const int x0 = static_cast<int>(std::floor(fx)), y0 = static_cast<int>(std::floor(fy));
+  if (x0 < 0 || y0 < 0 || x0 + 1 >= map.cols || y0 + 1 >= map.rows) {
+    const int xi = static_cast<int>(std::floor(x)), yi = static_cast<int>(std::floor(y));
+    if (xi < 0 || yi < 0 || xi >= map.cols || yi >= map.rows) return outside;
+    return map.at<float>(yi, xi);
+  }
+  const float ax = static_cast<float>(fx - x0), ay = static_cast<float>(fy - y0);
+  const float* r0 = map.ptr<float>(y0) + x0;
+  const float* r1 = map.ptr<float>(y0 + 1) + x0;
+  return (1 - ay) * ((1 - ax) * r0[0] + ax * r0[1]) + ay * ((1 - ax) * r1[0] + ax * r1[1]);
+}
+
+namespace {
+
+double Median(std::vector<double> v) {
+  if (v.empty()) return std::nan("");
+  const size_t k = v.size() / 2;
+  std::nth_element(v.begin(), v.begin() + k, v.end());
+  return v[k];
+}
+
+cv::Point2d Normal(const cv::Point2d& a) { return {-a.y, a.x}; }
+
+// Profile of `map` along `dir` through `origin`, t in [t0, t1] step dt, averaged over
+// offsets along `avg_dir` (avg_offsets).
+void Profile(const cv::Mat& map, cv::Point2d origin, cv::Point2d dir, cv::Point2d avg_dir,
+             const std::vector<double>& avg_offsets, double t0, double dt, int n,
+             std::vector<double>& out) {
+  out.assign(n, 0.0);
+  for (int i = 0; i < n; ++i) {
+    const double t = t0 + i * dt;
+    double s = 0;
+    for (double u : avg_offsets) {
+      const cv::Point2d p = origin + dir * t + avg_dir * u;
+      s += SampleBilinear(map, p.x, p.y);
+    }
+    out[i] = s / avg_offsets.size();
+  }
+}
+
+// Sub-pixel crossing of `level` searching from index `from` towards `to` (exclusive).
+// Returns the profile coordinate index (fractional), or NaN.
+double Crossing(const std::vector<double>& v, int from, int to, double level) {
+  const int step = to > from ? 1 : -1;
+  for (int i = from; i != to - step && i + step >= 0 && i + step < static_cast<int>(v.size());
+       i += step) {
+    const double a = v[i], b = v[i + step];
+    if (a < level && b >= level) {
+      const double f = (level - a) / (b - a);
+      return i + step * f;
+    }
+  }
+  return std::nan("");
+}
+
+int ArgMin(const std::vector<double>& v, int lo, int hi) {
+  lo = std::clamp(lo, 0, static_cast<int>(v.size()) - 1);
+  hi = std::clamp(hi, 0, static_cast<int>(v.size()) - 1);
+  if (lo > hi) std::swap(lo, hi);
+  int best = lo;
+  for (int i = lo; i <= hi; ++i)
+    if (v[i] < v[best]) best = i;
+  return best;
+}
+
+struct EdgePair {
+  bool ok = false;
+  double left = 0, right = 0;  // profile coordinates (same units as t)
+  double psf = std::nan("");
+  double out_left = 0, out_right = 0;
+};
+
+// Left/right edges of a bright plateau in a profile sampled at t0 + i*dt.
+EdgePair FindEdges(const std::vector<double>& v, double t0, double dt, double half_width,
+                   double plateau = std::nan("")) {
+  EdgePair e;
+  const int n = static_cast<int>(v.size());
+  std::vector<double> inner;
+  for (int i = 0; i < n; ++i) {
+    const double t = t0 + i * dt;
+    // The plateau level from most of the interior: a bright centre-line pipe or a dark
+    // hatch must not set it.
+    if (std::fabs(t) <= std::max(0.6 * half_width, 0.6)) inner.push_back(v[i]);
+  }
+  if (inner.empty()) return e;
+  double h = half_width < 2.0 ? *std::max_element(inner.begin(), inner.end()) : Median(inner);
+  if (std::isfinite(plateau)) h = plateau;
+  if (!(h > 0)) return e;
+  const int centre = static_cast<int>(std::lround(-t0 / dt));
+  const int inner_l = static_cast<int>(std::lround((-0.5 * half_width - t0) / dt));
+  const int inner_r = static_cast<int>(std::lround((0.5 * half_width - t0) / dt));
+  const int il = ArgMin(v, 0, inner_l);
+  const int ir = ArgMin(v, inner_r, n - 1);
+  const double ol = std::min(v[il], 0.5 * h), orr = std::min(v[ir], 0.5 * h);
+  const double cl = Crossing(v, il, centre + 1, 0.5 * (h + ol));
+  const double cr = Crossing(v, ir, centre - 1, 0.5 * (h + orr));
+  if (std::isnan(cl) || std::isnan(cr)) return e;
+  e.left = t0 + cl * dt;
+  e.right = t0 + cr * dt;
+  e.out_left = ol;
+  e.out_right = orr;
+  e.ok = e.right > e.left;
+  // Blur from the 25-75 % rise on the side whose outside is brighter (the lit side, no
+  // shadow next to the edge): for a Gaussian-blurred step it spans 1.349 sigma.
+  const bool use_left = ol >= orr;
+  const double o = use_left ? ol : orr;
+  const int start = use_left ? il : ir;
+  const int stop = use_left ? centre + 1 : centre - 1;
+  const double c25 = Crossing(v, start, stop, o + 0.25 * (h - o));
+  const double c75 = Crossing(v, start, stop, o + 0.75 * (h - o));
+  if (!std::isnan(c25) && !std::isnan(c75)) e.psf = std::fabs(c75 - c25) * dt / 1.349;
+  return e;
+}
+
+}  // namespace
+
+bool RefineHull(const cv::Mat& contrast, Hull& hull, double* psf_sigma_px) {
+  cv::Point2d a = hull.axis_px;
+  a *= 1.0 / std::max(cv::norm(a), 1e-12);
+  cv::Point2d c = hull.center_px;
+  double length = std::max(hull.length_px, 2.0);
+  double beam = std::max(hull.beam_px, 1.0);
+  std::vector<double> prof;
+  std::vector<double> psfs;
+  bool any = false;
+  for (int iter = 0; iter < 3; ++iter) {
+    const cv::Point2d n = Normal(a);
+    // Sides at stations along the parallel mid-body.
+    const int stations = std::clamp(static_cast<int>(length / 3), 5, 48);
+    const double margin = std::max(3.0, 0.35 * beam);
+    const double dt = 0.25;
+    const double t0 = -(0.5 * beam + margin);
+    const int nt = static_cast<int>(std::ceil(2 * (0.5 * beam + margin) / dt)) + 1;
+    const double avg = std::clamp(length / stations / 2, 0.5, 2.0);
+    const std::vector<double> offs{-avg, 0.0, avg};
+    std::vector<double> ss, mids, widths;
+    psfs.clear();
+    for (int k = 0; k < stations; ++k) {
+      const double s = -0.3 * length + 0.6 * length * (k + 0.5) / stations;
+      Profile(contrast, c + a * s, n, a, offs, t0, dt, nt, prof);
+      const EdgePair e = FindEdges(prof, t0, dt, 0.5 * beam);
+      if (!e.ok) continue;
+      ss.push_back(s);
+      mids.push_back(0.5 * (e.left + e.right));
+      widths.push_back(e.right - e.left);
+      if (!std::isnan(e.psf)) psfs.push_back(e.psf);
+    }
+    if (ss.size() < 3) break;
+    // Robust line fit mid(s) = m s + b (Eigen least squares, one outlier rejection pass).
+    std::vector<int> use(ss.size());
+    std::iota(use.begin(), use.end(), 0);
+    double m = 0, b = 0;
+    for (int pass = 0; pass < 2; ++pass) {
+      Eigen::MatrixXd A(use.size(), 2);
+      Eigen::VectorXd y(use.size());
+      for (size_t i = 0; i < use.size(); ++i) {
+        A(i, 0) = ss[use[i]];
+        A(i, 1) = 1.0;
+        y(i) = mids[use[i]];
+      }
+      Eigen::Vector2d sol = A.colPivHouseholderQr().solve(y);
+      m = sol(0);
+      b = sol(1);
+      std::vector<double> res;
+      for (size_t i = 0; i < ss.size(); ++i) res.push_back(std::fabs(mids[i] - (m * ss[i] + b)));
+      const double mad = std::max(Median(res), 0.05);
+      std::vector<int> keep;
+      for (size_t i = 0; i < ss.size(); ++i)
+        if (res[i] <= 3.0 * 1.4826 * mad) keep.push_back(static_cast<int>(i));
+      if (keep.size() < 3) break;
+      use = keep;
+    }
+    c += n * b;
+    a = a + n * m;
+    a *= 1.0 / cv::norm(a);
+    beam = Median(widths);
+    any = true;
+
+    // Ends: per station along the axis, the maximum across the inner beam (a pointed bow
+    // keeps its deck level to the tip; centre-line pipes do not set the level), against
+    // the deck level of the whole interior.
+    const cv::Point2d n2 = Normal(a);
+    std::vector<double> deck;
+    for (int i = -8; i <= 8; ++i) {
+      for (int j = -3; j <= 3; ++j) {
+        const cv::Point2d q = c + a * (0.4 * length * i / 8.0) + n2 * (0.35 * beam * j / 3.0);
+        deck.push_back(SampleBilinear(contrast, q.x, q.y));
+      }
+    }
+    const double deck_level = Median(deck);
+    const double margin2 = std::max(4.0, 0.1 * length);
+    const double s0 = -(0.5 * length + margin2);
+    const int ns = static_cast<int>(std::ceil(2 * (0.5 * length + margin2) / dt)) + 1;
+    const int nq = std::max(1, static_cast<int>(0.6 * beam));
+    prof.assign(ns, -1e30);
+    for (int i = 0; i < ns; ++i) {
+      const cv::Point2d base = c + a * (s0 + i * dt);
+      for (int j = 0; j < nq; ++j) {
+        const double t = nq == 1 ? 0.0 : -0.3 * beam + 0.6 * beam * j / (nq - 1);
+        prof[i] = std::max(prof[i], static_cast<double>(SampleBilinear(
+                                        contrast, base.x + n2.x * t, base.y + n2.y * t)));
+      }
+    }
+    const EdgePair e = FindEdges(prof, s0, dt, 0.5 * length, deck_level);
+    if (e.ok) {
+      length = e.right - e.left;
+      c += a * (0.5 * (e.left + e.right));
+    }
+  }
+  if (!any) return false;
+  hull.center_px = c;
+  hull.axis_px = a;
+  hull.length_px = length;
+  hull.beam_px = beam;
+  if (psf_sigma_px != nullptr) {
+    const double p = Median(psfs);
+    *psf_sigma_px = std::isnan(p) ? 0.6 : std::clamp(p, 0.25, 3.0);
+  }
+  return true;
+}
+
+double ResolveBow(const cv::Mat& contrast, const cv::Mat& brightness, Hull& hull,
+                  double* superstructure_pos) {
+  const cv::Point2d a = hull.axis_px, n = Normal(hull.axis_px);
+  const double L = hull.length_px, B = hull.beam_px;
+  hull.bow_resolved = false;
+  if (L < 8 || B < 3) return 0.0;
+  // Width profile along the hull from the plateau level of the mid-body.
+  const int bins = 40;
+  const double dt = std::max(0.25, B / 40);
+  const int nt = static_cast<int>((B + 4) / dt) + 1;
+  const double t0 = -0.5 * (B + 4);
+  std::vector<double> mid_levels;
+  for (int k = -3; k <= 3; ++k) {
+    const cv::Point2d p = hull.center_px + a * (k * 0.05 * L);
+    for (double t = -0.2 * B; t <= 0.2 * B; t += std::max(dt, 0.5))
+      mid_levels.push_back(SampleBilinear(contrast, p.x + n.x * t, p.y + n.y * t));
+  }
+  const double h = Median(mid_levels);
+  if (!(h > 0)) return 0.0;
+  std::vector<double> width(bins), top(bins);
+  for (int k = 0; k < bins; ++k) {
+    const double s = -0.5 * L + L * (k + 0.5) / bins;
+    int cnt = 0;
+    double mx = -1e30;
+    for (int i = 0; i < nt; ++i) {
+      const double t = t0 + i * dt;
+      const cv::Point2d p = hull.center_px + a * s + n * t;
+      if (SampleBilinear(contrast, p.x, p.y) >= 0.5 * h) ++cnt;
+      if (std::fabs(t) < 0.45 * B) mx = std::max(mx, static_cast<double>(SampleBilinear(
+                                                         brightness, p.x, p.y)));
+    }
+    width[k] = cnt * dt;
+    top[k] = mx;
+  }
+  // Taper: mean width over the outer 15 % at each end (+axis end is the last bins).
+  const int e = std::max(2, bins * 15 / 100);
+  double w_neg = 0, w_pos = 0;
+  for (int k = 0; k < e; ++k) {
+    w_neg += width[k];
+    w_pos += width[bins - 1 - k];
+  }
+  w_neg /= e * B;
+  w_pos /= e * B;
+  const double taper = w_neg - w_pos;  // > 0: +axis end narrower => +axis is the bow
+  double score = std::clamp(std::fabs(taper) / 0.25, 0.0, 1.0);
+  int bow_sign = taper > 0 ? 1 : -1;
+  // Superstructure: the brightest block of the smoothed top profile, away from the ends.
+  std::vector<double> sm(bins, 0.0);
+  for (int k = 0; k < bins; ++k) {
+    double s = 0;
+    int c = 0;
+    for (int j = std::max(0, k - 1); j <= std::min(bins - 1, k + 1); ++j) {
+      s += top[j];
+      ++c;
+    }
+    sm[k] = s / c;
+  }
+  std::vector<double> deck(sm.begin() + 3, sm.end() - 3);
+  const double deck_med = Median(deck);
+  int peak = 3;
+  for (int k = 3; k < bins - 3; ++k)
+    if (sm[k] > sm[peak]) peak = k;
+  const bool has_super = sm[peak] > 1.25 * deck_med + 0.02;
+  const double peak_frac = (peak + 0.5) / bins;  // along +axis from the -axis end
+  if (has_super && (peak_frac < 0.3 || peak_frac > 0.7)) {
+    const int super_sign = peak_frac > 0.5 ? -1 : 1;  // superstructure aft => bow opposite
+    if (score < 0.3) {
+      bow_sign = super_sign;
+      score = std::max(score, 0.5);
+    } else if (super_sign != bow_sign) {
+      score *= 0.5;
+    } else {
+      score = std::min(1.0, score + 0.3);
+    }
+  }
+  if (bow_sign < 0) hull.axis_px = -hull.axis_px;
+  hull.bow_resolved = score >= 0.4;
+  if (superstructure_pos != nullptr) {
+    *superstructure_pos = -1;
+    if (has_super) *superstructure_pos = bow_sign > 0 ? 1.0 - peak_frac : peak_frac;
+  }
+  return score;
+}
+
+std::vector<cv::Point2d> HullOutline(const Hull& hull) {
+  const cv::Point2d a = hull.axis_px, n = Normal(hull.axis_px);
+  const double hl = 0.5 * hull.length_px, hb = 0.5 * hull.beam_px;
+  std::vector<std::pair<double, double>> st;  // (s, t)
+  if (hull.bow_resolved) {
+    const double shoulder = hl - std::min(0.15 * hull.length_px, 2.5 * hull.beam_px);
+    st = {{-hl, -hb}, {shoulder, -hb}, {hl, 0}, {shoulder, hb}, {-hl, hb}};
+  } else {
+    st = {{-hl, -hb}, {hl, -hb}, {hl, hb}, {-hl, hb}};
+  }
+  std::vector<cv::Point2d> out;
+  for (const auto& [s, t] : st) out.push_back(hull.center_px + a * s + n * t);
+  return out;
+}
+
+namespace {
+
+struct Part {
+  std::vector<cv::Point> pixels;  // window coordinates
+};
+
+struct Pca {
+  cv::Point2d center, axis;
+  double s_min = 0, s_max = 0, t_min = 0, t_max = 0;
+  double length() const { return s_max - s_min + 1; }
+  double beam() const { return t_max - t_min + 1; }
+};
+
+Pca ComputePca(const std::vector<cv::Point>& px) {
+  Pca p;
+  double sx = 0, sy = 0;
+  for (const auto& q : px) {
+    sx += q.x;
+    sy += q.y;
+  }
+  const double n = static_cast<double>(px.size());
+  const double mx = sx / n, my = sy / n;
+  double cxx = 0, cyy = 0, cxy = 0;
+  for (const auto& q : px) {
+    const double dx = q.x - mx, dy = q.y - my;
+    cxx += dx * dx;
+    cyy += dy * dy;
+    cxy += dx * dy;
+  }
+  const double ang = 0.5 * std::atan2(2 * cxy, cxx - cyy);
+  p.axis = {std::cos(ang), std::sin(ang)};
+  p.center = {mx + 0.5, my + 0.5};
+  p.s_min = p.t_min = 1e30;
+  p.s_max = p.t_max = -1e30;
+  for (const auto& q : px) {
+    const double dx = q.x + 0.5 - p.center.x, dy = q.y + 0.5 - p.center.y;
+    const double s = dx * p.axis.x + dy * p.axis.y, t = -dx * p.axis.y + dy * p.axis.x;
+    p.s_min = std::min(p.s_min, s);
+    p.s_max = std::max(p.s_max, s);
+    p.t_min = std::min(p.t_min, t);
+    p.t_max = std::max(p.t_max, t);
+  }
+  // Centre of the extents, not of the mass (a superstructure must not shift it).
+  const double sc = 0.5 * (p.s_min + p.s_max), tc = 0.5 * (p.t_min + p.t_max);
+  p.center += p.axis * sc + Normal(p.axis) * tc;
+  p.s_min -= sc;
+  p.s_max -= sc;
+  p.t_min -= tc;
+  p.t_max -= tc;
+  return p;
+}
+
+// Splits a component at a valley of the contrast profile across (side by side) or of the
+// width profile along (end to end) when its shape says it holds two hulls.
+void SplitParts(const cv::Mat& contrast, Part part, double min_len_px, int depth,
+                std::vector<Part>& out) {
+  if (depth > 3 || part.pixels.size() < 16) {
+    out.push_back(std::move(part));
+    return;
+  }
+  const Pca p = ComputePca(part.pixels);
+  const double ratio = p.length() / std::max(p.beam(), 1.0);
+  const cv::Point2d n = Normal(p.axis);
+  auto split_by = [&](bool across, double cut) {
+    Part a, b;
+    for (const auto& q : part.pixels) {
+      const cv::Point2d d(q.x + 0.5 - p.center.x, q.y + 0.5 - p.center.y);
+      const double v = across ? d.dot(n) : d.dot(p.axis);
+      (v < cut ? a : b).pixels.push_back(q);
+    }
+    SplitParts(contrast, std::move(a), min_len_px, depth + 1, out);
+    SplitParts(contrast, std::move(b), min_len_px, depth + 1, out);
+  };
+  if (ratio < 3.6 && p.length() >= 2 * min_len_px && p.beam() >= 8) {
+    // Side by side: mean contrast per across-bin over the central 60 % of the length.
+    const int nb = static_cast<int>(std::ceil(p.beam())) + 1;
+    std::vector<double> sum(nb, 0), cnt(nb, 0);
+    for (const auto& q : part.pixels) {
+      const cv::Point2d d(q.x + 0.5 - p.center.x, q.y + 0.5 - p.center.y);
+      const double s = d.dot(p.axis);
+      if (std::fabs(s) > 0.3 * p.length()) continue;
+      const int i = std::clamp(static_cast<int>(d.dot(n) - p.t_min), 0, nb - 1);
+      sum[i] += contrast.at<float>(q.y, q.x);
+      cnt[i] += 1;
+    }
+    std::vector<double> prof(nb, 0);
+    for (int i = 0; i < nb; ++i) prof[i] = cnt[i] > 0 ? sum[i] / cnt[i] : 0;
+    const int lo = static_cast<int>(0.2 * nb), hi = static_cast<int>(0.8 * nb);
+    int best = -1;
+    double best_depth = 0;
+    for (int i = lo; i <= hi && i < nb; ++i) {
+      const double left = *std::max_element(prof.begin(), prof.begin() + i + 1);
+      const double right = *std::max_element(prof.begin() + i, prof.end());
+      const double depth_rel = 1.0 - prof[i] / std::max(std::min(left, right), 1e-6);
+      if (depth_rel > best_depth) {
+        best_depth = depth_rel;
+        best = i;
+      }
+    }
+    if (best >= 0 && best_depth > 0.45) {
+      split_by(true, p.t_min + best + 0.5);
+      return;
+    }
+  }
+  if (ratio > 11.0 && p.length() >= 2 * min_len_px) {
+    // End to end: the mask width along the axis drops where bow meets stern.
+    const int nb = static_cast<int>(std::ceil(p.length())) + 1;
+    std::vector<double> w(nb, 0);
+    for (const auto& q : part.pixels) {
+      const cv::Point2d d(q.x + 0.5 - p.center.x, q.y + 0.5 - p.center.y);
+      const int i = std::clamp(static_cast<int>(d.dot(p.axis) - p.s_min), 0, nb - 1);
+      w[i] += 1;
+    }
+    const double med = Median(w);
+    const int guard = static_cast<int>(std::max(min_len_px, 3.0 * p.beam()));
+    int best = -1;
+    for (int i = guard; i < nb - guard; ++i)
+      if (w[i] < 0.45 * med && (best < 0 || w[i] < w[best])) best = i;
+    if (best >= 0) {
+      split_by(false, p.s_min + best + 0.5);
+      return;
+    }
+  }
+  out.push_back(std::move(part));
+}
+
+std::string Classify(double length_m, double beam_m) {
+  const double ratio = length_m / std::max(beam_m, 0.1);
+  if (length_m >= 50 && ratio >= 3.8 && ratio <= 10.0) return "tanker";
+  if (length_m >= 15 && length_m < 50 && ratio < 4.8) return "tug";
+  if (length_m < 35) return "small_craft";
+  return "other";
+}
+
+}  // namespace
+
+std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOptions& options) {
+  options.Check();
+  const cv::Mat& c = img.contrast;
+  const cv::Size size = c.size();
+  const double gsd = options.gsd_m;
+  std::vector<HullCandidate> result;
+  if (size.area() == 0) return result;
+
+  cv::Mat open = img.valid.clone();
+  open.setTo(0, img.land);
+  open.setTo(0, img.cloud);
+  cv::Mat grow;
+  cv::compare(c, options.grow_sigma, grow, cv::CMP_GT);
+  grow &= open;
+  // Thin bridges (mooring lines, gangways, fenders) are cut by a small opening.
+  const int r_open = std::clamp(static_cast<int>(std::lround(0.6 / gsd)), 0, 3);
+  if (r_open > 0) {
+    cv::morphologyEx(grow, grow, cv::MORPH_OPEN,
+                     cv::getStructuringElement(cv::MORPH_ELLIPSE,
+                                               cv::Size(2 * r_open + 1, 2 * r_open + 1)));
+  }
+  cv::Mat labels, stats, centroids;
+  const int n = cv::connectedComponentsWithStats(grow, labels, stats, centroids, 8, CV_32S);
+  const double min_area = std::max(3.0, 0.5 * options.min_length_m * options.min_beam_m /
+                                            (gsd * gsd));
+  const double max_len_px = options.max_length_m / gsd;
+  const double min_len_px = options.min_length_m / gsd;
+  const float seed_abs = static_cast<float>(options.min_seed_contrast / img.noise_sigma);
+  const float seed = std::max(static_cast<float>(options.seed_sigma), seed_abs);
+
+  for (int i = 1; i < n; ++i) {
+    const int area = stats.at<int>(i, cv::CC_STAT_AREA);
+    const cv::Rect box(stats.at<int>(i, cv::CC_STAT_LEFT), stats.at<int>(i, cv::CC_STAT_TOP),
+                       stats.at<int>(i, cv::CC_STAT_WIDTH), stats.at<int>(i, cv::CC_STAT_HEIGHT));
+    if (area < min_area) continue;
+    if (std::hypot(box.width, box.height) > 1.6 * max_len_px) continue;
+    // Hole-filled component mask (deck equipment darker than the threshold stays inside).
+    cv::Mat roi_mask = (labels(box) == i);
+    {
+      cv::Mat padded;
+      cv::copyMakeBorder(roi_mask, padded, 1, 1, 1, 1, cv::BORDER_CONSTANT, 0);
+      cv::Mat flood = padded.clone();
+      cv::floodFill(flood, cv::Point(0, 0), 255);
+      cv::Mat holes = ~flood;
+      padded |= holes;
+      roi_mask = padded(cv::Rect(1, 1, box.width, box.height)).clone();
+    }
+    std::vector<cv::Point> pix;
+    float peak = 0;
+    for (int y = 0; y < box.height; ++y) {
+      const uchar* m = roi_mask.ptr<uchar>(y);
+      const float* cv_ = c.ptr<float>(box.y + y) + box.x;
+      for (int x = 0; x < box.width; ++x) {
+        if (!m[x]) continue;
+        pix.emplace_back(box.x + x, box.y + y);
+        peak = std::max(peak, cv_[x]);
+      }
+    }
+    if (peak < seed) continue;
+    std::vector<Part> parts;
+    SplitParts(c, Part{std::move(pix)}, min_len_px, 0, parts);
+    for (auto& part : parts) {
+      if (part.pixels.size() < min_area) continue;
+      const Pca p = ComputePca(part.pixels);
+      if (p.length() < 0.7 * min_len_px || p.length() > 1.3 * max_len_px) continue;
+      HullCandidate cand;
+      cand.area_px = static_cast<double>(part.pixels.size());
+      cand.bbox = cv::boundingRect(part.pixels);
+      cand.mask = cv::Mat::zeros(cand.bbox.size(), CV_8U);
+      double csum = 0;
+      for (const auto& q : part.pixels) {
+        cand.mask.at<uchar>(q.y - cand.bbox.y, q.x - cand.bbox.x) = 255;
+        csum += c.at<float>(q.y, q.x);
+      }
+      cand.mean_contrast = csum / cand.area_px;
+      // The surrounding ring must be mostly water (or land polygons): rejects unmasked
+      // shore, roofs, and so on.
+      const int rr = std::max(2, static_cast<int>(std::lround(0.5 * std::min(p.beam(), 40.0))));
+      cv::Rect outer(cand.bbox.x - rr, cand.bbox.y - rr, cand.bbox.width + 2 * rr,
+                     cand.bbox.height + 2 * rr);
+      outer &= cv::Rect(0, 0, size.width, size.height);
+      cv::Mat big = cv::Mat::zeros(outer.size(), CV_8U);
+      cand.mask.copyTo(big(cv::Rect(cand.bbox.x - outer.x, cand.bbox.y - outer.y,
+                                    cand.bbox.width, cand.bbox.height)));
+      cv::Mat dil;
+      cv::dilate(big, dil,
+                 cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * rr + 1, 2 * rr + 1)));
+      int eligible = 0, waterish = 0, cloud = 0, invalid = 0, ring_total = 0;
+      for (int y = 0; y < outer.height; ++y) {
+        const uchar* d = dil.ptr<uchar>(y);
+        const uchar* b = big.ptr<uchar>(y);
+        const uchar* v = img.valid.ptr<uchar>(outer.y + y) + outer.x;
+        const uchar* l = img.land.ptr<uchar>(outer.y + y) + outer.x;
+        const uchar* cl = img.cloud.ptr<uchar>(outer.y + y) + outer.x;
+        const uchar* wt = img.water.ptr<uchar>(outer.y + y) + outer.x;
+        const float* cc = c.ptr<float>(outer.y + y) + outer.x;
+        for (int x = 0; x < outer.width; ++x) {
+          if (!d[x] || b[x]) continue;
+          ++ring_total;
+          if (!v[x]) {
+            ++invalid;
+            continue;
+          }
+          if (cl[x]) ++cloud;
+          if (l[x] || cl[x]) continue;
+          ++eligible;
+          if (wt[x] || cc[x] < options.grow_sigma) ++waterish;
+        }
+      }
+      if (eligible > 0.2 * ring_total &&
+          waterish < options.min_water_ring_fraction * eligible) {
+        continue;
+      }
+      const bool touches_edge = outer.x == 0 || outer.y == 0 ||
+                                outer.x + outer.width == size.width ||
+                                outer.y + outer.height == size.height;
+      cand.truncated = touches_edge && (cand.bbox.x <= 1 || cand.bbox.y <= 1 ||
+                                        cand.bbox.br().x >= size.width - 1 ||
+                                        cand.bbox.br().y >= size.height - 1);
+      cand.truncated = cand.truncated || invalid > 0.02 * ring_total;
+      cand.cloud_affected = cloud > 0.02 * ring_total;
+
+      Hull hull;
+      hull.center_px = p.center;
+      hull.axis_px = p.axis;
+      hull.length_px = p.length();
+      hull.beam_px = std::max(1.0, cand.area_px / p.length());
+      double psf = 0.6;
+      if (!RefineHull(c, hull, &psf)) continue;
+      // Refinement must stay near the component (a failed edge search can run away).
+      if (!(hull.length_px > 0.6 * p.length() && hull.length_px < 1.5 * p.length() + 3 &&
+            hull.beam_px > 0.4 * (cand.area_px / p.length()) &&
+            hull.beam_px < 2.0 * p.beam() + 3)) {
+        hull.center_px = p.center;
+        hull.axis_px = p.axis;
+        hull.length_px = p.length();
+        hull.beam_px = std::max(1.0, cand.area_px / p.length());
+      }
+      spdlog::info("hulls: component at ({:.1f},{:.1f}) pca L={:.1f} B={:.1f} -> refined "
+                    "({:.1f},{:.1f}) L={:.1f} B={:.1f} psf={:.2f}",
+                    p.center.x, p.center.y, p.length(), p.beam(), hull.center_px.x,
+                    hull.center_px.y, hull.length_px, hull.beam_px, psf);
+      double super_pos = -1;
+      cand.bow_score = ResolveBow(c, img.brightness, hull, &super_pos);
+      cand.superstructure_pos = super_pos;
+      hull.outline_px = HullOutline(hull);
+      cand.psf_sigma_px = psf;
+      cand.hull = hull;
+      cand.length_m = hull.length_px * gsd;
+      cand.beam_m = hull.beam_px * gsd;
+      if (cand.length_m < options.min_length_m || cand.length_m > options.max_length_m) continue;
+      cand.vessel_class = Classify(cand.length_m, cand.beam_m);
+      // Deck colour over the inner hull.
+      std::array<double, 3> rgb{0, 0, 0};
+      int cnt = 0;
+      const cv::Point2d nn = Normal(hull.axis_px);
+      for (int k = 0; k < 15; ++k) {
+        for (int j = -2; j <= 2; ++j) {
+          const cv::Point2d q = hull.center_px + hull.axis_px * (hull.length_px * (-0.35 + 0.05 * k)) +
+                                nn * (hull.beam_px * 0.12 * j);
+          for (int b = 0; b < 3; ++b) rgb[b] += SampleBilinear(img.bands[b], q.x, q.y);
+          ++cnt;
+        }
+      }
+      for (int b = 0; b < 3; ++b) cand.deck_rgb[b] = rgb[b] / cnt;
+      result.push_back(std::move(cand));
+    }
+  }
+  // Deterministic order: by centre (row-major).
+  std::sort(result.begin(), result.end(), [](const HullCandidate& x, const HullCandidate& y) {
+    if (std::fabs(x.hull.center_px.y - y.hull.center_px.y) > 1e-9)
+      return x.hull.center_px.y < y.hull.center_px.y;
+    return x.hull.center_px.x < y.hull.center_px.x;
+  });
+  return result;
+}
+
+}  // namespace bw

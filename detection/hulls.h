@@ -1,0 +1,70 @@
+// Vessel candidates and oriented hulls from the imaging maps of one window: contrast against
+// the local water, hysteresis + morphology + connected components, separation of touching
+// hulls, sub-pixel length / beam / axis from edge profiles, bow/stern and class.
+// Pixel frame: the window's (x right, y down).
+#pragma once
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "detection/hull.h"
+#include "imaging/imaging.h"
+
+namespace bw {
+
+struct HullFitOptions {
+  double gsd_m = 0.5;
+  double seed_sigma = 10.0;  // a candidate holds a pixel this many noise sigmas above water
+  double grow_sigma = 5.0;   // and extends over pixels this far above
+  double min_seed_contrast = 0.03;  // ... and at least this much reflectance above water
+  double min_length_m = 12.0;
+  double max_length_m = 420.0;
+  double min_beam_m = 3.0;
+  double min_water_ring_fraction = 0.35;  // share of the surrounding ring that is water
+  void Check() const;
+};
+
+struct HullCandidate {
+  Hull hull;              // window pixels
+  double length_m = 0, beam_m = 0;
+  double area_px = 0;
+  double mean_contrast = 0;  // in noise sigmas
+  double bow_score = 0;      // 0..1, how clearly bow and stern are told apart
+  std::string vessel_class;  // "tanker", "tug", "small_craft", "other"
+  std::array<double, 3> deck_rgb{0, 0, 0};
+  double superstructure_pos = -1;  // fraction from bow, <0 unknown
+  double manifold_pos = -1;
+  double psf_sigma_px = 0.6;
+  bool truncated = false;
+  bool cloud_affected = false;
+  cv::Rect bbox;  // window pixels
+  cv::Mat mask;   // CV_8U over bbox, 255 = hull
+};
+
+// REQUIRES: img from ProcessWindow.
+std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOptions& options);
+
+// Lower-level steps, exposed for tests on drawn images.
+
+// Sub-pixel refinement of an oriented hull: side edges at stations along the mid-body (the
+// midline fit gives centre and axis), ends from the centre-line profile. `contrast` is any
+// CV_32F map where hull > surroundings. Returns false when no edges were found.
+bool RefineHull(const cv::Mat& contrast, Hull& hull, double* psf_sigma_px = nullptr);
+
+// Tells the bow from the stern by the width profile (a pointed bow tapers, the stern is
+// square) and a superstructure aft; flips hull.axis_px towards the bow. Returns a score in
+// 0..1 (0 = undecided); sets hull.bow_resolved when the score is convincing.
+double ResolveBow(const cv::Mat& contrast, const cv::Mat& brightness, Hull& hull,
+                  double* superstructure_pos = nullptr);
+
+// Deck outline polygon in pixels from centre, axis, length and beam (pointed bow when
+// resolved, else a rectangle).
+std::vector<cv::Point2d> HullOutline(const Hull& hull);
+
+// Bilinear sample of a CV_32F map; outside => `outside`.
+float SampleBilinear(const cv::Mat& map, double x, double y, float outside = 0.0f);
+
+}  // namespace bw

@@ -1,0 +1,456 @@
+#include "geo/scene.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <set>
+#include <sstream>
+
+#include <cpl_string.h>
+#include <gdal_priv.h>
+#include <ogr_spatialref.h>
+#include <spdlog/spdlog.h>
+
+#include "geo/crs.h"
+#include "geo/error.h"
+
+namespace bw {
+
+namespace {
+
+namespace fs = std::filesystem;
+constexpr const char* kStage = "geo.scene";
+
+struct DatasetCloser {
+  void operator()(GDALDataset* ds) const { GDALClose(GDALDataset::ToHandle(ds)); }
+};
+
+// GDAL messages may span lines; ours are one line.
+std::string LastGdalError() {
+  std::string msg = CPLGetLastErrorMsg();
+  for (char& c : msg) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  if (msg.empty()) msg = "unknown GDAL error";
+  return msg;
+}
+
+std::map<std::string, std::string> MetadataMap(char** md) {
+  std::map<std::string, std::string> out;
+  for (char** p = md; p != nullptr && *p != nullptr; ++p) {
+    char* key = nullptr;
+    const char* value = CPLParseNameValue(*p, &key);
+    if (key != nullptr && value != nullptr) out[key] = value;
+    CPLFree(key);
+  }
+  return out;
+}
+
+std::vector<std::string> Tokens(const std::string& text) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : text) {
+    if (std::isalnum(static_cast<unsigned char>(c))) {
+      cur += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    } else if (!cur.empty()) {
+      out.push_back(cur);
+      cur.clear();
+    }
+  }
+  if (!cur.empty()) out.push_back(cur);
+  return out;
+}
+
+// Role named by a band description ("red", "B04", "NIR (B08)"), if any.
+std::optional<BandRole> RoleFromDescription(const std::string& description) {
+  static const std::set<std::string> kRed = {"red", "r", "b04", "b4"};
+  static const std::set<std::string> kGreen = {"green", "g", "b03", "b3"};
+  static const std::set<std::string> kBlue = {"blue", "b", "b02", "b2"};
+  static const std::set<std::string> kNir = {"nir", "n", "nir08", "b08", "b8", "b8a", "nearinfrared"};
+  const std::vector<std::string> tokens = Tokens(description);
+  std::string joined;
+  for (const auto& t : tokens) joined += t;
+  for (const auto& t : tokens) {
+    if (kNir.count(t)) return BandRole::kNir;
+  }
+  if (joined.find("nearinfrared") != std::string::npos) return BandRole::kNir;
+  for (const auto& t : tokens) {
+    if (kRed.count(t)) return BandRole::kRed;
+    if (kGreen.count(t)) return BandRole::kGreen;
+    if (kBlue.count(t)) return BandRole::kBlue;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+const char* ToString(BandRole role) {
+  switch (role) {
+    case BandRole::kRed:
+      return "red";
+    case BandRole::kGreen:
+      return "green";
+    case BandRole::kBlue:
+      return "blue";
+    case BandRole::kNir:
+      return "nir";
+  }
+  return "?";
+}
+
+const char* ToString(PixelType type) {
+  switch (type) {
+    case PixelType::kByte:
+      return "Byte";
+    case PixelType::kUInt16:
+      return "UInt16";
+    case PixelType::kInt16:
+      return "Int16";
+    case PixelType::kUInt32:
+      return "UInt32";
+    case PixelType::kFloat32:
+      return "Float32";
+    case PixelType::kFloat64:
+      return "Float64";
+  }
+  return "?";
+}
+
+struct Scene::Impl {
+  std::string path;
+  std::unique_ptr<GDALDataset, DatasetCloser> dataset;
+  int width = 0;
+  int height = 0;
+  int band_count = 0;
+  PixelType pixel_type = PixelType::kByte;
+  std::array<int, 4> band_of_role{0, 0, 0, 0};
+  std::string roles_source;
+  std::array<double, 6> gt{};
+  std::array<double, 6> inv_gt{};
+  std::string wkt;
+  std::optional<int> epsg;
+  bool geographic = false;
+  double gsd_x = 0.0;
+  double gsd_y = 0.0;
+  std::optional<double> nodata;
+  int block_w = 0;
+  int block_h = 0;
+  Acquisition acquisition;
+  LonLat center;
+  std::unique_ptr<CrsTransform> crs_from_lonlat;
+  std::unique_ptr<CrsTransform> lonlat_from_crs;
+
+  [[noreturn]] void Fail(const std::string& problem) const {
+    throw InputError(kStage, path, problem);
+  }
+
+  void DecideBandRoles();
+  void ComputeGsd();
+};
+
+void Scene::Impl::DecideBandRoles() {
+  std::vector<GDALColorInterp> interp(band_count + 1, GCI_Undefined);
+  std::vector<std::string> desc(band_count + 1);
+  for (int b = 1; b <= band_count; ++b) {
+    GDALRasterBand* band = dataset->GetRasterBand(b);
+    interp[b] = band->GetColorInterpretation();
+    desc[b] = band->GetDescription();
+  }
+  auto is_alpha = [&](int b) { return interp[b] == GCI_AlphaBand; };
+  // NIR from a description, else the first band after R, G, B that is not alpha.
+  auto find_nir = [&](std::array<int, 4>& roles) {
+    for (int b = 1; b <= band_count; ++b) {
+      if (RoleFromDescription(desc[b]) == BandRole::kNir) {
+        roles[3] = b;
+        return;
+      }
+    }
+    for (int b = 1; b <= band_count; ++b) {
+      if (b != roles[0] && b != roles[1] && b != roles[2] && !is_alpha(b) &&
+          (interp[b] == GCI_Undefined || interp[b] == GCI_GrayIndex)) {
+        roles[3] = b;
+        return;
+      }
+    }
+  };
+
+  // 1. Color interpretation.
+  std::array<int, 4> roles{0, 0, 0, 0};
+  for (int b = 1; b <= band_count; ++b) {
+    if (interp[b] == GCI_RedBand && roles[0] == 0) roles[0] = b;
+    if (interp[b] == GCI_GreenBand && roles[1] == 0) roles[1] = b;
+    if (interp[b] == GCI_BlueBand && roles[2] == 0) roles[2] = b;
+  }
+  if (roles[0] && roles[1] && roles[2]) {
+    find_nir(roles);
+    band_of_role = roles;
+    roles_source = "color_interpretation";
+    return;
+  }
+  // 2. Band descriptions.
+  roles = {0, 0, 0, 0};
+  for (int b = 1; b <= band_count; ++b) {
+    if (auto r = RoleFromDescription(desc[b])) {
+      int& slot = roles[static_cast<int>(*r)];
+      if (slot == 0) slot = b;
+    }
+  }
+  if (roles[0] && roles[1] && roles[2]) {
+    band_of_role = roles;
+    roles_source = "description";
+    return;
+  }
+  // 3. Positional: R, G, B[, NIR].
+  band_of_role = {1, 2, 3, 0};
+  if (band_count >= 4 && !is_alpha(4)) band_of_role[3] = 4;
+  roles_source = "positional";
+}
+
+void Scene::Impl::ComputeGsd() {
+  // Ground distance of one pixel step along each image axis at the centre, measured on the
+  // ellipsoid so that geographic and Web Mercator rasters get metres too. The step vectors
+  // come from the full geotransform, so rotated rasters are handled.
+  const double cx = width / 2.0, cy = height / 2.0;
+  auto lonlat_at = [&](double px, double py, LonLat& out) {
+    double x = gt[0] + px * gt[1] + py * gt[2];
+    double y = gt[3] + px * gt[4] + py * gt[5];
+    if (!lonlat_from_crs->Apply(x, y)) return false;
+    out = {x, y};
+    return true;
+  };
+  LonLat c, ex, ey;
+  if (lonlat_at(cx, cy, c) && lonlat_at(cx + 1.0, cy, ex) && lonlat_at(cx, cy + 1.0, ey)) {
+    gsd_x = GeodesicDistanceM(c, ex);
+    gsd_y = GeodesicDistanceM(c, ey);
+  }
+  if (!(gsd_x > 0) || !(gsd_y > 0) || !std::isfinite(gsd_x) || !std::isfinite(gsd_y)) {
+    OGRSpatialReference srs;
+    srs.importFromWkt(wkt.c_str());
+    const double unit = geographic ? 111320.0 : srs.GetLinearUnits();
+    gsd_x = std::hypot(gt[1], gt[4]) * unit;
+    gsd_y = std::hypot(gt[2], gt[5]) * unit;
+  }
+}
+
+Scene::Scene(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Scene::Scene(Scene&&) noexcept = default;
+Scene& Scene::operator=(Scene&&) noexcept = default;
+Scene::~Scene() = default;
+
+Scene Scene::Open(const std::string& path, const SceneOptions& options) {
+  InitializeGdal();
+  auto im = std::make_unique<Impl>();
+  im->path = path;
+  std::error_code ec;
+  if (!fs::exists(path, ec)) im->Fail("no such file");
+  if (fs::is_directory(path, ec)) im->Fail("is a directory, not a raster");
+  if (fs::is_regular_file(path, ec) && fs::file_size(path, ec) == 0) im->Fail("empty file");
+
+  CPLErrorReset();
+  im->dataset.reset(GDALDataset::FromHandle(
+      GDALOpenEx(path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr, nullptr, nullptr)));
+  if (im->dataset == nullptr) im->Fail("unreadable or truncated raster: " + LastGdalError());
+  GDALDataset& ds = *im->dataset;
+  im->width = ds.GetRasterXSize();
+  im->height = ds.GetRasterYSize();
+  im->band_count = ds.GetRasterCount();
+  if (im->width <= 0 || im->height <= 0) im->Fail("empty raster (0 pixels)");
+  if (im->band_count < 3) {
+    im->Fail(std::to_string(im->band_count) + " band(s); need at least 3 (R, G, B)");
+  }
+
+  im->DecideBandRoles();
+
+  GDALRasterBand* first = ds.GetRasterBand(im->band_of_role[0]);
+  const GDALDataType type = first->GetRasterDataType();
+  switch (type) {
+    case GDT_Byte:
+      im->pixel_type = PixelType::kByte;
+      break;
+    case GDT_UInt16:
+      im->pixel_type = PixelType::kUInt16;
+      break;
+    case GDT_Int16:
+      im->pixel_type = PixelType::kInt16;
+      break;
+    case GDT_UInt32:
+      im->pixel_type = PixelType::kUInt32;
+      break;
+    case GDT_Float32:
+      im->pixel_type = PixelType::kFloat32;
+      break;
+    case GDT_Float64:
+      im->pixel_type = PixelType::kFloat64;
+      break;
+    default:
+      im->Fail(std::string("unsupported data type ") + GDALGetDataTypeName(type) +
+               " (Byte, UInt16, Int16, UInt32, Float32 or Float64)");
+  }
+
+  double gt[6];
+  if (ds.GetGeoTransform(gt) != CE_None) im->Fail("no geotransform (not georeferenced)");
+  for (int i = 0; i < 6; ++i) im->gt[i] = gt[i];
+  double inv[6];
+  if (!GDALInvGeoTransform(gt, inv)) im->Fail("degenerate geotransform (not invertible)");
+  for (int i = 0; i < 6; ++i) im->inv_gt[i] = inv[i];
+
+  const OGRSpatialReference* srs = ds.GetSpatialRef();
+  if (srs == nullptr || srs->IsEmpty()) im->Fail("no CRS");
+  char* wkt = nullptr;
+  const char* wkt_options[] = {"FORMAT=WKT2_2019", nullptr};
+  srs->exportToWkt(&wkt, wkt_options);
+  im->wkt = wkt != nullptr ? wkt : "";
+  CPLFree(wkt);
+  im->geographic = srs->IsGeographic();
+  {
+    const char* name = srs->GetAuthorityName(nullptr);
+    const char* code = srs->GetAuthorityCode(nullptr);
+    if (name != nullptr && code != nullptr && EQUAL(name, "EPSG")) {
+      im->epsg = std::atoi(code);
+    } else {
+      im->epsg = EpsgOf(im->wkt);
+    }
+  }
+  try {
+    im->crs_from_lonlat = std::make_unique<CrsTransform>("EPSG:4326", im->wkt);
+    im->lonlat_from_crs = std::make_unique<CrsTransform>(im->wkt, "EPSG:4326");
+  } catch (const Error& e) {
+    im->Fail("CRS cannot be transformed to lon/lat: " + e.problem());
+  }
+
+  int bw = 0, bh = 0;
+  first->GetBlockSize(&bw, &bh);
+  im->block_w = std::max(1, bw);
+  im->block_h = std::max(1, bh);
+  int has_nodata = 0;
+  const double nd = first->GetNoDataValue(&has_nodata);
+  if (has_nodata) im->nodata = nd;
+
+  im->ComputeGsd();
+  {
+    double x = im->gt[0] + im->width / 2.0 * im->gt[1] + im->height / 2.0 * im->gt[2];
+    double y = im->gt[3] + im->width / 2.0 * im->gt[4] + im->height / 2.0 * im->gt[5];
+    if (!im->lonlat_from_crs->Apply(x, y)) im->Fail("scene centre cannot be transformed to lon/lat");
+    im->center = {x, y};
+  }
+
+  RasterMetadata md;
+  md.default_domain = MetadataMap(ds.GetMetadata());
+  md.imagery = MetadataMap(ds.GetMetadata("IMAGERY"));
+  md.imd = MetadataMap(ds.GetMetadata("IMD"));
+  im->acquisition = ReadAcquisition(path, md, im->center, options.acquisition);
+  spdlog::debug("scene '{}': {}x{} x{} {}, roles {}, EPSG {}, gsd {:.3f} m", path, im->width,
+                im->height, im->band_count, ToString(im->pixel_type), im->roles_source,
+                im->epsg.value_or(0), std::sqrt(im->gsd_x * im->gsd_y));
+  return Scene(std::move(im));
+}
+
+const std::string& Scene::path() const { return impl_->path; }
+std::string Scene::id() const { return fs::path(impl_->path).stem().string(); }
+int Scene::width() const { return impl_->width; }
+int Scene::height() const { return impl_->height; }
+int Scene::band_count() const { return impl_->band_count; }
+PixelType Scene::pixel_type() const { return impl_->pixel_type; }
+int Scene::band_index(BandRole role) const { return impl_->band_of_role[static_cast<int>(role)]; }
+const std::string& Scene::band_roles_source() const { return impl_->roles_source; }
+const std::array<double, 6>& Scene::geotransform() const { return impl_->gt; }
+const std::string& Scene::crs_wkt() const { return impl_->wkt; }
+std::optional<int> Scene::epsg() const { return impl_->epsg; }
+bool Scene::crs_is_geographic() const { return impl_->geographic; }
+double Scene::gsd_x_m() const { return impl_->gsd_x; }
+double Scene::gsd_y_m() const { return impl_->gsd_y; }
+double Scene::gsd_m() const { return std::sqrt(impl_->gsd_x * impl_->gsd_y); }
+std::optional<double> Scene::nodata() const { return impl_->nodata; }
+int Scene::block_width() const { return impl_->block_w; }
+int Scene::block_height() const { return impl_->block_h; }
+const Acquisition& Scene::acquisition() const { return impl_->acquisition; }
+LonLat Scene::center_lonlat() const { return impl_->center; }
+
+PixelXY Scene::pixel_from_crs(double x, double y) const {
+  const auto& g = impl_->inv_gt;
+  return {g[0] + x * g[1] + y * g[2], g[3] + x * g[4] + y * g[5]};
+}
+
+void Scene::crs_from_pixel(PixelXY p, double& x, double& y) const {
+  const auto& g = impl_->gt;
+  x = g[0] + p.x * g[1] + p.y * g[2];
+  y = g[3] + p.x * g[4] + p.y * g[5];
+}
+
+PixelXY Scene::pixel_from_lonlat(LonLat p) const {
+  double x = p.lon_deg, y = p.lat_deg;
+  if (!impl_->crs_from_lonlat->Apply(x, y)) {
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    return {nan, nan};
+  }
+  return pixel_from_crs(x, y);
+}
+
+LonLat Scene::lonlat_from_pixel(PixelXY p) const {
+  double x = 0, y = 0;
+  crs_from_pixel(p, x, y);
+  if (!impl_->lonlat_from_crs->Apply(x, y)) {
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    return {nan, nan};
+  }
+  return {x, y};
+}
+
+cv::Mat Scene::ReadBand(int band_index, const PixelWindow& w) const {
+  const Impl& im = *impl_;
+  if (band_index < 1 || band_index > im.band_count) {
+    throw Error(kStage, im.path, "no band " + std::to_string(band_index));
+  }
+  if (w.empty() || w.x0 < 0 || w.y0 < 0 || w.x0 + w.width > im.width ||
+      w.y0 + w.height > im.height) {
+    throw Error(kStage, im.path, "window outside the raster");
+  }
+  cv::Mat out(w.height, w.width, CV_32FC1);
+  CPLErrorReset();
+  const CPLErr err = im.dataset->GetRasterBand(band_index)->RasterIO(
+      GF_Read, w.x0, w.y0, w.width, w.height, out.data, w.width, w.height, GDT_Float32, 0, 0,
+      nullptr);
+  if (err != CE_None) {
+    throw InputError(kStage, im.path,
+                     "read failed in window x=" + std::to_string(w.x0) + " y=" +
+                         std::to_string(w.y0) + " " + std::to_string(w.width) + "x" +
+                         std::to_string(w.height) + " (truncated or corrupt?): " +
+                         LastGdalError());
+  }
+  return out;
+}
+
+WindowPixels Scene::ReadWindow(const PixelWindow& window) const {
+  const Impl& im = *impl_;
+  WindowPixels px;
+  px.window = window;
+  px.valid = cv::Mat(window.height, window.width, CV_8UC1, cv::Scalar(255));
+  for (int r = 0; r < 4; ++r) {
+    const int b = im.band_of_role[r];
+    if (b == 0) continue;
+    px.bands[r] = ReadBand(b, window);
+    // Nodata, per-dataset masks and alpha all come through GDAL's mask band.
+    GDALRasterBand* band = im.dataset->GetRasterBand(b);
+    if ((band->GetMaskFlags() & GMF_ALL_VALID) == 0) {
+      cv::Mat mask(window.height, window.width, CV_8UC1);
+      CPLErrorReset();
+      const CPLErr err = band->GetMaskBand()->RasterIO(GF_Read, window.x0, window.y0,
+                                                       window.width, window.height, mask.data,
+                                                       window.width, window.height, GDT_Byte, 0,
+                                                       0, nullptr);
+      if (err != CE_None) {
+        throw InputError(kStage, im.path, "mask read failed: " + LastGdalError());
+      }
+      px.valid.setTo(0, mask == 0);
+    }
+    // NaN pixels are never valid, whatever the nodata declaration says.
+    if (im.pixel_type == PixelType::kFloat32 || im.pixel_type == PixelType::kFloat64) {
+      px.valid.setTo(0, px.bands[r] != px.bands[r]);
+    }
+  }
+  return px;
+}
+
+}  // namespace bw

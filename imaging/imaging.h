@@ -1,0 +1,81 @@
+// Per-window imaging kernels: radiometric normalisation, water / cloud / nodata masks,
+// local water background and contrast. All maps share the window's pixel frame (x right,
+// y down, origin at the window's top-left pixel corner). Work is split over tiles with a
+// halo wider than every kernel's reach, so results do not depend on tile size or thread
+// count (sums are exact in double precision).
+#pragma once
+
+#include <array>
+#include <functional>
+
+#include <opencv2/core.hpp>
+
+#include "geo/scene.h"
+
+namespace bw {
+
+// reflectance = (dn - offset) * gain, per band (R, G, B, NIR).
+struct RadiometricScale {
+  std::array<float, 4> offset{0, 0, 0, 0};
+  std::array<float, 4> gain{1, 1, 1, 1};
+};
+
+// From the pixel type and robust percentiles of the valid pixels: digital numbers are put
+// on a reflectance-like 0..1 scale (Byte /255; 16-bit data /10000 when it looks like
+// scaled reflectance, else by its own 99.9th percentile) and the darkest valid pixels
+// (0.5th percentile, typically deep water) are pulled down to `dark_level` (haze removal).
+RadiometricScale EstimateScale(const WindowPixels& pixels, PixelType type,
+                               float dark_level = 0.01f);
+
+struct ImagingOptions {
+  double gsd_m = 0.5;               // metres per pixel
+  double background_radius_m = 60;  // half size of the water background box
+  double min_background_radius_px = 6;
+  double contrast_sigma = 4.0;   // pixel is "not water-like" beyond this many noise sigmas
+  bool use_ndwi = true;          // water from NDWI when a NIR band exists
+  double cloud_reflectance = 0.65;  // assumed (flat) reflectance of opaque cloud
+  double cloud_min_radius_m = 30;   // cloud cores are opened with a disk of this radius
+  int tile_size = 512;
+  int threads = 0;  // 0 = all cores
+  void Check() const;
+};
+
+// Everything the detector needs about one window.
+struct ImagingResult {
+  std::array<cv::Mat, 4> bands;  // CV_32F normalised reflectance (NIR empty when absent)
+  cv::Mat brightness;            // CV_32F mean of the bands
+  cv::Mat valid;                 // CV_8U 255 = data
+  cv::Mat land;                  // CV_8U 255 = land polygons (input), else 0
+  cv::Mat cloud;                 // CV_8U 255 = cloud
+  cv::Mat water;                 // CV_8U 255 = open water (valid, not land/cloud/object)
+  cv::Mat background;            // CV_32F local water brightness
+  cv::Mat contrast;              // CV_32F (brightness - background) / noise_sigma
+  float noise_sigma = 0.01f;     // brightness noise over water (reflectance units)
+  float water_level = 0.05f;     // median water brightness
+  bool has_nir = false;
+};
+
+// REQUIRES: pixels.bands[0..2] non-empty CV_32F; land empty or CV_8U of the window size.
+ImagingResult ProcessWindow(const WindowPixels& pixels, const RadiometricScale& scale,
+                            const cv::Mat& land, const ImagingOptions& options);
+
+// Parallel tile loop: calls fn(core, padded) for every tile of a width x height grid, where
+// `core` tiles the grid without overlap and `padded` is core grown by `halo` and clipped.
+// fn must write only inside core. Deterministic: the tiling does not depend on `threads`.
+void ForEachTile(int width, int height, int tile_size, int halo, int threads,
+                 const std::function<void(const cv::Rect& core, const cv::Rect& padded)>& fn);
+
+// Box sums of a float map restricted to a mask, exact (double integral), as the masked
+// mean over a (2r+1)^2 box; pixels whose box holds fewer than min_count mask pixels get
+// `fallback`. Runs the tile loop. Output CV_32F.
+cv::Mat MaskedBoxMean(const cv::Mat& values, const cv::Mat& mask, int radius, int min_count,
+                      float fallback, int tile_size = 512, int threads = 0);
+
+// Otsu threshold of a float map over a mask (256 bins between the 1st and 99th percentile).
+float OtsuThreshold(const cv::Mat& values, const cv::Mat& mask);
+
+// Robust percentile (0..100) of a float map over a mask; `stride` subsamples rows/columns.
+float MaskedPercentile(const cv::Mat& values, const cv::Mat& mask, double percentile,
+                       int stride = 1);
+
+}  // namespace bw

@@ -1,0 +1,121 @@
+// The berthwatch store: one GeoPackage (written through OGR, opens in QGIS) holding what
+// `scan` saw and what `tally` concluded.
+//
+// Layers:
+//  - `scenes`      (attributes) one row per scene file: path, content_hash, scene_id,
+//                  datetime, angles, gsd, status processed|failed|skipped, error.
+//  - `berth_views` (attributes) per scene and berth: coverage, valid/cloud fraction, clear.
+//  - `detections`  (polygons, EPSG:4326) hull polygons with the contract's attributes plus
+//                  the appearance signature.
+//  - `fleet`       (attributes) the fleet registry given to scan, if any.
+//  - `vessels`, `visits` written by tally (visits carry a point at the mean hull centre).
+//
+// Every scene is committed in ONE transaction (scene row + its berth views + detections), so
+// a killed scan leaves a valid file that misses at most the scene in flight.
+// Not thread-safe: one thread owns a Store.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "detection/detection.h"
+#include "geo/fleet.h"
+#include "geo/types.h"
+
+namespace bw {
+
+enum class SceneStatus { kProcessed, kFailed, kSkipped };
+const char* ToString(SceneStatus status);  // "processed", "failed", "skipped"
+
+// What the store keeps about one scene file besides its detections.
+struct SceneRecord {
+  std::string path;
+  std::string content_hash;  // ContentHash() of the file bytes (scene/hash.h)
+  std::string scene_id;
+  std::optional<TimePoint> datetime;
+  SceneStatus status = SceneStatus::kProcessed;
+  std::string error;  // why the scene failed or was skipped; empty when processed
+};
+
+// One scene as read back: the record, and (processed scenes only) its observations with the
+// store's feature ids of its detections (same order as observations.detections).
+struct StoredScene {
+  SceneRecord record;
+  SceneDetections observations;
+  std::vector<std::int64_t> detection_fids;
+};
+
+// A tally row for the `vessels` layer.
+struct VesselRow {
+  std::string vessel_id;
+  std::string name;
+  double length_m = 0.0;
+  double beam_m = 0.0;
+  int visits = 0;
+  int detections = 0;
+  TimePoint first_seen{};
+  TimePoint last_seen{};
+};
+
+// A tally row for the `visits` layer.
+struct VisitRow {
+  std::string visit_id;
+  std::string vessel_id;
+  std::string berth;
+  TimePoint first_seen{};
+  TimePoint last_seen{};
+  std::string arrival_state;
+  std::string departure_state;
+  std::string transition;
+  int observations = 0;
+  LonLat center;
+};
+
+class Store {
+ public:
+  // Opens the GeoPackage for update, creating it (and any missing layer) when needed.
+  // Throws InputError naming the file when it cannot be created or is not a GeoPackage.
+  static Store Open(const std::string& path);
+  // Opens an existing store; throws InputError when the file is absent or has no `scenes`.
+  static Store OpenExisting(const std::string& path);
+
+  Store(Store&&) noexcept;
+  Store& operator=(Store&&) noexcept;
+  ~Store();
+
+  const std::string& path() const;
+
+  // Content hashes of every stored scene (any status).
+  const std::set<std::string>& stored_hashes() const;
+  bool Has(const std::string& content_hash) const;
+
+  // Writes the scene row, its berth views and detections in one transaction.
+  // `observations` is ignored unless record.status == kProcessed.
+  void CommitScene(const SceneRecord& record, const SceneDetections& observations);
+
+  // Every stored scene, sorted by datetime (scenes without one last), then scene_id, path.
+  std::vector<StoredScene> LoadScenes() const;
+
+  // The fleet registry stored by scan (replaces any previous one).
+  void WriteFleet(const Fleet& fleet);
+  std::optional<Fleet> ReadFleet() const;
+
+  // Replaces the `vessels` and `visits` layers and sets detections.vessel_id (by fid;
+  // other detections get an empty id), all in one transaction.
+  void WriteTally(const std::vector<VesselRow>& vessels, const std::vector<VisitRow>& visits,
+                  const std::vector<std::pair<std::int64_t, std::string>>& vessel_of_detection);
+
+  // Copies the detections layer to a GeoJSON file (RFC 7946).
+  void ExportDetectionsGeoJson(const std::string& out_path) const;
+
+ private:
+  struct Impl;
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace bw

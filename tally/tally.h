@@ -1,0 +1,108 @@
+// tally: from per-scene detections to vessels, visits and load transitions.
+//
+// Visits are evidence-based, per berth: detections at a berth in successive scenes that look
+// like the same hull form a track; a track goes on across scenes with no clear view of the
+// berth and ends at a clear view that shows the berth empty or another vessel in it. Tracks
+// are then clustered into vessels (tally/identity.h) and consecutive tracks of one vessel at
+// one berth with no view between them are joined. Arrival state = first confident load state
+// of the visit, departure state = the last.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "detection/detection.h"
+#include "geo/fleet.h"
+#include "geo/types.h"
+#include "tally/identity.h"
+
+namespace bw {
+
+struct TallyOptions {
+  IdentityOptions identity;
+  // A load state counts for arrival/departure only at or above this confidence.
+  double min_state_confidence = 0.6;
+  // A detection continues an open track at its berth when every signature element is within
+  // this many sigmas (prior noise, inflated for the track's own uncertainty).
+  double link_max_z = 4.0;
+  // Clear views without the vessel that end a visit.
+  int clear_views_to_end = 1;
+  // Count a visit only when it was seen at least once cleanly (berth fully covered, hull not
+  // truncated nor under cloud); glimpses through cloud extend visits but do not make one.
+  bool require_clean_sighting = true;
+  void Check() const;  // throws InputError
+};
+
+struct Visit {
+  std::string visit_id;
+  int vessel = -1;  // index into TallyResult::vessels
+  std::string vessel_id;
+  std::string berth;
+  TimePoint first_seen{};
+  TimePoint last_seen{};
+  LoadState arrival_state = LoadState::kUnknown;
+  LoadState departure_state = LoadState::kUnknown;
+  int observations = 0;
+  // The berth's nearest views (clear, or with a detection) before first_seen and after
+  // last_seen: the visit began after the first and ended before the second.
+  std::optional<TimePoint> view_before;
+  std::optional<TimePoint> view_after;
+  LonLat center;  // mean hull centre
+
+  std::string transition() const;  // "empty->full"
+};
+
+struct Vessel {
+  std::string vessel_id;  // "V001", in order of first appearance
+  std::string name;       // registry name, empty without a match
+  Signature signature{};  // median over its detections
+  int visits = 0;
+  int detections = 0;
+  TimePoint first_seen{};
+  TimePoint last_seen{};
+  double length_m() const { return signature[0]; }
+  double beam_m() const { return signature[1]; }
+};
+
+struct SceneCounts {
+  int processed = 0;
+  int failed = 0;
+  int skipped = 0;
+};
+
+struct TallyResult {
+  std::vector<Vessel> vessels;
+  std::vector<Visit> visits;  // by first_seen, then berth
+  int vessels_low = 0;        // distinct-vessel range where signatures overlap
+  int vessels_high = 0;
+  std::map<std::string, int> transitions;  // "empty->full" -> count
+  std::optional<TimePoint> period_start;   // first and last processed scene
+  std::optional<TimePoint> period_end;
+  SceneCounts scenes;
+  // Times each berth was observable (a clear view, or a detection there), sorted.
+  std::map<std::string, std::vector<TimePoint>> views_by_berth;
+  // vessel_id per detection, [scene index][detection index] of the input (empty = none).
+  std::vector<std::vector<std::string>> vessel_id_of_detection;
+};
+
+// REQUIRES: scenes sorted by datetime. Detections without a berth are not counted.
+TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet,
+                  const TallyOptions& options);
+
+// Loads the store at db_path, tallies its processed scenes (fleet: `fleet` when given, else
+// the registry stored by scan), writes vessels/visits layers and detections.vessel_id back.
+TallyResult TallyStore(const std::string& db_path, const Fleet* fleet,
+                       const TallyOptions& options);
+
+// Contract outputs.
+void WriteVisitsCsv(const std::string& path, const TallyResult& result);
+void WriteVesselsCsv(const std::string& path, const TallyResult& result);
+// Summary JSON (contract fields plus ranges and the missed-visit estimate).
+std::string SummaryJson(const TallyResult& result);
+void WriteSummaryJson(const std::string& path, const TallyResult& result);
+// The per-vessel visit table printed by `tally` and `run`.
+std::string FormatVisitTable(const TallyResult& result);
+
+}  // namespace bw

@@ -1,0 +1,149 @@
+// EstimateFreeboard on hulls drawn by the test renderer under several sun/view geometries.
+#include <cmath>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <opencv2/imgproc.hpp>
+
+#include "detection/freeboard.h"
+#include "geo/error.h"
+#include "tests/detection/freeboard/hull_render.h"
+
+namespace bw {
+namespace {
+
+using testing::HullRenderSpec;
+using testing::RenderHull;
+
+struct Case {
+  double freeboard_m, heading_deg, sun_el, sun_az, off_nadir, view_az, antifouling_m;
+};
+
+class FreeboardGeometry : public ::testing::TestWithParam<Case> {};
+
+TEST_P(FreeboardGeometry, RecoversFreeboard) {
+  const Case c = GetParam();
+  HullRenderSpec spec;
+  spec.freeboard_m = c.freeboard_m;
+  spec.heading_deg = c.heading_deg;
+  spec.sun_elevation_deg = c.sun_el;
+  spec.sun_azimuth_deg = c.sun_az;
+  spec.off_nadir_deg = c.off_nadir;
+  spec.view_azimuth_deg = c.view_az;
+  spec.antifouling_m = c.antifouling_m;
+  spec.seed = 17;
+  const auto r = RenderHull(spec);
+  const FreeboardEstimate est = EstimateFreeboard(r.image, r.hull, r.geometry);
+  ASSERT_TRUE(est.observable) << est.reason;
+  EXPECT_NEAR(est.freeboard_m, c.freeboard_m, std::max(0.25, 3 * est.sigma_m));
+  EXPECT_LT(est.sigma_m, 0.5);
+  EXPECT_GT(est.sigma_m, 0.01);
+  EXPECT_GE(est.cues[0].stations + est.cues[1].stations, 20);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Geometries, FreeboardGeometry,
+    ::testing::Values(Case{5.0, 60, 50, 150, 0, 0, 0},     // nadir, sun broadside-ish
+                      Case{8.0, 100, 35, 160, 15, 270, 0},  // ballast, low sun, off-nadir
+                      Case{2.5, 20, 60, 170, 0, 0, 0},      // laden, high sun, 30 deg off axis
+                      Case{6.0, 0, 45, 90, 20, 90, 2.0},    // relief hides part of the shadow
+                      Case{6.0, 0, 45, 90, 20, 270, 2.0},   // relief adds the shaded side
+                      Case{4.0, 135, 55, 200, 10, 30, 0}));
+
+TEST(EstimateFreeboard, SunAlongHullIsUnobservable) {
+  HullRenderSpec spec;
+  spec.heading_deg = 160;
+  spec.sun_azimuth_deg = 170;  // 10 deg off the axis
+  const auto r = RenderHull(spec);
+  const FreeboardEstimate est = EstimateFreeboard(r.image, r.hull, r.geometry);
+  EXPECT_FALSE(est.observable);
+  EXPECT_EQ(est.reason, "sun along the hull");
+  EXPECT_TRUE(std::isnan(est.freeboard_m));
+}
+
+TEST(EstimateFreeboard, CoarseGsdIsBelowResolution) {
+  HullRenderSpec spec;
+  spec.gsd_m = 3.0;
+  spec.width_px = spec.height_px = 60;
+  spec.sun_elevation_deg = 55;
+  spec.heading_deg = 110;  // 40 deg off the sun
+  const auto r = RenderHull(spec);
+  const FreeboardEstimate est = EstimateFreeboard(r.image, r.hull, r.geometry);
+  EXPECT_FALSE(est.observable);
+  EXPECT_EQ(est.reason, "cue below resolution");
+}
+
+TEST(EstimateFreeboard, ShadowOnPierIsUnobservable) {
+  HullRenderSpec spec;
+  spec.heading_deg = 60;
+  spec.sun_azimuth_deg = 150;
+  const auto r0 = RenderHull(spec);
+  auto image = r0.image;
+  // A pier along the anti-sun side, 1 m off the hull: its pixels are blocked.
+  const cv::Point2d n(-r0.hull.axis_px.y, r0.hull.axis_px.x);
+  const cv::Point2d away = (n.dot(r0.geometry.to_sun_px) < 0) ? n : -n;
+  const cv::Point2d a = r0.hull.axis_px;
+  const double off = 0.5 * r0.hull.beam_px + 2.0;
+  std::vector<cv::Point> pier;
+  for (cv::Point2d p : {r0.hull.center_px + away * off + a * 150.0,
+                        r0.hull.center_px + away * off - a * 150.0,
+                        r0.hull.center_px + away * (off + 40) - a * 150.0,
+                        r0.hull.center_px + away * (off + 40) + a * 150.0}) {
+    pier.emplace_back(static_cast<int>(p.x), static_cast<int>(p.y));
+  }
+  cv::fillConvexPoly(image.blocked, pier, cv::Scalar(255));
+  const FreeboardEstimate est = EstimateFreeboard(image, r0.hull, r0.geometry);
+  EXPECT_FALSE(est.observable);
+  EXPECT_EQ(est.reason, "shadow on the pier or another hull");
+
+  image.cloud = cv::Mat(image.blocked.size(), CV_8U, cv::Scalar(0));
+  image.blocked.setTo(255);
+  image.cloud.setTo(255);
+  const FreeboardEstimate clouded = EstimateFreeboard(image, r0.hull, r0.geometry);
+  EXPECT_FALSE(clouded.observable);
+  EXPECT_EQ(clouded.reason, "cloud");
+}
+
+// The stated sigma matches the scatter of the estimates over noise realisations and
+// sub-pixel placements.
+TEST(EstimateFreeboard, SigmaIsCalibrated) {
+  double sum_pull2 = 0, sum_err = 0;
+  const int n = 12;
+  for (int i = 0; i < n; ++i) {
+    HullRenderSpec spec;
+    spec.width_px = spec.height_px = 230;
+    spec.freeboard_m = 3.0 + 0.4 * i;
+    spec.heading_deg = 50 + 3.7 * i;
+    spec.sun_elevation_deg = 40 + 1.5 * i;
+    spec.sun_azimuth_deg = 160;
+    spec.noise = 0.006;
+    spec.seed = 100 + i;
+    const auto r = RenderHull(spec);
+    const FreeboardEstimate est = EstimateFreeboard(r.image, r.hull, r.geometry);
+    ASSERT_TRUE(est.observable) << est.reason;
+    const double err = est.freeboard_m - spec.freeboard_m;
+    sum_err += std::abs(err);
+    sum_pull2 += (err / est.sigma_m) * (err / est.sigma_m);
+  }
+  EXPECT_LT(sum_err / n, 0.15);
+  EXPECT_LT(std::sqrt(sum_pull2 / n), 2.0);
+}
+
+TEST(EstimateFreeboard, EmptyImageIsUnobservable) {
+  const FreeboardEstimate est = EstimateFreeboard(HullImage{}, Hull{}, PixelGeometry{});
+  EXPECT_FALSE(est.observable);
+  EXPECT_FALSE(est.reason.empty());
+}
+
+TEST(FreeboardOptions, CheckRejectsBadValues) {
+  FreeboardOptions o;
+  o.stations = 1;
+  EXPECT_THROW(o.Check(), InputError);
+  o = {};
+  o.end_skip_fraction = 0.6;
+  EXPECT_THROW(o.Check(), InputError);
+  EXPECT_NO_THROW(FreeboardOptions{}.Check());
+}
+
+}  // namespace
+}  // namespace bw

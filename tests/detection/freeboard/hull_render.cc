@@ -1,0 +1,122 @@
+#include "tests/detection/freeboard/hull_render.h"
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include <opencv2/imgproc.hpp>
+
+namespace bw::testing {
+namespace {
+
+constexpr double kDeg = M_PI / 180.0;
+
+cv::Scalar Color(const std::array<double, 4>& c) { return cv::Scalar(c[0], c[1], c[2], c[3]); }
+
+}  // namespace
+
+cv::Point2d PixelDirection(double azimuth_deg) {
+  return {std::sin(azimuth_deg * kDeg), -std::cos(azimuth_deg * kDeg)};
+}
+
+RenderedHull RenderHull(const HullRenderSpec& s) {
+  const int ss = s.supersample;
+  const cv::Point2d centre_px(0.5 * s.width_px, 0.5 * s.height_px);
+  // Ground metres (x east, y north... expressed directly as pixel-frame metres: x right,
+  // y down) -> fine raster pixel coordinates.
+  auto fine = [&](cv::Point2d m) {
+    const cv::Point2d px = centre_px + m * (1.0 / s.gsd_m);
+    return cv::Point2d(px.x * ss, px.y * ss);
+  };
+  const cv::Point2d a = PixelDirection(s.heading_deg);
+  const cv::Point2d n(-a.y, a.x);
+  const cv::Point2d sun = PixelDirection(s.sun_azimuth_deg);
+  const cv::Point2d relief = PixelDirection(s.view_azimuth_deg + 180.0);
+  const double e = s.sun_elevation_deg * kDeg, v = s.off_nadir_deg * kDeg;
+
+  // Waterline rectangle corners (metres, pixel frame), counter-clockwise order.
+  const double hl = 0.5 * s.length_m, hb = 0.5 * s.beam_m;
+  std::vector<cv::Point2d> wl = {a * hl + n * hb, a * hl - n * hb, -a * hl - n * hb,
+                                 -a * hl + n * hb};
+  const cv::Point2d deck_shift = relief * (s.freeboard_m * std::tan(v));
+  const cv::Point2d shadow_shift = -sun * (s.freeboard_m / std::tan(e));
+  const cv::Point2d af_shift = relief * (s.antifouling_m * std::tan(v));
+
+  cv::Mat img(s.height_px * ss, s.width_px * ss, CV_32FC4, Color(s.water));
+  auto fill = [&](const std::vector<cv::Point2d>& poly_m, const std::array<double, 4>& c) {
+    constexpr int kShift = 4;
+    std::vector<cv::Point> pts;
+    for (const auto& p : poly_m) {
+      // Polygon vertices at pixel corners: fillPoly treats integer coordinates as pixel
+      // centres, so shift by half a fine pixel.
+      const cv::Point2d f = fine(p) - cv::Point2d(0.5, 0.5);
+      pts.emplace_back(static_cast<int>(std::lround(f.x * (1 << kShift))),
+                       static_cast<int>(std::lround(f.y * (1 << kShift))));
+    }
+    std::vector<cv::Point> hull;
+    cv::convexHull(pts, hull);
+    cv::fillConvexPoly(img, hull, Color(c), cv::LINE_8, kShift);
+  };
+  // Shadow of the hull prism on the water.
+  {
+    std::vector<cv::Point2d> pts = wl;
+    for (const auto& p : wl) pts.push_back(p + shadow_shift);
+    fill(pts, s.shadow);
+  }
+  // Hull sides between the waterline edge and the imaged deck edge.
+  for (int i = 0; i < 4; ++i) {
+    const cv::Point2d p0 = wl[i], p1 = wl[(i + 1) % 4];
+    const cv::Point2d mid = 0.5 * (p0 + p1);
+    const cv::Point2d out_n = mid * (1.0 / std::hypot(mid.x, mid.y));
+    // Outward normal of this edge: perpendicular to it, away from the centre.
+    cv::Point2d edge = p1 - p0;
+    cv::Point2d nn(-edge.y, edge.x);
+    nn *= 1.0 / std::hypot(nn.x, nn.y);
+    if (nn.dot(out_n) < 0) nn = -nn;
+    const bool lit = nn.dot(sun) > 0;
+    fill({p0, p1, p1 + deck_shift, p0 + deck_shift}, lit ? s.hull_lit : s.hull_shaded);
+    if (s.antifouling_m > 0) {
+      fill({p0, p1, p1 + af_shift, p0 + af_shift},
+           lit ? s.antifouling_lit : s.antifouling_shaded);
+    }
+  }
+  {
+    std::vector<cv::Point2d> deck;
+    for (const auto& p : wl) deck.push_back(p + deck_shift);
+    fill(deck, s.deck);
+  }
+  if (s.psf_sigma_px > 0) {
+    cv::GaussianBlur(img, img, cv::Size(0, 0), s.psf_sigma_px * ss);
+  }
+  cv::Mat coarse;
+  cv::resize(img, coarse, cv::Size(s.width_px, s.height_px), 0, 0, cv::INTER_AREA);
+  std::mt19937_64 rng(s.seed);
+  std::normal_distribution<float> noise(0.0f, static_cast<float>(s.noise));
+  for (int r = 0; r < coarse.rows; ++r) {
+    auto* row = coarse.ptr<cv::Vec4f>(r);
+    for (int c = 0; c < coarse.cols; ++c) {
+      for (int k = 0; k < 4; ++k) row[c][k] += noise(rng);
+    }
+  }
+  RenderedHull out;
+  std::vector<cv::Mat> ch;
+  cv::split(coarse, ch);
+  for (int k = 0; k < 4; ++k) out.image.bands[k] = ch[k];
+  out.image.water = cv::Mat(coarse.size(), CV_8U, cv::Scalar(255));
+  out.image.blocked = cv::Mat(coarse.size(), CV_8U, cv::Scalar(0));
+  out.image.psf_sigma_px = s.psf_sigma_px;
+  out.hull.center_px = centre_px + deck_shift * (1.0 / s.gsd_m);
+  out.hull.axis_px = a;
+  out.hull.bow_resolved = true;
+  out.hull.length_px = s.length_m / s.gsd_m;
+  out.hull.beam_px = s.beam_m / s.gsd_m;
+  for (const auto& p : wl) out.hull.outline_px.push_back(centre_px + (p + deck_shift) * (1.0 / s.gsd_m));
+  out.geometry.to_sun_px = sun;
+  out.geometry.relief_dir_px = relief;
+  out.geometry.sun_elevation_deg = s.sun_elevation_deg;
+  out.geometry.off_nadir_deg = s.off_nadir_deg;
+  out.geometry.gsd_m = s.gsd_m;
+  return out;
+}
+
+}  // namespace bw::testing

@@ -1,0 +1,48 @@
+// A small analytic renderer of one moored tanker for the freeboard tests: water, the hull's
+// shadow swept from the deck edge, the visible hull sides (lit / shaded, red antifouling in
+// ballast), the deck displaced by relief; supersampled, Gaussian PSF, box-integrated, noised.
+// North-up raster, so grid north is true north.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "detection/hull.h"
+
+namespace bw::testing {
+
+struct HullRenderSpec {
+  int width_px = 240, height_px = 240;
+  double gsd_m = 0.5;
+  double length_m = 100.0, beam_m = 18.0;
+  double freeboard_m = 5.0;
+  double antifouling_m = 0.0;  // visible red band height (T_laden - T), 0 when laden
+  double heading_deg = 60.0;   // bow azimuth, true north
+  double sun_elevation_deg = 50.0, sun_azimuth_deg = 150.0;
+  double off_nadir_deg = 0.0, view_azimuth_deg = 0.0;  // view azimuth: scene -> satellite
+  double psf_sigma_px = 0.6;
+  double noise = 0.003;  // additive Gaussian noise (reflectance units)
+  int supersample = 8;
+  uint64_t seed = 1;
+  // Reflectances R, G, B, NIR.
+  std::array<double, 4> water{0.04, 0.06, 0.08, 0.02};
+  std::array<double, 4> shadow{0.012, 0.018, 0.028, 0.006};
+  std::array<double, 4> deck{0.32, 0.18, 0.14, 0.30};
+  std::array<double, 4> hull_lit{0.10, 0.10, 0.12, 0.12};
+  std::array<double, 4> hull_shaded{0.02, 0.02, 0.026, 0.02};
+  std::array<double, 4> antifouling_lit{0.30, 0.06, 0.05, 0.20};
+  std::array<double, 4> antifouling_shaded{0.05, 0.012, 0.012, 0.035};
+};
+
+struct RenderedHull {
+  HullImage image;
+  Hull hull;  // truth: imaged deck centre, axis to the bow, length and beam
+  PixelGeometry geometry;
+};
+
+RenderedHull RenderHull(const HullRenderSpec& spec);
+
+// Horizontal unit vector of a true-north azimuth in a north-up pixel frame (y down).
+cv::Point2d PixelDirection(double azimuth_deg);
+
+}  // namespace bw::testing

@@ -1,0 +1,135 @@
+// EstimateLoad with and without a registry entry, its state calls and their calibration;
+// MatchFleetVessel.
+#include <cmath>
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "detection/freeboard.h"
+#include "geo/error.h"
+
+namespace bw {
+namespace {
+
+FreeboardEstimate Observed(double f, double sigma) {
+  FreeboardEstimate e;
+  e.observable = true;
+  e.freeboard_m = f;
+  e.sigma_m = sigma;
+  return e;
+}
+
+FleetVessel Vessel() {
+  FleetVessel v;
+  v.name = "Test";
+  v.length_m = 120;
+  v.beam_m = 19;
+  v.depth_m = 10.0;
+  v.ballast_draft_m = 4.0;
+  v.laden_draft_m = 7.5;
+  return v;
+}
+
+TEST(EstimateLoad, RegistryEmptyPartialFull) {
+  const FleetVessel v = Vessel();
+  const LoadEstimate empty = EstimateLoad(Observed(6.0, 0.2), 120, 19, &v);
+  EXPECT_EQ(empty.state, LoadState::kEmpty);
+  EXPECT_NEAR(empty.load_fraction, 0.0, 1e-9);
+  EXPECT_GT(empty.confidence, 0.99);
+
+  const LoadEstimate full = EstimateLoad(Observed(2.5, 0.2), 120, 19, &v);
+  EXPECT_EQ(full.state, LoadState::kFull);
+  EXPECT_NEAR(full.load_fraction, 1.0, 1e-9);
+  EXPECT_GT(full.confidence, 0.99);
+
+  const LoadEstimate half = EstimateLoad(Observed(4.25, 0.2), 120, 19, &v);
+  EXPECT_EQ(half.state, LoadState::kPartial);
+  EXPECT_NEAR(half.load_fraction, 0.5, 1e-9);
+  EXPECT_NEAR(half.load_sigma, 0.2 / 3.5, 0.01);
+}
+
+TEST(EstimateLoad, NearAThresholdIsUnknown) {
+  const FleetVessel v = Vessel();
+  // load 0.75 exactly: half the mass on each side.
+  const LoadEstimate e = EstimateLoad(Observed(10.0 - (4.0 + 0.75 * 3.5), 0.3), 120, 19, &v);
+  EXPECT_EQ(e.state, LoadState::kUnknown);
+  EXPECT_EQ(e.confidence, 0.0);
+  EXPECT_FALSE(e.reason.empty());
+}
+
+TEST(EstimateLoad, UnobservableFreeboardIsUnknownWithItsReason) {
+  FreeboardEstimate f;
+  f.reason = "sun along the hull";
+  const LoadEstimate e = EstimateLoad(f, 120, 19, nullptr);
+  EXPECT_EQ(e.state, LoadState::kUnknown);
+  EXPECT_EQ(e.reason, "sun along the hull");
+  EXPECT_TRUE(std::isnan(e.load_fraction));
+}
+
+TEST(EstimateLoad, ClassProportionsWithoutRegistry) {
+  const ClassProportions c = TankerClassProportions(180);
+  EXPECT_NEAR(c.depth_m, 18.0, 0.01);
+  EXPECT_NEAR(c.laden_draft_m, 0.74 * 18.0, 0.01);
+  EXPECT_NEAR(c.ballast_draft_m, 5.6, 0.01);
+  const ClassProportions small = TankerClassProportions(60);
+  EXPECT_NEAR(small.depth_m, 60.0 / 13.0, 0.01);
+  EXPECT_LT(small.ballast_draft_m, small.laden_draft_m);
+
+  const double f_empty = c.depth_m - c.ballast_draft_m, f_full = c.depth_m - c.laden_draft_m;
+  const LoadEstimate empty = EstimateLoad(Observed(f_empty, 0.2), 180, 30, nullptr);
+  const LoadEstimate full = EstimateLoad(Observed(f_full, 0.2), 180, 30, nullptr);
+  EXPECT_EQ(empty.state, LoadState::kEmpty);
+  EXPECT_EQ(full.state, LoadState::kFull);
+  // The spread of the proportions makes the no-registry load less certain.
+  const FleetVessel v{"x", 180, 30, c.depth_m, c.ballast_draft_m, c.laden_draft_m};
+  const double f_mid = 0.5 * (f_empty + f_full);
+  EXPECT_GT(EstimateLoad(Observed(f_mid, 0.2), 180, 30, nullptr).load_sigma,
+            2 * EstimateLoad(Observed(f_mid, 0.2), 180, 30, &v).load_sigma);
+}
+
+// Confidence is the probability that the stated state is right: over many simulated
+// measurements the accuracy of the calls matches their mean confidence.
+TEST(EstimateLoad, ConfidenceIsCalibrated) {
+  const FleetVessel v = Vessel();
+  std::mt19937_64 rng(99);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  std::normal_distribution<double> g(0.0, 1.0);
+  int called = 0, right = 0;
+  double sum_conf = 0;
+  for (int i = 0; i < 800; ++i) {
+    const double load = u(rng);
+    const double sigma = 0.2 + 0.6 * u(rng);
+    const double f_true = v.depth_m - (v.ballast_draft_m + load * 3.5);
+    const LoadEstimate e = EstimateLoad(Observed(f_true + sigma * g(rng), sigma), 120, 19, &v);
+    if (e.state == LoadState::kUnknown) continue;
+    const LoadState truth =
+        load < 0.25 ? LoadState::kEmpty : (load > 0.75 ? LoadState::kFull : LoadState::kPartial);
+    ++called;
+    right += e.state == truth ? 1 : 0;
+    sum_conf += e.confidence;
+  }
+  ASSERT_GT(called, 300);
+  const double accuracy = static_cast<double>(right) / called;
+  EXPECT_NEAR(accuracy, sum_conf / called, 0.04);
+  EXPECT_GT(accuracy, 0.85);
+}
+
+TEST(LoadOptions, CheckRejectsBadThresholds) {
+  LoadOptions o;
+  o.empty_below = 0.8;
+  EXPECT_THROW(o.Check(), InputError);
+}
+
+TEST(MatchFleetVessel, NearestWithinTolerance) {
+  Fleet fleet;
+  fleet.vessels = {{"A", 100, 16, 9, 4, 6.5}, {"B", 104, 17, 9, 4, 6.5}, {"C", 150, 24, 13, 5, 9}};
+  const FleetVessel* m = MatchFleetVessel(fleet, 103.5, 17.2);
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(m->name, "B");
+  EXPECT_EQ(MatchFleetVessel(fleet, 125, 20), nullptr);   // length off by > 5 %
+  EXPECT_EQ(MatchFleetVessel(fleet, 150, 28), nullptr);   // beam off by > 10 %
+  EXPECT_EQ(MatchFleetVessel(Fleet{}, 100, 16), nullptr);
+}
+
+}  // namespace
+}  // namespace bw

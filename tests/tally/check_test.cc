@@ -1,0 +1,172 @@
+#include "tally/check.h"
+
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "geo/error.h"
+#include "tests/tally/fixtures.h"
+
+namespace bw {
+namespace {
+
+using testing::Day;
+
+TEST(ParseClaim, ReadsEveryKindOfItem) {
+  const auto items =
+      ParseClaim("visits=43, vessels>12,period=2024-03-07/2024-11-05,pattern=empty->full,"
+                 "empty->full>=10,visits~40,vessels<=20");
+  ASSERT_EQ(items.size(), 7u);
+  EXPECT_EQ(items[0].key, "visits");
+  EXPECT_EQ(items[0].op, "=");
+  EXPECT_EQ(items[0].value, "43");
+  EXPECT_EQ(items[1].key, "vessels");
+  EXPECT_EQ(items[1].op, ">");
+  EXPECT_EQ(items[2].key, "period");
+  EXPECT_EQ(items[2].value, "2024-03-07/2024-11-05");
+  EXPECT_EQ(items[3].key, "pattern");
+  EXPECT_EQ(items[3].value, "empty->full");
+  EXPECT_EQ(items[4].key, "empty->full");
+  EXPECT_EQ(items[4].op, ">=");
+  EXPECT_EQ(items[4].value, "10");
+  EXPECT_EQ(items[5].op, "~");
+  EXPECT_EQ(items[6].op, "<=");
+}
+
+TEST(ParseClaim, RejectsMalformedClaims) {
+  for (const char* bad : {"", "visits", "visits=", "visits=abc", "visits=-3", "boats=3",
+                          "period=2024-03-07", "period>2024-03-07/2024-04-01",
+                          "pattern=empty", "pattern>empty->full", "visits=4,,vessels=2",
+                          "=4", "empty->soggy=3"}) {
+    EXPECT_THROW(ParseClaim(bad), InputError) << bad;
+  }
+}
+
+// A berth seen at the given days; visits seen at [first, last] days.
+TallyResult Calendar(const std::vector<double>& view_days,
+                     const std::vector<std::pair<double, double>>& seen) {
+  TallyResult r;
+  r.period_start = Day(view_days.front());
+  r.period_end = Day(view_days.back());
+  for (double d : view_days) r.views_by_berth["B1"].push_back(Day(d));
+  r.vessels.push_back(Vessel{});
+  r.vessels[0].visits = static_cast<int>(seen.size());
+  for (const auto& [a, b] : seen) {
+    Visit v;
+    v.vessel = 0;
+    v.berth = "B1";
+    v.first_seen = Day(a);
+    v.last_seen = Day(b);
+    const auto& cal = r.views_by_berth["B1"];
+    auto it = std::lower_bound(cal.begin(), cal.end(), v.first_seen);
+    if (it != cal.begin()) v.view_before = *std::prev(it);
+    auto jt = std::upper_bound(cal.begin(), cal.end(), v.last_seen);
+    if (jt != cal.end()) v.view_after = *jt;
+    r.visits.push_back(v);
+  }
+  r.vessels_low = r.vessels_high = 1;
+  r.scenes.processed = static_cast<int>(view_days.size());
+  return r;
+}
+
+TEST(EstimateMissedVisits, DenseCalendarMissesNothing) {
+  std::vector<double> days;
+  for (double d = 0; d <= 100; d += 0.25) days.push_back(d);
+  const TallyResult r = Calendar(days, {{10, 15}, {30, 36}, {60, 64}});
+  const MissedVisitEstimate e = EstimateMissedVisits(r, CheckOptions{});
+  EXPECT_EQ(e.observed, 3);
+  EXPECT_EQ(e.low_total, 3);
+  EXPECT_EQ(e.high_total, 3);
+}
+
+TEST(EstimateMissedVisits, SparseCalendarWithShortVisitsMayHaveMissedSome) {
+  std::vector<double> days;
+  for (double d = 0; d <= 100; d += 10) days.push_back(d);
+  // Visits seen once each between views 10 days apart: they lasted < 20 days, probably much
+  // less, so many like them can have fallen between views.
+  const TallyResult r = Calendar(days, {{10, 10}, {40, 40}, {70, 70}});
+  const MissedVisitEstimate e = EstimateMissedVisits(r, CheckOptions{});
+  EXPECT_EQ(e.low_total, 3);
+  EXPECT_GT(e.high_total, 5);
+  EXPECT_GT(e.median_total, 3);
+  EXPECT_NEAR(e.median_view_gap_days, 10.0, 1e-9);
+}
+
+// Calibration: simulate seasons with a known number of visits, observe them through a random
+// calendar, and count how often the 90 % interval holds the truth.
+TEST(EstimateMissedVisits, IntervalCoversTheTruthMostOfTheTime) {
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> u01(0.0, 1.0);
+  int covered = 0;
+  const int trials = 40;
+  for (int trial = 0; trial < trials; ++trial) {
+    std::vector<double> views;
+    for (double d = 0; d <= 200; d += 1.0) {
+      if (u01(rng) < 0.35) views.push_back(d + 0.45);
+    }
+    std::vector<std::pair<double, double>> visits;
+    double t = 0;
+    while (true) {
+      t += 0.3 + 6.0 * u01(rng);
+      const double dwell = 0.5 + 4.5 * u01(rng);
+      if (t + dwell > 200) break;
+      visits.push_back({t, t + dwell});
+      t += dwell;
+    }
+    std::vector<std::pair<double, double>> seen;
+    for (const auto& [a, b] : visits) {
+      double first = -1, last = -1;
+      for (double v : views) {
+        if (v >= a && v <= b) {
+          if (first < 0) first = v;
+          last = v;
+        }
+      }
+      if (first >= 0) seen.push_back({first, last});
+    }
+    const TallyResult r = Calendar(views, seen);
+    CheckOptions o;
+    o.iterations = 1000;
+    o.seed = static_cast<std::uint64_t>(trial + 1);
+    const MissedVisitEstimate e = EstimateMissedVisits(r, o);
+    const int truth = static_cast<int>(visits.size());
+    if (e.low_total <= truth && truth <= e.high_total) ++covered;
+  }
+  EXPECT_GE(covered, 32) << covered << " of " << trials;
+}
+
+TEST(CheckClaim, TrueCountIsConsistentAndTooFewIsNot) {
+  std::vector<double> days;
+  for (double d = 0; d <= 100; d += 1) days.push_back(d);
+  const TallyResult r = Calendar(days, {{10, 14}, {30, 33}, {60, 66}, {80, 82}});
+  const CheckResult ok = CheckClaim(ParseClaim("visits=4,vessels=1"), r, CheckOptions{});
+  EXPECT_TRUE(ok.consistent) << ok.report;
+  const CheckResult few = CheckClaim(ParseClaim("visits=2"), r, CheckOptions{});
+  EXPECT_FALSE(few.consistent);
+  EXPECT_NE(few.report.find("already show 4 visits"), std::string::npos) << few.report;
+  const CheckResult many = CheckClaim(ParseClaim("visits>40"), r, CheckOptions{});
+  EXPECT_FALSE(many.consistent);
+  const CheckResult vessels = CheckClaim(ParseClaim("vessels>12"), r, CheckOptions{});
+  EXPECT_FALSE(vessels.consistent);
+}
+
+TEST(CheckClaim, PeriodAndPattern) {
+  std::vector<double> days;
+  for (double d = 0; d <= 100; d += 1) days.push_back(d);
+  TallyResult r = Calendar(days, {{10, 14}, {30, 33}, {60, 66}});
+  r.visits[0].arrival_state = LoadState::kEmpty;
+  r.visits[0].departure_state = LoadState::kFull;
+  r.visits[1].arrival_state = LoadState::kEmpty;
+  r.visits[1].departure_state = LoadState::kFull;
+  r.visits[2].arrival_state = LoadState::kFull;
+  r.visits[2].departure_state = LoadState::kEmpty;
+  EXPECT_TRUE(CheckClaim(ParseClaim("period=2024-03-07/2024-06-20"), r, {}).consistent);
+  EXPECT_FALSE(CheckClaim(ParseClaim("period=2024-03-07/2024-04-20"), r, {}).consistent);
+  EXPECT_TRUE(CheckClaim(ParseClaim("pattern=empty->full"), r, {}).consistent);
+  EXPECT_FALSE(CheckClaim(ParseClaim("pattern=full->empty"), r, {}).consistent);
+  EXPECT_TRUE(CheckClaim(ParseClaim("empty->full=2"), r, {}).consistent);
+  EXPECT_FALSE(CheckClaim(ParseClaim("empty->full>5"), r, {}).consistent);
+}
+
+}  // namespace
+}  // namespace bw

@@ -1,0 +1,120 @@
+#include "tally/identity.h"
+
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "geo/error.h"
+
+#include "tests/tally/fixtures.h"
+
+namespace bw {
+namespace {
+
+using testing::Day;
+
+IdentityGroup Group(const Signature& s, int n, double first_day, double last_day,
+                    std::vector<int> scenes) {
+  IdentityGroup g;
+  for (int i = 0; i < n; ++i) g.members.push_back(s);
+  g.scenes = std::move(scenes);
+  g.first = Day(first_day);
+  g.last = Day(last_day);
+  return g;
+}
+
+const Signature kA{120, 20, 0.3, 0.2, 0.18, 0.85, 0.5};
+const Signature kB{95, 16, 0.55, 0.55, 0.52, 0.8, 0.45};
+
+TEST(Identity, SameSignatureAtDifferentTimesIsOneVessel) {
+  const IdentityResult r = ClusterGroups(
+      {Group(kA, 3, 0, 2, {0, 1, 2}), Group(kB, 2, 1, 3, {1, 3}), Group(kA, 2, 5, 6, {5, 6})},
+      IdentityOptions{});
+  EXPECT_EQ(r.vessels, 2);
+  EXPECT_EQ(r.vessel_of_group[0], r.vessel_of_group[2]);
+  EXPECT_NE(r.vessel_of_group[0], r.vessel_of_group[1]);
+  EXPECT_EQ(r.vessel_of_group[0], 0);  // order of first appearance
+  EXPECT_EQ(r.detections[0], 5);
+}
+
+TEST(Identity, OverlappingTimeSpansAreTwoVessels) {
+  // Same look, but at two berths over overlapping days: two sister ships.
+  const IdentityResult r = ClusterGroups(
+      {Group(kA, 3, 0, 4, {0, 2, 4}), Group(kA, 2, 3, 6, {3, 6})}, IdentityOptions{});
+  EXPECT_EQ(r.vessels, 2);
+  EXPECT_LE(r.vessels_low, 2);
+}
+
+TEST(Identity, OneDifferingElementKeepsVesselsApart) {
+  Signature other = kA;
+  other[2] = 0.6;  // deck colour alone differs
+  const IdentityResult r =
+      ClusterGroups({Group(kA, 3, 0, 1, {0, 1}), Group(other, 3, 4, 5, {4, 5})}, IdentityOptions{});
+  EXPECT_EQ(r.vessels, 2);
+}
+
+TEST(Identity, MissingElementsDoNotBlockAMatch) {
+  Signature partial = kA;
+  partial[5] = kNaN;
+  partial[6] = kNaN;
+  const IdentityResult r = ClusterGroups(
+      {Group(kA, 3, 0, 1, {0, 1}), Group(partial, 1, 4, 4, {4})}, IdentityOptions{});
+  EXPECT_EQ(r.vessels, 1);
+}
+
+TEST(Identity, CloseSignaturesWidenTheRange) {
+  Signature near = kA;
+  near[0] += 25.0;  // 25 m longer from single looks, otherwise alike: likely another vessel
+  IdentityOptions o;
+  o.estimate_noise = false;
+  const IdentityResult r =
+      ClusterGroups({Group(kA, 1, 0, 0, {0}), Group(near, 1, 4, 4, {4})}, o);
+  EXPECT_EQ(r.vessels, 2);
+  EXPECT_EQ(r.vessels_low, 1);
+  EXPECT_EQ(r.vessels_high, 2);
+}
+
+TEST(Identity, NoiseIsEstimatedFromWithinTrackScatter) {
+  std::mt19937_64 rng(3);
+  std::normal_distribution<double> n01(0.0, 1.0);
+  std::vector<IdentityGroup> groups;
+  for (int g = 0; g < 6; ++g) {
+    IdentityGroup grp;
+    for (int i = 0; i < 5; ++i) {
+      Signature s = kA;
+      s[0] += 6.0 * n01(rng);  // length noise much larger than the prior
+      grp.members.push_back(s);
+      grp.scenes.push_back(g * 10 + i);
+    }
+    grp.first = Day(g * 10);
+    grp.last = Day(g * 10 + 4);
+    groups.push_back(grp);
+  }
+  const IdentityResult r = ClusterGroups(groups, IdentityOptions{});
+  EXPECT_GT(r.sigma[0], 4.0);
+  EXPECT_EQ(r.vessels, 1);
+}
+
+TEST(Identity, RegistryNamesAreUniqueAndBestFirst) {
+  const IdentityResult r =
+      ClusterGroups({Group(kA, 2, 0, 1, {0, 1}), Group(kB, 2, 0, 1, {0, 1})}, IdentityOptions{});
+  Fleet fleet;
+  fleet.vessels = {{"NEAR A", 121, 20, 10, 4, 8}, {"NEAR B", 96, 16, 8, 3, 6},
+                   {"FAR", 200, 32, 18, 6, 12}};
+  const auto names = NameVessels(r, fleet, IdentityOptions{});
+  ASSERT_EQ(names.size(), 2u);
+  EXPECT_EQ(names[static_cast<size_t>(r.vessel_of_group[0])], "NEAR A");
+  EXPECT_EQ(names[static_cast<size_t>(r.vessel_of_group[1])], "NEAR B");
+  Fleet far;
+  far.vessels = {{"FAR", 200, 32, 18, 6, 12}};
+  for (const auto& n : NameVessels(r, far, IdentityOptions{})) EXPECT_TRUE(n.empty());
+}
+
+TEST(Identity, OptionsAreChecked) {
+  IdentityOptions o;
+  o.sigma[0] = 0;
+  EXPECT_THROW(o.Check(), InputError);
+}
+
+}  // namespace
+}  // namespace bw

@@ -1,0 +1,187 @@
+// The GeoPackage store: a real file in a temp dir, read back through OGR.
+#include "tally/store.h"
+
+#include <gdal_priv.h>
+#include <ogrsf_frmts.h>
+
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "geo/error.h"
+#include "tests/tally/fixtures.h"
+#include "tests/testing/testing.h"
+
+namespace bw {
+namespace {
+
+using testing::Day;
+using testing::Det;
+using testing::Hull;
+using testing::Scene;
+using testing::TempDir;
+
+SceneDetections TwoHulls() {
+  Detection a = Det("B1", Hull{}, LoadState::kFull, 0.9);
+  a.hull_lonlat = {{133.0, 42.0}, {133.001, 42.0}, {133.001, 42.0002}, {133.0, 42.0002},
+                   {133.0, 42.0}};
+  a.freeboard_m = 2.5;
+  Detection b = Det("B2", Hull{90, 15}, LoadState::kEmpty, 0.7);
+  b.freeboard_m = kNaN;
+  b.truncated = true;
+  return Scene(1, {{"B1", true}, {"B2", false}}, {a, b});
+}
+
+SceneRecord Record(const std::string& hash, const SceneDetections& s, SceneStatus status) {
+  SceneRecord r;
+  r.path = s.path;
+  r.content_hash = hash;
+  r.scene_id = s.scene_id;
+  r.datetime = s.datetime;
+  r.status = status;
+  if (status != SceneStatus::kProcessed) r.error = "detection: 'x.tif': broken";
+  return r;
+}
+
+TEST(Store, RoundTripsScenesViewsAndDetections) {
+  TempDir dir;
+  const std::string path = dir.file("store.gpkg");
+  const SceneDetections s = TwoHulls();
+  {
+    Store store = Store::Open(path);
+    store.CommitScene(Record("h1", s, SceneStatus::kProcessed), s);
+    SceneRecord failed = Record("h2", Scene(0, {}, {}), SceneStatus::kFailed);
+    failed.datetime.reset();
+    store.CommitScene(failed, {});
+    store.CommitScene(Record("h3", Scene(3, {}, {}), SceneStatus::kSkipped), {});
+  }
+  Store store = Store::OpenExisting(path);
+  EXPECT_TRUE(store.Has("h1"));
+  EXPECT_TRUE(store.Has("h2"));
+  EXPECT_FALSE(store.Has("h9"));
+  const auto scenes = store.LoadScenes();
+  ASSERT_EQ(scenes.size(), 3u);
+  // Sorted by time, the scene without a time last.
+  EXPECT_EQ(scenes[0].record.content_hash, "h1");
+  EXPECT_EQ(scenes[1].record.content_hash, "h3");
+  EXPECT_EQ(scenes[2].record.content_hash, "h2");
+  EXPECT_EQ(scenes[2].record.status, SceneStatus::kFailed);
+  EXPECT_EQ(scenes[2].record.error, "detection: 'x.tif': broken");
+  EXPECT_FALSE(scenes[2].record.datetime.has_value());
+  const SceneDetections& o = scenes[0].observations;
+  EXPECT_EQ(o.datetime, Day(1));
+  ASSERT_EQ(o.berths.size(), 2u);
+  ASSERT_EQ(o.detections.size(), 2u);
+  ASSERT_EQ(scenes[0].detection_fids.size(), 2u);
+  EXPECT_EQ(o.detections[0].berth, "B1");
+  EXPECT_DOUBLE_EQ(o.detections[0].length_m, 120.0);
+  EXPECT_DOUBLE_EQ(o.detections[0].freeboard_m, 2.5);
+  EXPECT_EQ(o.detections[0].load_state, LoadState::kFull);
+  EXPECT_EQ(o.detections[0].hull_lonlat.size(), 5u);
+  EXPECT_DOUBLE_EQ(o.detections[0].deck_rgb[1], 0.20);
+  EXPECT_TRUE(std::isnan(o.detections[1].freeboard_m));
+  EXPECT_TRUE(o.detections[1].truncated);
+  EXPECT_EQ(o.detections[1].load_state, LoadState::kEmpty);
+}
+
+TEST(Store, IsAValidGeoPackageForOgr) {
+  TempDir dir;
+  const std::string path = dir.file("store.gpkg");
+  {
+    Store store = Store::Open(path);
+    const SceneDetections s = TwoHulls();
+    store.CommitScene(Record("h1", s, SceneStatus::kProcessed), s);
+    store.WriteTally({{"V001", "NAME", 120, 20, 1, 2, Day(1), Day(1)}},
+                     {{"1", "V001", "B1", Day(1), Day(1), "full", "full", "full->full", 1,
+                       {133.0, 42.0}}},
+                     {});
+  }
+  GDALAllRegister();
+  GDALDataset* ds = GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR, nullptr, nullptr, nullptr);
+  ASSERT_NE(ds, nullptr);
+  EXPECT_STREQ(ds->GetDriverName(), "GPKG");
+  for (const char* name : {"scenes", "berth_views", "detections", "vessels", "visits"}) {
+    EXPECT_NE(ds->GetLayerByName(name), nullptr) << name;
+  }
+  OGRLayer* dets = ds->GetLayerByName("detections");
+  ASSERT_NE(dets, nullptr);
+  EXPECT_EQ(wkbFlatten(dets->GetGeomType()), wkbPolygon);
+  ASSERT_NE(dets->GetSpatialRef(), nullptr);
+  EXPECT_STREQ(dets->GetSpatialRef()->GetAuthorityCode(nullptr), "4326");
+  for (const char* field : {"scene_id", "datetime", "berth", "length_m", "beam_m", "heading_deg",
+                            "freeboard_m", "load_fraction", "load_state", "confidence",
+                            "vessel_id"}) {
+    EXPECT_GE(dets->GetLayerDefn()->GetFieldIndex(field), 0) << field;
+  }
+  OGRLayer* check = ds->ExecuteSQL("PRAGMA integrity_check", nullptr, nullptr);
+  ASSERT_NE(check, nullptr);
+  OGRFeature* f = check->GetNextFeature();
+  ASSERT_NE(f, nullptr);
+  EXPECT_STREQ(f->GetFieldAsString(0), "ok");
+  OGRFeature::DestroyFeature(f);
+  ds->ReleaseResultSet(check);
+  GDALClose(ds);
+}
+
+TEST(Store, WriteTallySetsVesselIdsAndReplacesLayers) {
+  TempDir dir;
+  const std::string path = dir.file("store.gpkg");
+  Store store = Store::Open(path);
+  const SceneDetections s = TwoHulls();
+  store.CommitScene(Record("h1", s, SceneStatus::kProcessed), s);
+  auto fids = store.LoadScenes()[0].detection_fids;
+  for (int round = 0; round < 2; ++round) {
+    store.WriteTally({{"V001", "", 120, 20, 1, 1, Day(1), Day(1)}},
+                     {{"1", "V001", "B1", Day(1), Day(1), "full", "full", "full->full", 1,
+                       {133.0, 42.0}}},
+                     {{fids[0], "V001"}});
+  }
+  const auto scenes = store.LoadScenes();
+  EXPECT_EQ(scenes[0].observations.detections[0].vessel_id, "V001");
+  EXPECT_EQ(scenes[0].observations.detections[1].vessel_id, "");
+}
+
+TEST(Store, KeepsTheFleetRegistry) {
+  TempDir dir;
+  Store store = Store::Open(dir.file("s.gpkg"));
+  EXPECT_FALSE(store.ReadFleet().has_value());
+  Fleet fleet;
+  fleet.vessels = {{"A", 100, 16, 9, 3, 6}};
+  store.WriteFleet(fleet);
+  store.WriteFleet(fleet);  // replaces
+  auto back = store.ReadFleet();
+  ASSERT_TRUE(back.has_value());
+  ASSERT_EQ(back->vessels.size(), 1u);
+  EXPECT_EQ(back->vessels[0].name, "A");
+  EXPECT_DOUBLE_EQ(back->vessels[0].laden_draft_m, 6);
+}
+
+TEST(Store, RejectsWhatIsNotAStore) {
+  TempDir dir;
+  EXPECT_THROW(Store::OpenExisting(dir.file("absent.gpkg")), InputError);
+  const std::string junk = dir.file("junk.gpkg");
+  FILE* f = std::fopen(junk.c_str(), "w");
+  std::fputs("not a database", f);
+  std::fclose(f);
+  EXPECT_THROW(Store::Open(junk), InputError);
+}
+
+TEST(Store, ExportsDetectionsAsGeoJson) {
+  TempDir dir;
+  Store store = Store::Open(dir.file("s.gpkg"));
+  const SceneDetections s = TwoHulls();
+  store.CommitScene(Record("h1", s, SceneStatus::kProcessed), s);
+  const std::string out = dir.file("d.geojson");
+  store.ExportDetectionsGeoJson(out);
+  GDALDataset* ds = GDALDataset::Open(out.c_str(), GDAL_OF_VECTOR, nullptr, nullptr, nullptr);
+  ASSERT_NE(ds, nullptr);
+  OGRLayer* l = ds->GetLayer(0);
+  EXPECT_EQ(l->GetFeatureCount(), 2);
+  GDALClose(ds);
+  std::ifstream in(out);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("\"datetime\": \"2024-03-08T00:00:00Z\""), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace bw

@@ -1,0 +1,232 @@
+// Visits and identity from constructed scenes: cloud gaps, empty views, berth changes,
+// two vessels in one scene, load transitions, registry names.
+#include "tally/tally.h"
+
+#include <random>
+#include <set>
+
+#include <gtest/gtest.h>
+
+#include "geo/error.h"
+
+#include "tests/tally/fixtures.h"
+
+namespace bw {
+namespace {
+
+using testing::Day;
+using testing::Det;
+using testing::Hull;
+using testing::Scene;
+
+const Hull kA{120.0, 20.0, {0.30, 0.20, 0.18}, 0.85, 0.50};
+const Hull kB{95.0, 16.0, {0.55, 0.55, 0.52}, 0.80, 0.45};
+
+TEST(Tally, VisitGoesOnAcrossCloudyViews) {
+  std::vector<SceneDetections> s = {
+      Scene(0, {{"B1", true}}, {Det("B1", kA)}),
+      Scene(2, {{"B1", false}}, {}),  // cloud over the berth: no evidence either way
+      Scene(3, {{"B1", false}}, {}),
+      Scene(4, {{"B1", true}}, {Det("B1", kA)}),
+      Scene(6, {{"B1", true}}, {}),
+  };
+  const TallyResult r = Tally(s, nullptr, TallyOptions{});
+  ASSERT_EQ(r.visits.size(), 1u);
+  EXPECT_EQ(r.vessels.size(), 1u);
+  EXPECT_EQ(r.visits[0].first_seen, Day(0));
+  EXPECT_EQ(r.visits[0].last_seen, Day(4));
+  EXPECT_EQ(r.visits[0].observations, 2);
+  ASSERT_TRUE(r.visits[0].view_after.has_value());
+  EXPECT_EQ(*r.visits[0].view_after, Day(6));
+  EXPECT_FALSE(r.visits[0].view_before.has_value());
+}
+
+TEST(Tally, ClearEmptyViewEndsVisit) {
+  std::vector<SceneDetections> s = {
+      Scene(0, {{"B1", true}}, {Det("B1", kA)}),
+      Scene(2, {{"B1", true}}, {}),  // clearly empty: the visit ended
+      Scene(4, {{"B1", true}}, {Det("B1", kA)}),
+  };
+  const TallyResult r = Tally(s, nullptr, TallyOptions{});
+  EXPECT_EQ(r.visits.size(), 2u);
+  EXPECT_EQ(r.vessels.size(), 1u);
+  EXPECT_EQ(r.vessels[0].visits, 2);
+}
+
+TEST(Tally, AnotherVesselEndsVisit) {
+  std::vector<SceneDetections> s = {
+      Scene(0, {{"B1", true}}, {Det("B1", kA)}),
+      Scene(1, {{"B1", false}}, {Det("B1", kB)}),  // seen through haze: still another hull
+      Scene(2, {{"B1", true}}, {Det("B1", kB)}),
+  };
+  const TallyResult r = Tally(s, nullptr, TallyOptions{});
+  ASSERT_EQ(r.visits.size(), 2u);
+  EXPECT_EQ(r.vessels.size(), 2u);
+  EXPECT_NE(r.visits[0].vessel_id, r.visits[1].vessel_id);
+  EXPECT_EQ(r.visits[0].last_seen, Day(0));
+  EXPECT_EQ(r.visits[1].first_seen, Day(1));
+}
+
+TEST(Tally, TwoLookalikesInOneSceneAreTwoVessels) {
+  // Identical signatures, but seen side by side: cannot be one vessel.
+  std::vector<SceneDetections> s = {
+      Scene(0, {{"B1", true}, {"B2", true}}, {Det("B1", kA), Det("B2", kA)}),
+      Scene(3, {{"B1", true}, {"B2", true}}, {}),
+  };
+  const TallyResult r = Tally(s, nullptr, TallyOptions{});
+  EXPECT_EQ(r.visits.size(), 2u);
+  EXPECT_EQ(r.vessels.size(), 2u);
+}
+
+TEST(Tally, BerthChangeIsTwoVisitsOfOneVessel) {
+  std::vector<SceneDetections> s = {
+      Scene(0, {{"B1", true}, {"B2", true}}, {Det("B1", kA)}),
+      Scene(1, {{"B1", true}, {"B2", true}}, {Det("B1", kA)}),
+      Scene(2, {{"B1", true}, {"B2", true}}, {Det("B2", kA)}),
+      Scene(3, {{"B1", true}, {"B2", true}}, {Det("B2", kA)}),
+      Scene(4, {{"B1", true}, {"B2", true}}, {}),
+  };
+  const TallyResult r = Tally(s, nullptr, TallyOptions{});
+  ASSERT_EQ(r.visits.size(), 2u);
+  EXPECT_EQ(r.vessels.size(), 1u);
+  EXPECT_EQ(r.visits[0].berth, "B1");
+  EXPECT_EQ(r.visits[1].berth, "B2");
+  EXPECT_EQ(r.visits[0].vessel_id, r.visits[1].vessel_id);
+}
+
+TEST(Tally, ArrivalAndDepartureAreFirstAndLastConfidentStates) {
+  std::vector<SceneDetections> s = {
+      Scene(0, {{"B1", true}}, {Det("B1", kA, LoadState::kUnknown, 0.0)}),
+      Scene(1, {{"B1", true}}, {Det("B1", kA, LoadState::kFull, 0.3)}),  // not confident
+      Scene(2, {{"B1", true}}, {Det("B1", kA, LoadState::kEmpty, 0.9)}),
+      Scene(3, {{"B1", true}}, {Det("B1", kA, LoadState::kPartial, 0.8)}),
+      Scene(4, {{"B1", true}}, {Det("B1", kA, LoadState::kFull, 0.8)}),
+      Scene(5, {{"B1", true}}, {Det("B1", kA, LoadState::kUnknown, 0.0)}),
+      Scene(6, {{"B1", true}}, {}),
+  };
+  const TallyResult r = Tally(s, nullptr, TallyOptions{});
+  ASSERT_EQ(r.visits.size(), 1u);
+  EXPECT_EQ(r.visits[0].transition(), "empty->full");
+  EXPECT_EQ(r.transitions.at("empty->full"), 1);
+}
+
+TEST(Tally, SisterShipsAreToldApartByDeckColour) {
+  Hull sister = kA;
+  sister.deck = {0.60, 0.25, 0.20};
+  std::vector<SceneDetections> s = {
+      Scene(0, {{"B1", true}}, {Det("B1", kA)}),
+      Scene(2, {{"B1", true}}, {}),
+      Scene(4, {{"B1", true}}, {Det("B1", sister)}),
+      Scene(6, {{"B1", true}}, {}),
+      Scene(8, {{"B1", true}}, {Det("B1", kA)}),
+  };
+  const TallyResult r = Tally(s, nullptr, TallyOptions{});
+  EXPECT_EQ(r.visits.size(), 3u);
+  EXPECT_EQ(r.vessels.size(), 2u);
+}
+
+TEST(Tally, GlimpseThroughCloudAloneIsNotAVisit) {
+  Detection glimpse = Det("B1", kB);
+  glimpse.cloud_affected = true;
+  std::vector<SceneDetections> s = {
+      Scene(0, {{"B1", true}}, {Det("B1", kA)}),
+      Scene(2, {{"B1", true}}, {}),
+      Scene(4, {{"B1", false}}, {glimpse}),
+      Scene(6, {{"B1", true}}, {}),
+  };
+  const TallyResult r = Tally(s, nullptr, TallyOptions{});
+  EXPECT_EQ(r.visits.size(), 1u);
+  TallyOptions keep;
+  keep.require_clean_sighting = false;
+  EXPECT_EQ(Tally(s, nullptr, keep).visits.size(), 2u);
+}
+
+TEST(Tally, NamesComeFromTheRegistryByDimensions) {
+  Fleet fleet;
+  fleet.vessels = {{"SMALL ONE", 95.5, 16.2, 8, 3, 6}, {"BIG ONE", 119.0, 20.3, 10, 4, 8}};
+  std::vector<SceneDetections> s = {
+      Scene(0, {{"B1", true}, {"B2", true}}, {Det("B1", kA), Det("B2", kB)}),
+  };
+  const TallyResult r = Tally(s, &fleet, TallyOptions{});
+  ASSERT_EQ(r.vessels.size(), 2u);
+  for (const Vessel& v : r.vessels) {
+    EXPECT_EQ(v.name, v.length_m() > 110 ? "BIG ONE" : "SMALL ONE");
+  }
+}
+
+TEST(Tally, RejectsUnsortedScenes) {
+  std::vector<SceneDetections> s = {Scene(2, {{"B1", true}}, {}),
+                                    Scene(1, {{"B1", true}}, {})};
+  EXPECT_THROW(Tally(s, nullptr, TallyOptions{}), Error);
+}
+
+// A noisy season: 6 vessels, 24 visits over 3 berths, measurements with realistic noise and
+// some cloud. Visits and vessels must come out exactly, and identity must be pure.
+TEST(Tally, NoisySeasonCountsVisitsAndVesselsExactly) {
+  std::mt19937_64 rng(42);
+  std::normal_distribution<double> n01(0.0, 1.0);
+  std::uniform_real_distribution<double> u01(0.0, 1.0);
+  const std::vector<Hull> fleet = {
+      {78, 13, {0.25, 0.25, 0.28}, 0.88, 0.50}, {92, 15, {0.50, 0.22, 0.20}, 0.84, 0.48},
+      {104, 17, {0.35, 0.40, 0.35}, 0.86, 0.52}, {104, 17, {0.60, 0.60, 0.58}, 0.82, 0.45},
+      {118, 19.5, {0.30, 0.20, 0.18}, 0.87, 0.50}, {132, 21, {0.45, 0.45, 0.20}, 0.85, 0.55}};
+  struct TrueVisit {
+    int vessel;
+    std::string berth;
+    double arrive, depart;
+  };
+  std::vector<TrueVisit> truth;
+  const std::vector<std::string> berths = {"B1", "B2", "B3"};
+  std::vector<double> free_from(3, 0.0);
+  std::vector<double> vessel_free(6, 0.0);
+  std::vector<int> last_vessel(3, -1);
+  for (int i = 0; i < 24; ++i) {
+    const int b = i % 3;
+    // The same vessel back at the same berth with no clear view between is, by the
+    // evidence, one visit: keep consecutive visits of a berth to different vessels.
+    int v = static_cast<int>(u01(rng) * 6);
+    while (v == last_vessel[b]) v = static_cast<int>(u01(rng) * 6);
+    last_vessel[b] = v;
+    const double arrive = std::max(free_from[b], vessel_free[v]) + 1.0 + 3.0 * u01(rng);
+    const double depart = arrive + 2.0 + 3.0 * u01(rng);
+    truth.push_back({v, berths[b], arrive, depart});
+    free_from[b] = depart;
+    vessel_free[v] = depart;
+  }
+  std::vector<SceneDetections> scenes;
+  for (double t = 0.5; t < 120; t += 1.0) {
+    std::map<std::string, bool> clear;
+    std::vector<Detection> dets;
+    for (const std::string& b : berths) clear[b] = u01(rng) < 0.6;
+    for (const TrueVisit& tv : truth) {
+      if (t < tv.arrive || t > tv.depart || !clear[tv.berth]) continue;
+      Hull h = fleet[static_cast<size_t>(tv.vessel)];
+      h.length_m += 2.0 * n01(rng);
+      h.beam_m += 0.6 * n01(rng);
+      for (double& c : h.deck) c += 0.015 * n01(rng);
+      h.superstructure += 0.015 * n01(rng);
+      h.manifold += 0.015 * n01(rng);
+      dets.push_back(Det(tv.berth, h));
+    }
+    scenes.push_back(Scene(t, clear, dets));
+  }
+  int imaged = 0;
+  std::set<int> vessels_imaged;
+  for (const TrueVisit& tv : truth) {
+    bool seen = false;
+    for (const SceneDetections& s : scenes) {
+      for (const Detection& d : s.detections) {
+        seen = seen || (d.berth == tv.berth && s.datetime >= Day(tv.arrive) &&
+                        s.datetime <= Day(tv.depart));
+      }
+    }
+    imaged += seen ? 1 : 0;
+    if (seen) vessels_imaged.insert(tv.vessel);
+  }
+  const TallyResult r = Tally(scenes, nullptr, TallyOptions{});
+  EXPECT_EQ(static_cast<int>(r.visits.size()), imaged);
+  EXPECT_EQ(r.vessels.size(), vessels_imaged.size());
+}
+
+}  // namespace
+}  // namespace bw
