@@ -1,15 +1,15 @@
 #include "geo/acquisition.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
+#include <sstream>
 
 #include "geo/error.h"
 #include "geo/solar.h"
@@ -70,10 +70,12 @@ std::optional<double> JsonNumber(const nlohmann::json& obj, const char* key,
 std::optional<TimePoint> JsonTime(const nlohmann::json& obj, const char* key,
                                   const std::string& file) {
   if (!obj.contains(key) || obj[key].is_null()) return std::nullopt;
-  if (!obj[key].is_string()) throw InputError(kStage, file, std::string("'") + key + "' is not a string");
+  if (!obj[key].is_string())
+    throw InputError(kStage, file, std::string("'") + key + "' is not a string");
   const std::string text = obj[key].get<std::string>();
   auto t = ParseTime(text);
-  if (!t) throw InputError(kStage, file, std::string("'") + key + "' = '" + text + "' is not a time");
+  if (!t)
+    throw InputError(kStage, file, std::string("'") + key + "' = '" + text + "' is not a time");
   return t;
 }
 
@@ -106,19 +108,18 @@ void ApplyStac(const nlohmann::json& props, const std::string& file,
   auto dt = JsonTime(props, "datetime", file);
   if (!dt) dt = JsonTime(props, "start_datetime", file);
   SetIfEmpty(acq.datetime, dt, src);
-  SetIfEmpty(acq.sun_elevation_deg,
-             Checked(JsonNumber(props, "view:sun_elevation", file), -90, 90,
-                     "view:sun_elevation", file),
-             src);
-  if (auto az = Checked(JsonNumber(props, "view:sun_azimuth", file), -360, 360,
-                        "view:sun_azimuth", file)) {
+  SetIfEmpty(
+      acq.sun_elevation_deg,
+      Checked(JsonNumber(props, "view:sun_elevation", file), -90, 90, "view:sun_elevation", file),
+      src);
+  if (auto az = Checked(JsonNumber(props, "view:sun_azimuth", file), -360, 360, "view:sun_azimuth",
+                        file)) {
     SetIfEmpty(acq.sun_azimuth_deg, std::optional<double>(Wrap360(*az)), src);
   }
   SetIfEmpty(acq.off_nadir_deg,
              Checked(JsonNumber(props, "view:off_nadir", file), 0, 90, "view:off_nadir", file),
              src);
-  if (auto az = Checked(JsonNumber(props, "view:azimuth", file), -360, 360, "view:azimuth",
-                        file)) {
+  if (auto az = Checked(JsonNumber(props, "view:azimuth", file), -360, 360, "view:azimuth", file)) {
     SetIfEmpty(acq.view_azimuth_deg, std::optional<double>(ViewAzimuth(*az, options)), src);
   }
   SetIfEmpty(acq.gsd_m, Checked(JsonNumber(props, "gsd", file), 0, 1e6, "gsd", file), src);
@@ -135,8 +136,7 @@ void ApplyPlanet(const nlohmann::json& props, const std::string& file,
   SetIfEmpty(acq.sun_elevation_deg,
              Checked(JsonNumber(props, "sun_elevation", file), -90, 90, "sun_elevation", file),
              src);
-  if (auto az =
-          Checked(JsonNumber(props, "sun_azimuth", file), -360, 360, "sun_azimuth", file)) {
+  if (auto az = Checked(JsonNumber(props, "sun_azimuth", file), -360, 360, "sun_azimuth", file)) {
     SetIfEmpty(acq.sun_azimuth_deg, std::optional<double>(Wrap360(*az)), src);
   }
   if (auto va = Checked(JsonNumber(props, "view_angle", file), -90, 90, "view_angle", file)) {
@@ -186,9 +186,9 @@ std::optional<double> MdNumber(const std::map<std::string, std::string>& md,
     for (const auto& [k, v] : md) {
       const std::string key = Upper(k);
       // Exact key, or a prefixed one ("IMD_MEANSUNEL", "IMAGE_1.meanSunEl").
-      if (key == want || (key.size() > want.size() && key.ends_with(want) &&
-                          !std::isalnum(static_cast<unsigned char>(
-                              key[key.size() - want.size() - 1])))) {
+      if (key == want ||
+          (key.size() > want.size() && key.ends_with(want) &&
+           !std::isalnum(static_cast<unsigned char>(key[key.size() - want.size() - 1])))) {
         std::string text = v;
         text.erase(std::remove(text.begin(), text.end(), ';'), text.end());
         char* end = nullptr;
@@ -206,9 +206,9 @@ std::optional<std::string> MdString(const std::map<std::string, std::string>& md
     const std::string want = Upper(suffix);
     for (const auto& [k, v] : md) {
       const std::string key = Upper(k);
-      if (key == want || (key.size() > want.size() && key.ends_with(want) &&
-                          !std::isalnum(static_cast<unsigned char>(
-                              key[key.size() - want.size() - 1])))) {
+      if (key == want ||
+          (key.size() > want.size() && key.ends_with(want) &&
+           !std::isalnum(static_cast<unsigned char>(key[key.size() - want.size() - 1])))) {
         std::string s = v;
         s.erase(std::remove(s.begin(), s.end(), '"'), s.end());
         s.erase(std::remove(s.begin(), s.end(), ';'), s.end());
@@ -254,8 +254,8 @@ void ApplyImagery(const std::map<std::string, std::string>& md, Acquisition& acq
     }
   }
   if (off) SetIfEmpty(acq.off_nadir_deg, std::optional<double>(std::abs(*off)), src);
-  if (auto az = InRange(MdNumber(md, {"SATELLITEAZIMUTH", "SAT_AZIMUTH", "VIEWAZIMUTH"}), -360,
-                        360, "satellite azimuth")) {
+  if (auto az = InRange(MdNumber(md, {"SATELLITEAZIMUTH", "SAT_AZIMUTH", "VIEWAZIMUTH"}), -360, 360,
+                        "satellite azimuth")) {
     SetIfEmpty(acq.view_azimuth_deg, std::optional<double>(Wrap360(*az)), src);
   }
   // GDAL's readers report CLOUDCOVER in percent; 999 means unknown.
@@ -267,19 +267,21 @@ void ApplyImagery(const std::map<std::string, std::string>& md, Acquisition& acq
 }
 
 // Maxar (DigitalGlobe) IMD keys, as GDAL's IMD domain (GDAL 3.6 renames an .IMD file's
-// "meanSunEl" to "IMAGE_1.sunEl") or flattened into the default domain ("IMD_MEANSUNEL"). MEANSATAZ is the azimuth from the scene
-// towards the satellite, as our convention.
+// "meanSunEl" to "IMAGE_1.sunEl") or flattened into the default domain ("IMD_MEANSUNEL"). MEANSATAZ
+// is the azimuth from the scene towards the satellite, as our convention.
 void ApplyImd(const std::map<std::string, std::string>& md, Acquisition& acq) {
   const ValueSource src = ValueSource::kMaxarImd;
   SetIfEmpty(acq.datetime, MdTime(md, {"FIRSTLINETIME", "EARLIESTACQTIME"}), src);
-  SetIfEmpty(acq.sun_elevation_deg, InRange(MdNumber(md, {"MEANSUNEL", "SUNEL"}), -90, 90, "MEANSUNEL"),
-             src);
+  SetIfEmpty(acq.sun_elevation_deg,
+             InRange(MdNumber(md, {"MEANSUNEL", "SUNEL"}), -90, 90, "MEANSUNEL"), src);
   if (auto az = InRange(MdNumber(md, {"MEANSUNAZ", "SUNAZ"}), -360, 360, "MEANSUNAZ")) {
     SetIfEmpty(acq.sun_azimuth_deg, std::optional<double>(Wrap360(*az)), src);
   }
-  auto off = InRange(MdNumber(md, {"MEANOFFNADIRVIEWANGLE", "OFFNADIRVIEWANGLE"}), 0, 90, "MEANOFFNADIRVIEWANGLE");
+  auto off = InRange(MdNumber(md, {"MEANOFFNADIRVIEWANGLE", "OFFNADIRVIEWANGLE"}), 0, 90,
+                     "MEANOFFNADIRVIEWANGLE");
   if (!off) {
-    if (auto el = InRange(MdNumber(md, {"MEANSATEL", "SATEL"}), 0, 90, "MEANSATEL")) off = 90.0 - *el;
+    if (auto el = InRange(MdNumber(md, {"MEANSATEL", "SATEL"}), 0, 90, "MEANSATEL"))
+      off = 90.0 - *el;
   }
   SetIfEmpty(acq.off_nadir_deg, off, src);
   if (auto az = InRange(MdNumber(md, {"MEANSATAZ", "SATAZ"}), -360, 360, "MEANSATAZ")) {
@@ -299,9 +301,8 @@ std::map<std::string, std::string> ImdLikeKeys(const std::map<std::string, std::
   for (const auto& [k, v] : md) {
     const std::string key = Upper(k);
     if (key.starts_with("IMD") || key.find("MEANSUN") != std::string::npos ||
-        key.find("MEANSAT") != std::string::npos ||
-        key.find("MEANOFFNADIR") != std::string::npos || key.find("FIRSTLINETIME") != std::string::npos ||
-        key.ends_with("SATID")) {
+        key.find("MEANSAT") != std::string::npos || key.find("MEANOFFNADIR") != std::string::npos ||
+        key.find("FIRSTLINETIME") != std::string::npos || key.ends_with("SATID")) {
       out[k] = v;
     }
   }
@@ -343,8 +344,7 @@ std::string PlanetSidecarPath(const std::string& raster_path) {
 }
 
 Acquisition ReadAcquisition(const std::string& raster_path, const RasterMetadata& metadata,
-                            std::optional<LonLat> scene_center,
-                            const AcquisitionOptions& options) {
+                            std::optional<LonLat> scene_center, const AcquisitionOptions& options) {
   Acquisition acq;
   std::error_code ec;
   // 1. The sidecar: STAC <stem>.json first, else Planet <stem>_metadata.json.

@@ -17,11 +17,11 @@ enum class ValueSource {
   kNone,
   kStacSidecar,
   kPlanetSidecar,
-  kGdalImagery,      // IMAGERY metadata domain (ACQUISITIONDATETIME, SUNELEVATION, ...)
-  kMaxarImd,         // IMD_* keys (MEANSUNEL, MEANSUNAZ, MEANSATEL, MEANSATAZ, ...)
-  kTiffDatetime,     // TIFFTAG_DATETIME
-  kSolarAlgorithm,   // computed with the NREL SPA
-  kRaster,           // derived from the raster itself (e.g. GSD from the geotransform)
+  kGdalImagery,     // IMAGERY metadata domain (ACQUISITIONDATETIME, SUNELEVATION, ...)
+  kMaxarImd,        // IMD_* keys (MEANSUNEL, MEANSUNAZ, MEANSATEL, MEANSATAZ, ...)
+  kTiffDatetime,    // TIFFTAG_DATETIME
+  kSolarAlgorithm,  // computed with the NREL SPA
+  kRaster,          // derived from the raster itself (e.g. GSD from the geotransform)
 };
 const char* ToString(ValueSource source);
 

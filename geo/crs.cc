@@ -1,11 +1,11 @@
 #include "geo/crs.h"
 
+#include <geodesic.h>
+#include <ogr_spatialref.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
-
-#include <geodesic.h>
-#include <ogr_spatialref.h>
 
 #include "geo/error.h"
 #include "geo/scene.h"
@@ -75,10 +75,14 @@ int UtmEpsgFor(LonLat where) {
   // The two irregular zones: south-west Norway and Svalbard.
   if (lat >= 56.0 && lat < 64.0 && lon180 >= 3.0 && lon180 < 12.0) zone = 32;
   if (lat >= 72.0 && lat < 84.0) {
-    if (lon180 >= 0.0 && lon180 < 9.0) zone = 31;
-    else if (lon180 >= 9.0 && lon180 < 21.0) zone = 33;
-    else if (lon180 >= 21.0 && lon180 < 33.0) zone = 35;
-    else if (lon180 >= 33.0 && lon180 < 42.0) zone = 37;
+    if (lon180 >= 0.0 && lon180 < 9.0)
+      zone = 31;
+    else if (lon180 >= 9.0 && lon180 < 21.0)
+      zone = 33;
+    else if (lon180 >= 21.0 && lon180 < 33.0)
+      zone = 35;
+    else if (lon180 >= 33.0 && lon180 < 42.0)
+      zone = 37;
   }
   return (lat >= 0.0 ? 32600 : 32700) + zone;
 }

@@ -1,9 +1,9 @@
 // GDAL driver registration and error routing (declared in geo/scene.h).
-#include <mutex>
-
 #include <cpl_error.h>
 #include <gdal.h>
 #include <spdlog/spdlog.h>
+
+#include <mutex>
 
 #include "geo/scene.h"
 

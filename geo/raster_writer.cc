@@ -157,16 +157,16 @@ void RasterWriter::WriteRows(int y0, const std::vector<cv::Mat>& bands) {
   Impl& im = *impl_;
   if (im.dataset == nullptr) throw Error(kStage, im.path, "writer already closed");
   if (static_cast<int>(bands.size()) != im.bands) {
-    throw Error(kStage, im.path, "expected " + std::to_string(im.bands) + " bands, got " +
-                                     std::to_string(bands.size()));
+    throw Error(
+        kStage, im.path,
+        "expected " + std::to_string(im.bands) + " bands, got " + std::to_string(bands.size()));
   }
   const int rows = bands.empty() ? 0 : bands[0].rows;
   if (y0 < 0 || y0 + rows > im.height) throw Error(kStage, im.path, "rows outside the raster");
   for (int b = 0; b < im.bands; ++b) {
     const cv::Mat& m = bands[b];
     if (m.cols != im.width || m.rows != rows || m.channels() != 1 || m.depth() != im.cv_depth) {
-      throw Error(kStage, im.path,
-                  "band " + std::to_string(b + 1) + " has the wrong size or type");
+      throw Error(kStage, im.path, "band " + std::to_string(b + 1) + " has the wrong size or type");
     }
     cv::Mat c = m.isContinuous() ? m : m.clone();
     CPLErrorReset();

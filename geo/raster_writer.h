@@ -4,11 +4,10 @@
 #include <array>
 #include <map>
 #include <memory>
+#include <opencv2/core.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <opencv2/core.hpp>
 
 #include "geo/scene.h"
 
@@ -18,8 +17,8 @@ struct RasterWriteOptions {
   std::array<double, 6> geotransform{0, 1, 0, 0, 0, -1};
   std::string crs = "EPSG:4326";  // anything OGR's SetFromUserInput takes
   int band_count = 4;
-  int cv_depth = CV_16U;          // CV_8U, CV_16U or CV_32F
-  std::vector<BandRole> roles;    // color interpretation per band; empty = R,G,B,NIR order
+  int cv_depth = CV_16U;        // CV_8U, CV_16U or CV_32F
+  std::vector<BandRole> roles;  // color interpretation per band; empty = R,G,B,NIR order
   std::vector<std::string> band_descriptions;
   std::optional<double> nodata;
   std::map<std::string, std::string> metadata;          // default domain

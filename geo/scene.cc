@@ -1,17 +1,18 @@
 #include "geo/scene.h"
 
-#include <algorithm>
-#include <cctype>
-#include <cmath>
-#include <filesystem>
-#include <limits>
-#include <set>
-#include <sstream>
-
 #include <cpl_string.h>
 #include <gdal_priv.h>
 #include <ogr_spatialref.h>
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <limits>
+#include <set>
+#include <sstream>
 
 #include "geo/crs.h"
 #include "geo/error.h"
@@ -68,7 +69,8 @@ std::optional<BandRole> RoleFromDescription(const std::string& description) {
   static const std::set<std::string> kRed = {"red", "r", "b04", "b4"};
   static const std::set<std::string> kGreen = {"green", "g", "b03", "b3"};
   static const std::set<std::string> kBlue = {"blue", "b", "b02", "b2"};
-  static const std::set<std::string> kNir = {"nir", "n", "nir08", "b08", "b8", "b8a", "nearinfrared"};
+  static const std::set<std::string> kNir = {"nir", "n",   "nir08",       "b08",
+                                             "b8",  "b8a", "nearinfrared"};
   const std::vector<std::string> tokens = Tokens(description);
   std::string joined;
   for (const auto& t : tokens) joined += t;
@@ -148,7 +150,43 @@ struct Scene::Impl {
 
   void DecideBandRoles();
   void ComputeGsd();
+  void CheckBlocksInsideFile() const;
 };
+
+// A truncated GeoTIFF opens fine (its directory is at the start) and fails only when a
+// missing block is read. The block offsets and sizes are in the directory: a block that
+// ends past the end of the file means the file was cut short.
+void Scene::Impl::CheckBlocksInsideFile() const {
+  if (dataset->GetDriver() == nullptr || !EQUAL(dataset->GetDriver()->GetDescription(), "GTiff")) {
+    return;
+  }
+  std::error_code ec;
+  const auto file_size = fs::file_size(path, ec);
+  if (ec) return;
+  const int nx = (width + block_w - 1) / block_w;
+  const int ny = (height + block_h - 1) / block_h;
+  if (static_cast<long long>(nx) * ny > 4'000'000) return;  // too many to list cheaply
+  std::set<int> bands(band_of_role.begin(), band_of_role.end());
+  bands.erase(0);
+  for (int b : bands) {
+    GDALRasterBand* band = dataset->GetRasterBand(b);
+    for (int by = 0; by < ny; ++by) {
+      for (int bx = 0; bx < nx; ++bx) {
+        const std::string suffix = std::to_string(bx) + "_" + std::to_string(by);
+        const char* off = band->GetMetadataItem(("BLOCK_OFFSET_" + suffix).c_str(), "TIFF");
+        const char* size = band->GetMetadataItem(("BLOCK_SIZE_" + suffix).c_str(), "TIFF");
+        if (off == nullptr || size == nullptr) continue;  // sparse block
+        const unsigned long long end =
+            std::strtoull(off, nullptr, 10) + std::strtoull(size, nullptr, 10);
+        if (end > file_size) {
+          Fail("truncated file: block " + suffix + " of band " + std::to_string(b) +
+               " ends at byte " + std::to_string(end) + " but the file has " +
+               std::to_string(file_size) + " bytes");
+        }
+      }
+    }
+  }
+}
 
 void Scene::Impl::DecideBandRoles() {
   std::vector<GDALColorInterp> interp(band_count + 1, GCI_Undefined);
@@ -251,7 +289,11 @@ Scene Scene::Open(const std::string& path, const SceneOptions& options) {
   CPLErrorReset();
   im->dataset.reset(GDALDataset::FromHandle(
       GDALOpenEx(path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr, nullptr, nullptr)));
-  if (im->dataset == nullptr) im->Fail("unreadable or truncated raster: " + LastGdalError());
+  if (im->dataset == nullptr) {
+    const std::string why = CPLGetLastErrorMsg();
+    im->Fail(why.empty() ? std::string("not a raster format GDAL recognises")
+                         : "unreadable or truncated raster: " + LastGdalError());
+  }
   GDALDataset& ds = *im->dataset;
   im->width = ds.GetRasterXSize();
   im->height = ds.GetRasterYSize();
@@ -328,11 +370,13 @@ Scene Scene::Open(const std::string& path, const SceneOptions& options) {
   const double nd = first->GetNoDataValue(&has_nodata);
   if (has_nodata) im->nodata = nd;
 
+  im->CheckBlocksInsideFile();
   im->ComputeGsd();
   {
     double x = im->gt[0] + im->width / 2.0 * im->gt[1] + im->height / 2.0 * im->gt[2];
     double y = im->gt[3] + im->width / 2.0 * im->gt[4] + im->height / 2.0 * im->gt[5];
-    if (!im->lonlat_from_crs->Apply(x, y)) im->Fail("scene centre cannot be transformed to lon/lat");
+    if (!im->lonlat_from_crs->Apply(x, y))
+      im->Fail("scene centre cannot be transformed to lon/lat");
     im->center = {x, y};
   }
 
@@ -409,17 +453,26 @@ cv::Mat Scene::ReadBand(int band_index, const PixelWindow& w) const {
   }
   cv::Mat out(w.height, w.width, CV_32FC1);
   CPLErrorReset();
-  const CPLErr err = im.dataset->GetRasterBand(band_index)->RasterIO(
-      GF_Read, w.x0, w.y0, w.width, w.height, out.data, w.width, w.height, GDT_Float32, 0, 0,
-      nullptr);
+  const CPLErr err = im.dataset->GetRasterBand(band_index)
+                         ->RasterIO(GF_Read, w.x0, w.y0, w.width, w.height, out.data, w.width,
+                                    w.height, GDT_Float32, 0, 0, nullptr);
   if (err != CE_None) {
     throw InputError(kStage, im.path,
-                     "read failed in window x=" + std::to_string(w.x0) + " y=" +
-                         std::to_string(w.y0) + " " + std::to_string(w.width) + "x" +
-                         std::to_string(w.height) + " (truncated or corrupt?): " +
-                         LastGdalError());
+                     "read failed in window x=" + std::to_string(w.x0) +
+                         " y=" + std::to_string(w.y0) + " " + std::to_string(w.width) + "x" +
+                         std::to_string(w.height) + " (truncated or corrupt?): " + LastGdalError());
   }
   return out;
+}
+
+void Scene::CheckReadable() const {
+  const Impl& im = *impl_;
+  for (int y0 = 0; y0 < im.height; y0 += im.block_h) {
+    const int rows = std::min(im.block_h, im.height - y0);
+    for (int r = 0; r < 4; ++r) {
+      if (im.band_of_role[r] > 0) ReadBand(im.band_of_role[r], {0, y0, im.width, rows});
+    }
+  }
 }
 
 WindowPixels Scene::ReadWindow(const PixelWindow& window) const {
@@ -436,10 +489,9 @@ WindowPixels Scene::ReadWindow(const PixelWindow& window) const {
     if ((band->GetMaskFlags() & GMF_ALL_VALID) == 0) {
       cv::Mat mask(window.height, window.width, CV_8UC1);
       CPLErrorReset();
-      const CPLErr err = band->GetMaskBand()->RasterIO(GF_Read, window.x0, window.y0,
-                                                       window.width, window.height, mask.data,
-                                                       window.width, window.height, GDT_Byte, 0,
-                                                       0, nullptr);
+      const CPLErr err = band->GetMaskBand()->RasterIO(GF_Read, window.x0, window.y0, window.width,
+                                                       window.height, mask.data, window.width,
+                                                       window.height, GDT_Byte, 0, 0, nullptr);
       if (err != CE_None) {
         throw InputError(kStage, im.path, "mask read failed: " + LastGdalError());
       }

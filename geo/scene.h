@@ -4,11 +4,10 @@
 
 #include <array>
 #include <memory>
+#include <opencv2/core.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <opencv2/core.hpp>
 
 #include "geo/acquisition.h"
 #include "geo/types.h"
@@ -89,6 +88,12 @@ class Scene {
 
   // Reads one band (1-based GDAL index) of a window as CV_32F.
   cv::Mat ReadBand(int band_index, const PixelWindow& window) const;
+
+  // Decodes every block of the role bands (a full read, strip by strip, memory bounded by
+  // one block row). Throws InputError naming the file at the first corrupt block. Open()
+  // already rejects GeoTIFFs whose blocks lie beyond the end of the file; this also catches
+  // corrupt compressed data.
+  void CheckReadable() const;
 
  private:
   struct Impl;

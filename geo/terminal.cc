@@ -1,16 +1,16 @@
 #include "geo/terminal.h"
 
-#include <cmath>
-#include <filesystem>
-#include <fstream>
-#include <set>
-#include <sstream>
-
 #include <gdal_priv.h>
-#include <nlohmann/json.hpp>
 #include <ogr_geometry.h>
 #include <ogrsf_frmts.h>
 #include <spdlog/spdlog.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
 
 #include "geo/error.h"
 #include "geo/scene.h"
@@ -35,8 +35,8 @@ LonLatRing RingOf(const OGRLinearRing& ring) {
   LonLatRing out;
   out.reserve(ring.getNumPoints());
   for (int i = 0; i < ring.getNumPoints(); ++i) out.push_back({ring.getX(i), ring.getY(i)});
-  if (!out.empty() && (out.front().lon_deg != out.back().lon_deg ||
-                       out.front().lat_deg != out.back().lat_deg)) {
+  if (!out.empty() &&
+      (out.front().lon_deg != out.back().lon_deg || out.front().lat_deg != out.back().lat_deg)) {
     out.push_back(out.front());
   }
   return out;
@@ -56,7 +56,9 @@ const char* ToString(FeatureKind kind) {
   return "?";
 }
 
-std::vector<const TerminalFeature*> Terminal::berths() const { return of_kind(FeatureKind::kBerth); }
+std::vector<const TerminalFeature*> Terminal::berths() const {
+  return of_kind(FeatureKind::kBerth);
+}
 
 std::vector<const TerminalFeature*> Terminal::of_kind(FeatureKind kind) const {
   std::vector<const TerminalFeature*> out;

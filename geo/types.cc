@@ -37,8 +37,7 @@ std::optional<TimePoint> ParseTime(const std::string& raw) {
   // Trim surrounding blanks and quotes.
   size_t b = 0, e = raw.size();
   while (b < e && (std::isspace(static_cast<unsigned char>(raw[b])) || raw[b] == '"')) ++b;
-  while (e > b && (std::isspace(static_cast<unsigned char>(raw[e - 1])) || raw[e - 1] == '"'))
-    --e;
+  while (e > b && (std::isspace(static_cast<unsigned char>(raw[e - 1])) || raw[e - 1] == '"')) --e;
   const std::string text = raw.substr(b, e - b);
   size_t pos = 0;
   int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
@@ -48,8 +47,8 @@ std::optional<TimePoint> ParseTime(const std::string& raw) {
     return std::nullopt;
   }
   if (pos < text.size()) {
-    if (!Expect(text, pos, "Tt ") || !ReadDigits(text, pos, 2, hour) ||
-        !Expect(text, pos, ":") || !ReadDigits(text, pos, 2, minute)) {
+    if (!Expect(text, pos, "Tt ") || !ReadDigits(text, pos, 2, hour) || !Expect(text, pos, ":") ||
+        !ReadDigits(text, pos, 2, minute)) {
       return std::nullopt;
     }
     if (pos < text.size() && text[pos] == ':') {

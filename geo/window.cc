@@ -1,13 +1,13 @@
 #include "geo/window.h"
 
+#include <ogr_api.h>
+#include <ogr_geometry.h>
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <memory>
-
-#include <ogr_api.h>
-#include <ogr_geometry.h>
-#include <spdlog/spdlog.h>
 
 #include "geo/error.h"
 

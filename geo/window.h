@@ -21,7 +21,7 @@ struct WindowOptions {
 
 struct BerthWindow {
   std::string berth;
-  PixelWindow window;        // clipped to the raster (empty when not covered)
+  PixelWindow window;  // clipped to the raster (empty when not covered)
   Coverage coverage = Coverage::kNone;
   double covered_fraction = 0.0;  // share of the berth polygon's area inside the raster
   std::vector<std::vector<PixelXY>> polygon_px;  // berth rings in scene pixel space

@@ -122,9 +122,8 @@ TEST(Acquisition, OutOfRangeSidecarValue) {
 TEST(Acquisition, ImageryDomain) {
   TempDir dir;
   RasterWriteOptions o = testing::UtmOptions();
-  o.imagery_metadata = {{"ACQUISITIONDATETIME", "2021-08-09 02:03:04"},
-                        {"SATELLITEID", "WV03"},
-                        {"CLOUDCOVER", "7"}};
+  o.imagery_metadata = {
+      {"ACQUISITIONDATETIME", "2021-08-09 02:03:04"}, {"SATELLITEID", "WV03"}, {"CLOUDCOVER", "7"}};
   const Acquisition a = Scene::Open(SceneWith(dir, "i.tif", o)).acquisition();
   EXPECT_EQ(a.datetime.source, ValueSource::kGdalImagery);
   EXPECT_EQ(FormatTime(*a.datetime), "2021-08-09T02:03:04Z");
@@ -157,7 +156,8 @@ TEST(Acquisition, MaxarImdKeysInMetadata) {
 
 TEST(Acquisition, MaxarOffNadirAngleWinsOverSatElevation) {
   RasterMetadata md;
-  md.imd = {{"IMAGE_1.meanSatEl", "70.0"}, {"IMAGE_1.meanOffNadirViewAngle", "17.5"},
+  md.imd = {{"IMAGE_1.meanSatEl", "70.0"},
+            {"IMAGE_1.meanOffNadirViewAngle", "17.5"},
             {"IMAGE_1.firstLineTime", "2019-04-05T06:07:08.1Z"}};
   const Acquisition a = ReadAcquisition("/nonexistent/x.tif", md, std::nullopt);
   EXPECT_DOUBLE_EQ(*a.off_nadir_deg, 17.5);

@@ -1,8 +1,9 @@
-#include <cmath>
+#include "geo/crs.h"
 
 #include <gtest/gtest.h>
 
-#include "geo/crs.h"
+#include <cmath>
+
 #include "geo/error.h"
 
 namespace bw {
@@ -72,7 +73,8 @@ TEST(Geodesic, KnownDistances) {
   EXPECT_NEAR(GeodesicDistanceM({0, 0}, {0, 1}), 110574.38855779878, 1e-4);
   // Flinders Peak -> Buninyong (Vincenty 1975 test line): 54972.271 m, azimuth 306 52' 05.37".
   const LonLat flinders{144.0 + 25.0 / 60 + 29.52440 / 3600, -(37.0 + 57.0 / 60 + 3.72030 / 3600)};
-  const LonLat buninyong{143.0 + 55.0 / 60 + 35.38390 / 3600, -(37.0 + 39.0 / 60 + 10.15610 / 3600)};
+  const LonLat buninyong{143.0 + 55.0 / 60 + 35.38390 / 3600,
+                         -(37.0 + 39.0 / 60 + 10.15610 / 3600)};
   EXPECT_NEAR(GeodesicDistanceM(flinders, buninyong), 54972.271, 1e-3);
   EXPECT_NEAR(GeodesicAzimuthDeg(flinders, buninyong), 306.0 + 52.0 / 60 + 5.37 / 3600, 1e-5);
 }

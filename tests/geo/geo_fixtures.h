@@ -2,10 +2,9 @@
 #pragma once
 
 #include <fstream>
+#include <opencv2/core.hpp>
 #include <string>
 #include <vector>
-
-#include <opencv2/core.hpp>
 
 #include "geo/raster_writer.h"
 #include "geo/terminal.h"

@@ -53,9 +53,9 @@ TEST(RasterWriter, WritesTiledCompressedGeoTiff) {
   ASSERT_NE(ds->GetSpatialRef(), nullptr);
   EXPECT_STREQ(ds->GetSpatialRef()->GetAuthorityCode(nullptr), "32653");
   uint16_t v = 0;
-  ASSERT_EQ(ds->GetRasterBand(2)->RasterIO(GF_Read, 7, 5, 1, 1, &v, 1, 1, GDT_UInt16, 0, 0,
-                                           nullptr),
-            CE_None);
+  ASSERT_EQ(
+      ds->GetRasterBand(2)->RasterIO(GF_Read, 7, 5, 1, 1, &v, 1, 1, GDT_UInt16, 0, 0, nullptr),
+      CE_None);
   EXPECT_EQ(v, 200 + 12);
 }
 
@@ -74,9 +74,9 @@ TEST(RasterWriter, StreamsRowBlocks) {
   auto ds = OpenRaw(dir.file("s.tif"));
   ASSERT_NE(ds, nullptr);
   uint8_t v = 0;
-  ASSERT_EQ(ds->GetRasterBand(3)->RasterIO(GF_Read, 50, 70, 1, 1, &v, 1, 1, GDT_Byte, 0, 0,
-                                           nullptr),
-            CE_None);
+  ASSERT_EQ(
+      ds->GetRasterBand(3)->RasterIO(GF_Read, 50, 70, 1, 1, &v, 1, 1, GDT_Byte, 0, 0, nullptr),
+      CE_None);
   EXPECT_EQ(v, 3);
 }
 

@@ -2,11 +2,11 @@
 // complex pixels, bands without colour interpretation), written with GDAL directly.
 #pragma once
 
-#include <string>
-#include <vector>
-
 #include <gdal_priv.h>
 #include <ogr_spatialref.h>
+
+#include <string>
+#include <vector>
 
 #include "geo/scene.h"
 
@@ -30,8 +30,8 @@ inline void WriteRaw(const std::string& path, const RawRaster& r) {
   std::vector<const char*> co;
   for (const auto& s : r.creation_options) co.push_back(s.c_str());
   co.push_back(nullptr);
-  GDALDataset* ds = drv->Create(path.c_str(), r.width, r.height, r.bands, r.type,
-                                const_cast<char**>(co.data()));
+  GDALDataset* ds =
+      drv->Create(path.c_str(), r.width, r.height, r.bands, r.type, const_cast<char**>(co.data()));
   if (ds == nullptr) return;
   if (r.geotransform) {
     double gt[6] = {500000.0, 0.5, 0.0, 4727000.0, 0.0, -0.5};

@@ -1,8 +1,8 @@
-#include <cmath>
+#include "geo/solar.h"
 
 #include <gtest/gtest.h>
 
-#include "geo/solar.h"
+#include <cmath>
 
 namespace bw {
 namespace {

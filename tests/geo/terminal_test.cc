@@ -38,11 +38,10 @@ void ExpectLoadError(const std::string& text, const std::string& fragment) {
 TEST(Terminal, LoadsBerthsAnchorageAndLand) {
   TempDir dir;
   const std::string path = dir.file("t.geojson");
-  testing::WriteText(
-      path, Collection(Feature(R"({"kind":"berth","name":"B1"})", kSquare) + "," +
-                       Feature(R"({"kind":"anchorage"})", kSquare) + "," +
-                       Feature(R"({"kind":"land","name":"pier"})", kSquare) + "," +
-                       Feature(R"({"kind":"berth","name":"B2"})", kSquare)));
+  testing::WriteText(path, Collection(Feature(R"({"kind":"berth","name":"B1"})", kSquare) + "," +
+                                      Feature(R"({"kind":"anchorage"})", kSquare) + "," +
+                                      Feature(R"({"kind":"land","name":"pier"})", kSquare) + "," +
+                                      Feature(R"({"kind":"berth","name":"B2"})", kSquare)));
   const Terminal t = LoadTerminal(path);
   ASSERT_EQ(t.features.size(), 4u);
   ASSERT_EQ(t.berths().size(), 2u);
@@ -110,7 +109,9 @@ TEST(Terminal, ErrorEmptyFile) {
   ExpectLoadError("  \n", "empty file");
 }
 
-TEST(Terminal, ErrorMalformedJson) { ExpectLoadError(R"({"type":"FeatureCollection",)", "malformed"); }
+TEST(Terminal, ErrorMalformedJson) {
+  ExpectLoadError(R"({"type":"FeatureCollection",)", "malformed");
+}
 
 TEST(Terminal, ErrorNotAFeatureCollection) {
   ExpectLoadError(Feature(R"({"kind":"berth","name":"B"})", kSquare), "FeatureCollection");

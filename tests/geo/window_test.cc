@@ -1,8 +1,8 @@
 #include "geo/window.h"
 
-#include <cmath>
-
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 #include "geo/error.h"
 #include "tests/geo/geo_fixtures.h"
@@ -41,8 +41,7 @@ TEST(Window, RoundTripUtm) {
 
 TEST(Window, RoundTripGeographic) {
   TempDir dir;
-  const Scene s =
-      Scene::Open(testing::WriteScene(dir.file("g.tif"), testing::GeographicOptions()));
+  const Scene s = Scene::Open(testing::WriteScene(dir.file("g.tif"), testing::GeographicOptions()));
   EXPECT_LT(WorstRoundTripPx(s), 0.01);
   const PixelXY p = s.pixel_from_lonlat({135.0 + 25.5e-5, 42.7 - 10.25e-5});
   EXPECT_NEAR(p.x, 25.5, 1e-6);
@@ -62,8 +61,8 @@ Terminal BerthsAt(const Scene& s, const std::vector<std::pair<std::string, cv::R
   for (const auto& [name, r] : rects) {
     const LonLat a = s.lonlat_from_pixel({r.x, r.y + r.height});
     const LonLat b = s.lonlat_from_pixel({r.x + r.width, r.y});
-    t.features.push_back({FeatureKind::kBerth, name, testing::Rect(a.lon_deg, a.lat_deg,
-                                                                   b.lon_deg, b.lat_deg)});
+    t.features.push_back(
+        {FeatureKind::kBerth, name, testing::Rect(a.lon_deg, a.lat_deg, b.lon_deg, b.lat_deg)});
   }
   return t;
 }
@@ -73,9 +72,9 @@ TEST(Window, FullPartialAndNoCoverage) {
   RasterWriteOptions o = testing::UtmOptions(1.0);
   o.block_size = 64;
   const Scene s = Scene::Open(testing::WriteScene(dir.file("w.tif"), o, 300, 200, 3));
-  const Terminal t = BerthsAt(s, {{"inside", {100, 80, 40, 20}},
-                                  {"half", {280, 50, 40, 20}},
-                                  {"outside", {400, 50, 40, 20}}});
+  const Terminal t = BerthsAt(
+      s,
+      {{"inside", {100, 80, 40, 20}}, {"half", {280, 50, 40, 20}}, {"outside", {400, 50, 40, 20}}});
   WindowOptions wo;
   wo.margin_m = 10.0;
   const auto windows = ComputeBerthWindows(s, t, wo);

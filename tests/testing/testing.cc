@@ -36,7 +36,7 @@ TempDir::~TempDir() {
 
 fs::path RealDataDir() {
   const char* env = std::getenv("BW_REAL_DATA_DIR");
-  fs::path p = env != nullptr ? fs::path(env) : fs::path("../shared/data/real");
+  fs::path p = env != nullptr ? fs::path(env) : fs::path(BW_REAL_DATA_DEFAULT);
   std::error_code ec;
   if (!fs::is_directory(p, ec)) return {};
   return fs::canonical(p, ec);
@@ -44,7 +44,7 @@ fs::path RealDataDir() {
 
 std::string CliPath() {
   const char* env = std::getenv("BW_CLI");
-  return env != nullptr ? std::string(env) : std::string("berthwatch");
+  return env != nullptr ? std::string(env) : std::string(BW_CLI_DEFAULT);
 }
 
 namespace {

@@ -28,9 +28,9 @@ class TempDir {
 std::filesystem::path RealDataDir();
 
 // Use at the top of a `real` test: GTEST_SKIP()s with a message when the data is absent.
-#define BW_REQUIRE_REAL_DATA(dir_var)                                                   \
-  const std::filesystem::path dir_var = ::bw::testing::RealDataDir();                   \
-  if (dir_var.empty()) {                                                                \
+#define BW_REQUIRE_REAL_DATA(dir_var)                                                        \
+  const std::filesystem::path dir_var = ::bw::testing::RealDataDir();                        \
+  if (dir_var.empty()) {                                                                     \
     GTEST_SKIP() << "real data folder absent (set BW_REAL_DATA_DIR to ../shared/data/real)"; \
   }
 
