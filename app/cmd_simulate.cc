@@ -29,7 +29,8 @@ RunFn RegisterSimulate(CLI::App& app) {
                   "built-in name (default, smoke, planetscope, wide) or a scenario JSON file")
       ->capture_default_str();
   sub->add_option("--out", args->out, "output folder")->required();
-  CLI::Option* seed_opt = sub->add_option("--seed", args->seed, "random seed (overrides the scenario's)");
+  CLI::Option* seed_opt =
+      sub->add_option("--seed", args->seed, "random seed (overrides the scenario's)");
   sub->add_option("--set", args->sets,
                   "override a scenario field: dotted.key=value (value parsed as JSON when it "
                   "parses), e.g. --set fleet.count=5 --set acquisition.gsd_m=1.0");
@@ -54,13 +55,15 @@ RunFn RegisterSimulate(CLI::App& app) {
     opt.threads = args->threads;
     const datasets::SimulateResult r = datasets::Simulate(opt);
     if (r.cached) {
-      std::printf("%s already holds scenario '%s' (seed %llu, %d scenes): cached, nothing rendered\n",
-                  r.out_dir.c_str(), r.scenario.c_str(), r.seed, r.scenes);
+      std::printf(
+          "%s already holds scenario '%s' (seed %llu, %d scenes): cached, nothing rendered\n",
+          r.out_dir.c_str(), r.scenario.c_str(), r.seed, r.scenes);
     } else {
-      std::printf("rendered scenario '%s' (seed %llu) to %s: %d scenes, %d vessels, %d visits "
-                  "(%d imaged clearly) in %.1f s\n",
-                  r.scenario.c_str(), r.seed, r.out_dir.c_str(), r.scenes, r.vessels, r.visits,
-                  r.visits_imaged, r.seconds);
+      std::printf(
+          "rendered scenario '%s' (seed %llu) to %s: %d scenes, %d vessels, %d visits "
+          "(%d imaged clearly) in %.1f s\n",
+          r.scenario.c_str(), r.seed, r.out_dir.c_str(), r.scenes, r.vessels, r.visits,
+          r.visits_imaged, r.seconds);
     }
     return 0;
   };

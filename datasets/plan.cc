@@ -1,11 +1,11 @@
 #include "datasets/plan.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
-
-#include <spdlog/spdlog.h>
 
 #include "datasets/noise.h"
 #include "geo/error.h"
@@ -41,12 +41,12 @@ Rgbn Jitter(Rng& rng, Rgbn c, double rel) {
   return c;
 }
 
-const char* kPrefixes[] = {"Nordic", "Pacific", "Amur",   "Ocean",  "Sakhalin", "Baltic",
-                           "Vostok", "Kamchatka", "Sea",  "Primorye", "Eastern", "Golden",
-                           "Arctic", "Jade",   "Coral",  "Silver"};
-const char* kSuffixes[] = {"Amber",  "Cygnus", "Spirit", "Lotus",   "Star",    "Meridian",
-                           "Dawn",   "Falcon", "Glory",  "Pearl",   "Horizon", "Voyager",
-                           "Breeze", "Crest",  "Fortune", "Harmony", "Orion",  "Tern"};
+const char* kPrefixes[] = {"Nordic", "Pacific",   "Amur",  "Ocean",    "Sakhalin", "Baltic",
+                           "Vostok", "Kamchatka", "Sea",   "Primorye", "Eastern",  "Golden",
+                           "Arctic", "Jade",      "Coral", "Silver"};
+const char* kSuffixes[] = {"Amber",  "Cygnus", "Spirit",  "Lotus",   "Star",    "Meridian",
+                           "Dawn",   "Falcon", "Glory",   "Pearl",   "Horizon", "Voyager",
+                           "Breeze", "Crest",  "Fortune", "Harmony", "Orion",   "Tern"};
 
 std::string VesselName(Rng& rng, std::set<std::string>& used) {
   for (int tries = 0; tries < 1000; ++tries) {
@@ -128,9 +128,7 @@ HullInstance MakeSmallCraft(Rng& rng, HullKind kind) {
   return h;
 }
 
-TimePoint DayStart(TimePoint t) {
-  return std::chrono::floor<std::chrono::days>(t);
-}
+TimePoint DayStart(TimePoint t) { return std::chrono::floor<std::chrono::days>(t); }
 
 // The coastline of the terminal layout: land where along(P) < Coast(t).
 struct Coast {
@@ -206,8 +204,8 @@ void MakeLook(Rng& rng, const Scenario& sc, ScenePlan& sp, const TimePoint t) {
   const double turb = rng.Uniform();
   const Rgbn clear{0.022f, 0.038f, 0.058f, 0.009f}, turbid{0.05f, 0.072f, 0.052f, 0.016f};
   for (int k = 0; k < 4; ++k) {
-    look.water[k] = static_cast<float>((clear[k] * (1 - turb) + turbid[k] * turb) *
-                                       rng.Uniform(0.85, 1.15));
+    look.water[k] =
+        static_cast<float>((clear[k] * (1 - turb) + turbid[k] * turb) * rng.Uniform(0.85, 1.15));
   }
   look.wave_amplitude = rng.Uniform(0.05, 0.25);
   look.wave_scale_m = rng.Uniform(3.0, 12.0);
@@ -215,22 +213,20 @@ void MakeLook(Rng& rng, const Scenario& sc, ScenePlan& sp, const TimePoint t) {
   // Sun glint: angle between the specular direction of the sun and the view direction.
   const double e = sp.sun_elevation_deg * kDeg, as = sp.sun_azimuth_deg * kDeg;
   const double v = sp.off_nadir_deg * kDeg, av = sp.view_azimuth_deg * kDeg;
-  const double rx = -std::cos(e) * std::sin(as), ry = -std::cos(e) * std::cos(as),
-               rz = std::sin(e);
+  const double rx = -std::cos(e) * std::sin(as), ry = -std::cos(e) * std::cos(as), rz = std::sin(e);
   const double ox = std::sin(v) * std::sin(av), oy = std::sin(v) * std::cos(av), oz = std::cos(v);
   const double ang = std::acos(std::clamp(rx * ox + ry * oy + rz * oz, -1.0, 1.0));
-  look.glint = 0.004 + 0.1 * std::exp(-ang * ang / (2 * std::pow(12 * kDeg, 2))) *
-                           look.wave_amplitude * 5;
+  look.glint =
+      0.004 + 0.1 * std::exp(-ang * ang / (2 * std::pow(12 * kDeg, 2))) * look.wave_amplitude * 5;
   // Season: vegetation greenest in July.
   const auto days = std::chrono::floor<std::chrono::days>(t).time_since_epoch().count();
   const double doy = std::fmod(static_cast<double>(days) + 0.0, 365.25) + 0.0;
   const double green = std::clamp(std::cos((doy - 195.0) / 365.25 * 2 * kPi) * 0.5 + 0.5, 0.0, 1.0);
-  look.vegetation = Jitter(rng,
-                           Rgbn{static_cast<float>(0.09 - 0.045 * green),
-                                static_cast<float>(0.09 + 0.01 * green),
-                                static_cast<float>(0.06 - 0.02 * green),
-                                static_cast<float>(0.22 + 0.22 * green)},
-                           0.1);
+  look.vegetation =
+      Jitter(rng,
+             Rgbn{static_cast<float>(0.09 - 0.045 * green), static_cast<float>(0.09 + 0.01 * green),
+                  static_cast<float>(0.06 - 0.02 * green), static_cast<float>(0.22 + 0.22 * green)},
+             0.1);
   look.bare = Jitter(rng, Rgbn{0.20f, 0.19f, 0.17f, 0.25f}, 0.15);
   look.vegetation_fraction = rng.Uniform(0.25, 0.7);
   const double sky = rng.Uniform(0.15, 0.35);
@@ -262,7 +258,7 @@ void MakeClouds(Rng& rng, const Scenario& sc, ScenePlan& sp) {
   } else if (u < sc.clouds.clear_probability + sc.clouds.overcast_probability) {
     cover = rng.Uniform(0.7, 1.0);
   } else {
-    cover = rng.Uniform(0.05, 0.7);
+    cover = rng.Uniform(0.05, sc.clouds.max_broken_cover);
   }
   c.enabled = sc.render.clouds && (cover > 0.003 || c.haze > 0.02);
   if (!c.enabled) return;
@@ -356,8 +352,8 @@ Plan BuildPlan(const Scenario& sc) {
                     R + lay.axis * s1 + lay.perp * t1, R + lay.axis * s0 + lay.perp * t1};
   };
   plan.pier = rect(-40, tl.pier_length_m, -tl.pier_width_m / 2, tl.pier_width_m / 2);
-  plan.structures.push_back({plan.pier, tl.pier_height_m, Jitter(rng, concrete, 0.1),
-                             Jitter(rng, concrete, 0.1), 0.12f});
+  plan.structures.push_back(
+      {plan.pier, tl.pier_height_m, Jitter(rng, concrete, 0.1), Jitter(rng, concrete, 0.1), 0.12f});
   if (wide) {
     plan.structures.push_back({rect(-15, 22, quay_t0, quay_t0 + quay_len), 3.5,
                                Jitter(rng, concrete, 0.1), Jitter(rng, concrete, 0.1), 0.12f});
@@ -371,8 +367,8 @@ Plan BuildPlan(const Scenario& sc) {
     const double sc_m = slots[b][1] * tl.pier_length_m;
     const double t0 = bp.side * (tl.pier_width_m / 2 + 1.0);
     const double t1 = bp.side * (tl.pier_width_m / 2 + 1.0 + tl.berth_width_m);
-    bp.polygon = rect(sc_m - tl.berth_length_m / 2, sc_m + tl.berth_length_m / 2,
-                      std::min(t0, t1), std::max(t0, t1));
+    bp.polygon = rect(sc_m - tl.berth_length_m / 2, sc_m + tl.berth_length_m / 2, std::min(t0, t1),
+                      std::max(t0, t1));
     bp.center = R + lay.axis * sc_m + lay.perp * ((t0 + t1) / 2);
     bp.axis_grid_deg = tl.pier_azimuth_deg + plan.grid_from_true_deg;
     bp.pier_offset_m = tl.pier_width_m / 2 + 2.5;
@@ -446,8 +442,10 @@ Plan BuildPlan(const Scenario& sc) {
   // --- Visits ---
   if (!wide) {
     std::map<std::string, int> vessel_index, berth_index;
-    for (size_t i = 0; i < plan.fleet.size(); ++i) vessel_index[plan.fleet[i].name] = static_cast<int>(i);
-    for (size_t i = 0; i < plan.berths.size(); ++i) berth_index[plan.berths[i].name] = static_cast<int>(i);
+    for (size_t i = 0; i < plan.fleet.size(); ++i)
+      vessel_index[plan.fleet[i].name] = static_cast<int>(i);
+    for (size_t i = 0; i < plan.berths.size(); ++i)
+      berth_index[plan.berths[i].name] = static_cast<int>(i);
     if (!sc.schedule.visits.empty()) {
       for (const VisitSpec& vs : sc.schedule.visits) {
         VisitPlan v;
@@ -488,13 +486,15 @@ Plan BuildPlan(const Scenario& sc) {
           const double dwell_s =
               rng.Uniform(sc.schedule.min_dwell_days, sc.schedule.max_dwell_days) * 86400.0;
           if (dwell_s >= span_s) continue;
-          v.arrive = t_start + std::chrono::seconds(static_cast<long long>(
-                                   rng.Uniform(0, span_s - dwell_s)));
+          v.arrive = t_start +
+                     std::chrono::seconds(static_cast<long long>(rng.Uniform(0, span_s - dwell_s)));
           v.depart = v.arrive + std::chrono::seconds(static_cast<long long>(dwell_s));
-          const auto gap = std::chrono::seconds(static_cast<long long>(sc.schedule.min_gap_hours * 3600));
+          const auto gap =
+              std::chrono::seconds(static_cast<long long>(sc.schedule.min_gap_hours * 3600));
           bool ok = true;
           for (const VisitPlan& o : plan.visits) {
-            if (o.berth == v.berth && v.arrive < o.depart + gap && o.arrive < v.depart + gap) ok = false;
+            if (o.berth == v.berth && v.arrive < o.depart + gap && o.arrive < v.depart + gap)
+              ok = false;
             const auto turn = std::chrono::seconds(
                 static_cast<long long>(sc.schedule.min_turnaround_days * 86400));
             if (o.vessel == v.vessel && v.arrive < o.depart + turn && o.arrive < v.depart + turn) {
@@ -583,8 +583,8 @@ Plan BuildPlan(const Scenario& sc) {
       const double ang = srng.Uniform(0, 2 * kPi);
       double off = sc.acquisition.max_offset_m * std::sqrt(srng.Uniform());
       if (srng.Bernoulli(sc.acquisition.partial_probability)) {
-        off = srng.Uniform(0.3, 0.55) * std::min(sc.acquisition.scene_width_m,
-                                                 sc.acquisition.scene_height_m);
+        off = srng.Uniform(0.3, 0.55) *
+              std::min(sc.acquisition.scene_width_m, sc.acquisition.scene_height_m);
       }
       crop_center = C + Vec2{std::cos(ang), std::sin(ang)} * off;
     }
@@ -598,7 +598,8 @@ Plan BuildPlan(const Scenario& sc) {
       sp.swath_edge = true;
       const double a = srng.Uniform(0, 2 * kPi);
       const Vec2 dir{std::cos(a), std::sin(a)};
-      sp.edge_point = mid + dir * (srng.Uniform(0.15, 0.4) * std::min(sp.width_px, sp.height_px) * gsd);
+      sp.edge_point =
+          mid + dir * (srng.Uniform(0.15, 0.4) * std::min(sp.width_px, sp.height_px) * gsd);
       const double b = a + srng.Uniform(-0.5, 0.5);
       sp.edge_normal = {std::cos(b), std::sin(b)};
     }
@@ -679,8 +680,8 @@ Plan BuildPlan(const Scenario& sc) {
       if (srng.Bernoulli(sc.render.passing_tanker_probability)) {
         double bd = 0;
         std::set<std::string> dummy = used_names;
-        HullInstance h = MakeTanker(srng, VesselName(srng, dummy), srng.Uniform(80, 180),
-                                    srng.Int(0, 4), bd);
+        HullInstance h =
+            MakeTanker(srng, VesselName(srng, dummy), srng.Uniform(80, 180), srng.Int(0, 4), bd);
         const double load = srng.Bernoulli(0.5) ? 1.0 : 0.0;
         h.draft_m = DraftAt(h, load, bd);
         if (random_water(h.length_m / 2 + 10, h.center)) {
@@ -704,7 +705,8 @@ Plan BuildPlan(const Scenario& sc) {
         const int side = srng.Bernoulli(0.5) ? 1 : -1;
         h.center = R + lay.axis * s + lay.perp * (side * (tl.pier_width_m / 2 + 2 + h.beam_m / 2));
         h.heading_deg = tl.pier_azimuth_deg + (srng.Bernoulli(0.5) ? 0 : 180);
-        ok = Clear(obstacles, h.center, h.length_m / 2) && !lay.coast.IsLand(h.center, h.length_m / 2);
+        ok = Clear(obstacles, h.center, h.length_m / 2) &&
+             !lay.coast.IsLand(h.center, h.length_m / 2);
       } else {
         ok = random_water(h.length_m / 2 + 5, h.center);
         h.heading_deg = srng.Uniform(0, 360);

@@ -15,8 +15,8 @@ namespace bw::datasets {
 
 struct BerthPlan {
   std::string name;
-  Polygon2 polygon;     // scene CRS metres
-  Vec2 center;          // centre of the berth polygon
+  Polygon2 polygon;            // scene CRS metres
+  Vec2 center;                 // centre of the berth polygon
   double axis_grid_deg = 0.0;  // grid azimuth of the pier axis (seaward)
   int side = 1;                // +1 starboard of the pier axis, -1 port
   double pier_offset_m = 0.0;  // distance of the berthing line from the pier axis
@@ -56,8 +56,8 @@ struct Plan {
   Polygon2 pier;
   std::vector<Polygon2> land;
   std::vector<Prism> structures;
-  std::vector<HullInstance> fleet;  // template per vessel (draft set per scene)
-  std::vector<VisitPlan> visits;    // sorted by arrival
+  std::vector<HullInstance> fleet;   // template per vessel (draft set per scene)
+  std::vector<VisitPlan> visits;     // sorted by arrival
   std::vector<PlannedScene> scenes;  // sorted by time
 };
 

@@ -1,15 +1,15 @@
 #include "datasets/render.h"
 
+#include <spdlog/spdlog.h>
+#include <tbb/parallel_pipeline.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <mutex>
 #include <numeric>
-
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
-#include <spdlog/spdlog.h>
-#include <tbb/parallel_pipeline.h>
 
 #include "datasets/noise.h"
 #include "geo/error.h"
@@ -32,7 +32,9 @@ Vec2 operator+(Vec2 a, Vec2 b) { return {a.x + b.x, a.y + b.y}; }
 Vec2 operator-(Vec2 a, Vec2 b) { return {a.x - b.x, a.y - b.y}; }
 Vec2 operator*(Vec2 a, double s) { return {a.x * s, a.y * s}; }
 double Dot(Vec2 a, Vec2 b) { return a.x * b.x + a.y * b.y; }
-double Cross(Vec2 o, Vec2 a, Vec2 b) { return (a.x - o.x) * (b.y - o.y) - (a.y - o.y) * (b.x - o.x); }
+double Cross(Vec2 o, Vec2 a, Vec2 b) {
+  return (a.x - o.x) * (b.y - o.y) - (a.y - o.y) * (b.x - o.x);
+}
 
 // Unit vector of a grid azimuth (clockwise from grid north) in (easting, northing).
 Vec2 FromAzimuth(double az_deg) { return {std::sin(az_deg * kDeg), std::cos(az_deg * kDeg)}; }
@@ -381,8 +383,48 @@ float Smoothstep(float a, float b, float x) {
 float CloudField(const ScenePlan& plan, double x, double y) {
   const CloudLook& c = plan.clouds;
   const float n = Fbm(c.seed, x / c.scale_m, y / c.scale_m, 7, 0.55);
-  return static_cast<float>(
-      std::clamp((n - c.threshold) / c.softness, 0.0, 1.0) * c.max_opacity);
+  return static_cast<float>(std::clamp((n - c.threshold) / c.softness, 0.0, 1.0) * c.max_opacity);
+}
+
+// Separable Gaussian (radius ceil(3 sigma)), columns reflected at the raster edges. Written
+// out rather than cv::GaussianBlur so that every output pixel is computed the same way
+// whatever the strip height (byte-identical output for any strip size or thread count).
+cv::Mat Blur(const cv::Mat& src, double sigma) {
+  if (sigma <= 0.05) return src;
+  const int rad = static_cast<int>(std::ceil(3.0 * sigma));
+  std::vector<float> k(2 * rad + 1);
+  float sum = 0;
+  for (int i = -rad; i <= rad; ++i) {
+    k[i + rad] = static_cast<float>(std::exp(-0.5 * i * i / (sigma * sigma)));
+    sum += k[i + rad];
+  }
+  for (float& v : k) v /= sum;
+  const int W = src.cols, H = src.rows;
+  cv::Mat tmp(H, W, CV_32F), out(H, W, CV_32F, cv::Scalar(0));
+  for (int r = 0; r < H; ++r) {
+    const float* s = src.ptr<float>(r);
+    float* t = tmp.ptr<float>(r);
+    for (int c = 0; c < W; ++c) {
+      float acc = 0;
+      for (int i = -rad; i <= rad; ++i) {
+        int cc = c + i;
+        if (cc < 0) cc = -cc - 1;
+        if (cc >= W) cc = 2 * W - cc - 1;
+        cc = std::clamp(cc, 0, W - 1);
+        acc += k[i + rad] * s[cc];
+      }
+      t[c] = acc;
+    }
+  }
+  for (int r = rad; r < H - rad; ++r) {
+    float* o = out.ptr<float>(r);
+    for (int i = -rad; i <= rad; ++i) {
+      const float* t = tmp.ptr<float>(r + i);
+      const float w = k[i + rad];
+      for (int c = 0; c < W; ++c) o[c] += w * t[c];
+    }
+  }
+  return out;
 }
 
 // Renders output rows [r0, r1) into 4 CV_16U mats.
@@ -465,12 +507,14 @@ std::vector<cv::Mat> RenderStrip(const Prepared& p, int r0, int r1) {
       }
     }
   }
+  // Weights from absolute positions only, so every strip computes identical values.
   auto interp = [&](const std::vector<float>& g, int col, int row) {
-    const float fx = static_cast<float>(col) / cs;
-    const float fy = static_cast<float>(rr0 + row - g_row0 * cs) / cs;
-    const int ix = std::min(static_cast<int>(fx), gcols - 2);
-    const int iy = std::min(static_cast<int>(fy), grows - 2);
-    const float tx = fx - ix, ty = fy - iy;
+    const int R = rr0 + row;
+    const int gy_abs = R >= 0 ? R / cs : -((-R + cs - 1) / cs);
+    const int ix = std::min(col / cs, gcols - 2);
+    const int iy = std::min(gy_abs - g_row0, grows - 2);
+    const float tx = static_cast<float>(col - ix * cs) / cs;
+    const float ty = static_cast<float>(R - gy_abs * cs) / cs;
     const float* a = &g[static_cast<size_t>(iy) * gcols + ix];
     const float* b = a + gcols;
     return (a[0] * (1 - tx) + a[1] * tx) * (1 - ty) + (b[0] * (1 - tx) + b[1] * tx) * ty;
@@ -514,8 +558,7 @@ std::vector<cv::Mat> RenderStrip(const Prepared& p, int r0, int r1) {
               if (look.water_texture) {
                 const double a = (X * wsx + Y * wsy) / (look.wave_scale_m * 3.0);
                 const double b = (X * wsy - Y * wsx) / look.wave_scale_m;
-                t = 0.7f * Fbm(seed + 1, a, b, 2) +
-                    0.3f * (2 * Unit(Hash(seed + 2, c, R)) - 1);
+                t = 0.7f * Fbm(seed + 1, a, b, 2) + 0.3f * (2 * Unit(Hash(seed + 2, c, R)) - 1);
               }
               const float glint = static_cast<float>(look.glint) * std::max(0.0f, t) * 2.0f;
               for (int k = 0; k < 4; ++k) {
@@ -569,7 +612,8 @@ std::vector<cv::Mat> RenderStrip(const Prepared& p, int r0, int r1) {
           if (ds > -2 && ds < w.reach) {
             const double st = 0.35 * w.beam + 0.03 * std::max(0.0, ds);
             v += 0.8 * std::exp(-std::max(0.0, ds) / (0.3 * w.reach)) *
-                 std::exp(-ws * ws / (2 * st * st)) * Smoothstep(-2.0f, 3.0f, static_cast<float>(ds));
+                 std::exp(-ws * ws / (2 * st * st)) *
+                 Smoothstep(-2.0f, 3.0f, static_cast<float>(ds));
           }
           if (db > 0 && db < w.reach) {
             const double sa = 1.2 + 0.012 * db;
@@ -606,14 +650,7 @@ std::vector<cv::Mat> RenderStrip(const Prepared& p, int r0, int r1) {
   std::vector<cv::Mat> out(4);
   const int out_rows = r1 - r0;
   for (int k = 0; k < 4; ++k) {
-    cv::Mat blurred;
-    if (look.psf_sigma_px > 0.05) {
-      const int ks = 2 * static_cast<int>(std::ceil(3.0 * look.psf_sigma_px)) + 1;
-      cv::GaussianBlur(dn[k], blurred, cv::Size(ks, ks), look.psf_sigma_px, look.psf_sigma_px,
-                       cv::BORDER_REFLECT);
-    } else {
-      blurred = dn[k];
-    }
+    const cv::Mat blurred = Blur(dn[k], look.psf_sigma_px);
     out[k].create(out_rows, W, CV_16U);
     for (int r = 0; r < out_rows; ++r) {
       const float* src = blurred.ptr<float>(r + p.halo);
@@ -709,13 +746,13 @@ void RenderScene(const ScenePlan& plan, const std::string& tif_path, const Rende
   RasterWriter writer(tif_path, plan.width_px, plan.height_px, wo);
 
   // Preview accumulation (area average of R, G, B).
-  const int pf = std::max(1, static_cast<int>(std::ceil(
-                                 static_cast<double>(std::max(plan.width_px, plan.height_px)) /
-                                 std::max(16, options.preview_max_px))));
+  const int pf = std::max(
+      1, static_cast<int>(std::ceil(static_cast<double>(std::max(plan.width_px, plan.height_px)) /
+                                    std::max(16, options.preview_max_px))));
   cv::Mat preview_sum, preview_cnt;
   if (!options.preview_png.empty()) {
-    preview_sum = cv::Mat::zeros((plan.height_px + pf - 1) / pf, (plan.width_px + pf - 1) / pf,
-                                 CV_32FC3);
+    preview_sum =
+        cv::Mat::zeros((plan.height_px + pf - 1) / pf, (plan.width_px + pf - 1) / pf, CV_32FC3);
     preview_cnt = cv::Mat::zeros(preview_sum.size(), CV_32F);
   }
   auto consume = [&](int r0, const std::vector<cv::Mat>& bands) {

@@ -43,7 +43,7 @@ struct HullInstance {
   double beam_m = 16.0;
   double depth_m = 9.0;
   double draft_m = 4.0;
-  double laden_draft_m = 6.5;  // antifouling paint reaches up to here
+  double laden_draft_m = 6.5;             // antifouling paint reaches up to here
   double superstructure_height_m = 14.0;  // above the deck
   double superstructure_length_frac = 0.12;
   double bow_length_frac = 0.18;
@@ -52,7 +52,7 @@ struct HullInstance {
   Rgbn antifouling{0.30f, 0.07f, 0.06f, 0.22f};
   Rgbn superstructure{0.55f, 0.55f, 0.52f, 0.50f};
   Rgbn fittings{0.45f, 0.45f, 0.42f, 0.40f};  // pipe line, manifold
-  double speed_mps = 0.0;  // > 0: under way, drawn with a wake
+  double speed_mps = 0.0;                     // > 0: under way, drawn with a wake
   bool deck_fittings = true;
 
   double freeboard_m() const { return depth_m - draft_m; }
@@ -70,12 +70,12 @@ struct Prism {
 struct CloudLook {
   bool enabled = false;
   uint64_t seed = 1;
-  double threshold = 1.0;     // fBm value above which there is cloud (higher = less cloud)
-  double softness = 0.15;     // fBm range over which opacity rises from 0 to max
+  double threshold = 1.0;  // fBm value above which there is cloud (higher = less cloud)
+  double softness = 0.15;  // fBm range over which opacity rises from 0 to max
   double max_opacity = 0.95;
-  double scale_m = 900.0;     // size of the largest cloud features
-  double height_m = 2000.0;   // cloud base: shadows are displaced by height*cot(elevation)
-  double haze = 0.0;          // 0..1 thin haze over the whole scene
+  double scale_m = 900.0;    // size of the largest cloud features
+  double height_m = 2000.0;  // cloud base: shadows are displaced by height*cot(elevation)
+  double haze = 0.0;         // 0..1 thin haze over the whole scene
 };
 
 struct SceneLook {
@@ -83,7 +83,7 @@ struct SceneLook {
   double wave_amplitude = 0.12;  // relative
   double wave_scale_m = 6.0;
   double wind_deg = 45.0;
-  double glint = 0.01;           // extra water reflectance at wave crests
+  double glint = 0.01;  // extra water reflectance at wave crests
   Rgbn vegetation{0.05f, 0.09f, 0.04f, 0.38f};
   Rgbn bare{0.22f, 0.21f, 0.19f, 0.27f};
   double vegetation_fraction = 0.5;
@@ -112,7 +112,7 @@ struct ScenePlan {
   double sun_elevation_deg = 45.0;
   double sun_azimuth_deg = 180.0;  // true, scene -> sun
   double off_nadir_deg = 0.0;
-  double view_azimuth_deg = 0.0;   // true, scene -> satellite
+  double view_azimuth_deg = 0.0;  // true, scene -> satellite
 
   std::vector<Polygon2> land;  // at the water level, any shape
   std::vector<Prism> structures;
@@ -133,7 +133,7 @@ struct ScenePlan {
 struct RenderOptions {
   std::string preview_png;  // also write an 8-bit RGB quicklook here when set
   int preview_max_px = 800;
-  int threads = 1;          // strips rendered in parallel within the scene (TBB)
+  int threads = 1;  // strips rendered in parallel within the scene (TBB)
 };
 
 // GDAL-order geotransform the scene is written with (the nominal one).

@@ -3,9 +3,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "geo/error.h"
 #include "geo/types.h"
@@ -31,13 +30,12 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AcquisitionSpec, start, end, rev
                                                 scene_width_m, scene_height_m, max_offset_m,
                                                 partial_probability, swath_edge_probability,
                                                 jitter_m, platform, times)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(CloudSpec, clear_probability,
-                                                overcast_probability, min_height_m,
-                                                max_height_m, max_haze)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(CloudSpec, clear_probability, overcast_probability,
+                                                max_broken_cover, min_height_m, max_height_m,
+                                                max_haze)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RenderSpec, supersample, strip_rows,
-                                                min_psf_sigma_px, max_psf_sigma_px, noise,
-                                                clouds, max_tugs, max_boats,
-                                                passing_tanker_probability)
+                                                min_psf_sigma_px, max_psf_sigma_px, noise, clouds,
+                                                max_tugs, max_boats, passing_tanker_probability)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(WideSpec, width_px, height_px, vessels,
                                                 min_length_m, max_length_m, block_size)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Scenario, name, seed, terminal, fleet, schedule,
@@ -66,8 +64,9 @@ Scenario Builtin(const std::string& name) {
     s.acquisition.start = "2024-06-01";
     s.acquisition.end = "2024-06-06";
     s.acquisition.capture_probability = 1.0;
-    s.acquisition.scene_width_m = 500.0;
-    s.acquisition.scene_height_m = 500.0;
+    s.acquisition.scene_width_m = 420.0;
+    s.acquisition.scene_height_m = 420.0;
+    s.render.supersample = 2;
     s.acquisition.max_offset_m = 40.0;
     s.acquisition.partial_probability = 0.2;
     s.clouds.clear_probability = 0.6;
@@ -101,6 +100,9 @@ Scenario Builtin(const std::string& name) {
     s.wide.width_px = 12000;
     s.wide.height_px = 12000;
     s.wide.vessels = 150;
+    s.clouds.clear_probability = 0.0;
+    s.clouds.overcast_probability = 0.0;
+    s.clouds.max_broken_cover = 0.2;
     return s;
   }
   throw InputError(kStage, name, "unknown scenario (built-in: default, smoke, planetscope, wide)");
@@ -148,7 +150,8 @@ std::vector<std::string> BuiltinScenarioNames() {
 void Scenario::Check() const {
   Require(terminal.lat_deg > -80 && terminal.lat_deg < 84, "terminal.lat_deg outside UTM range");
   Require(terminal.lon_deg >= -180 && terminal.lon_deg <= 180, "terminal.lon_deg out of range");
-  Require(terminal.berth_count >= 1 && terminal.berth_count <= 4, "terminal.berth_count must be 1..4");
+  Require(terminal.berth_count >= 1 && terminal.berth_count <= 4,
+          "terminal.berth_count must be 1..4");
   Require(terminal.pier_length_m > 50 && terminal.pier_width_m > 2 && terminal.pier_height_m > 0,
           "terminal pier dimensions must be positive (length > 50 m)");
   Require(terminal.berth_length_m > 20 && terminal.berth_width_m > 5, "berth dimensions too small");
@@ -157,11 +160,11 @@ void Scenario::Check() const {
           "fleet length range invalid (min >= 20 m, max >= min)");
   for (const auto& v : fleet.vessels) {
     Require(!v.name.empty(), "fleet.vessels: a vessel without a name");
-    Require(v.length_m > 0 && v.beam_m > 0 && v.depth_m > 0, "fleet.vessels '" + v.name +
-                                                                  "': non-positive dimension");
-    Require(v.ballast_draft_m > 0 && v.ballast_draft_m < v.laden_draft_m &&
-                v.laden_draft_m < v.depth_m,
-            "fleet.vessels '" + v.name + "': need 0 < ballast < laden draft < depth");
+    Require(v.length_m > 0 && v.beam_m > 0 && v.depth_m > 0,
+            "fleet.vessels '" + v.name + "': non-positive dimension");
+    Require(
+        v.ballast_draft_m > 0 && v.ballast_draft_m < v.laden_draft_m && v.laden_draft_m < v.depth_m,
+        "fleet.vessels '" + v.name + "': need 0 < ballast < laden draft < depth");
   }
   Require(schedule.visit_count >= 0 && schedule.reverse_visits >= 0 &&
               schedule.reverse_visits <= schedule.visit_count,
@@ -169,8 +172,9 @@ void Scenario::Check() const {
   Require(schedule.min_dwell_days > 0 && schedule.max_dwell_days >= schedule.min_dwell_days,
           "schedule dwell range invalid");
   for (const auto& v : schedule.visits) {
-    Require(ParseTime(v.arrive) && ParseTime(v.depart) && *ParseTime(v.arrive) < *ParseTime(v.depart),
-            "schedule.visits: bad arrive/depart for '" + v.vessel + "'");
+    Require(
+        ParseTime(v.arrive) && ParseTime(v.depart) && *ParseTime(v.arrive) < *ParseTime(v.depart),
+        "schedule.visits: bad arrive/depart for '" + v.vessel + "'");
     for (const auto* st : {&v.arrival_state, &v.departure_state}) {
       Require(*st == "empty" || *st == "full", "schedule.visits: states are 'empty' or 'full'");
     }
@@ -197,6 +201,8 @@ void Scenario::Check() const {
   Require(clouds.clear_probability >= 0 && clouds.overcast_probability >= 0 &&
               clouds.clear_probability + clouds.overcast_probability <= 1,
           "clouds: probabilities must be >= 0 and sum to <= 1");
+  Require(clouds.max_broken_cover >= 0.05 && clouds.max_broken_cover <= 1,
+          "clouds.max_broken_cover must be 0.05..1");
   Require(clouds.min_height_m > 0 && clouds.max_height_m >= clouds.min_height_m,
           "clouds height range invalid");
   Require(render.supersample >= 1 && render.supersample <= 8, "render.supersample must be 1..8");
@@ -210,7 +216,8 @@ void Scenario::Check() const {
             "wide size must be 256..60000 px");
     Require(wide.min_length_m >= 5 && wide.max_length_m >= wide.min_length_m,
             "wide length range invalid");
-    Require(wide.block_size >= 64 && wide.block_size % 16 == 0, "wide.block_size must be a multiple of 16");
+    Require(wide.block_size >= 64 && wide.block_size % 16 == 0,
+            "wide.block_size must be a multiple of 16");
   }
 }
 
@@ -224,8 +231,9 @@ Scenario LoadScenario(const std::string& name_or_path,
   } else {
     file = name_or_path;
     if (!std::filesystem::is_regular_file(file)) {
-      throw InputError(kStage, file, "no such scenario file or built-in name (built-in: default, "
-                                     "smoke, planetscope, wide)");
+      throw InputError(kStage, file,
+                       "no such scenario file or built-in name (built-in: default, "
+                       "smoke, planetscope, wide)");
     }
     std::ifstream in(file);
     nlohmann::json given = nlohmann::json::parse(in, nullptr, false);

@@ -18,8 +18,8 @@ struct TerminalLayout {
   double pier_azimuth_deg = 150.0;  // from the shore out to sea, clockwise from true north
   double pier_length_m = 420.0;
   double pier_width_m = 16.0;
-  double pier_height_m = 4.5;       // deck above the water
-  int berth_count = 3;              // 1..4
+  double pier_height_m = 4.5;  // deck above the water
+  int berth_count = 3;         // 1..4
   double berth_length_m = 170.0;
   double berth_width_m = 40.0;
   double coast_roughness_m = 25.0;  // amplitude of the fractal coastline
@@ -58,9 +58,9 @@ struct ScheduleSpec {
   int reverse_visits = 3;  // visits arriving full and leaving empty
   double min_dwell_days = 1.0;
   double max_dwell_days = 5.0;
-  double min_gap_hours = 8.0;    // between two visits at the same berth
+  double min_gap_hours = 8.0;        // between two visits at the same berth
   double min_turnaround_days = 3.0;  // between two visits of the same vessel
-  std::vector<VisitSpec> visits;  // explicit schedule; overrides the generated one
+  std::vector<VisitSpec> visits;     // explicit schedule; overrides the generated one
 };
 
 struct AcquisitionSpec {
@@ -72,7 +72,7 @@ struct AcquisitionSpec {
   double local_time_max_h = 11.5;
   double max_off_nadir_deg = 25.0;
   double gsd_m = 0.5;
-  double scene_width_m = 800.0;   // crop around the terminal (pixels = metres / gsd)
+  double scene_width_m = 800.0;  // crop around the terminal (pixels = metres / gsd)
   double scene_height_m = 800.0;
   double max_offset_m = 120.0;          // random shift of the crop centre
   double partial_probability = 0.15;    // crop shifted so part of the terminal is cut off
@@ -84,7 +84,8 @@ struct AcquisitionSpec {
 
 struct CloudSpec {
   double clear_probability = 0.5;     // cover 0-5 %
-  double overcast_probability = 0.25;  // cover 70-100 %
+  double overcast_probability = 0.2;  // cover 70-100 %
+  double max_broken_cover = 0.7;      // otherwise cover 5 % .. this
   double min_height_m = 800.0;
   double max_height_m = 4000.0;
   double max_haze = 0.25;

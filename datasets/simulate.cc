@@ -1,17 +1,17 @@
 #include "datasets/simulate.h"
 
-#include <atomic>
-#include <chrono>
-#include <filesystem>
-#include <cmath>
-#include <cstdio>
-#include <fstream>
-#include <set>
-
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
 
 #include "datasets/plan.h"
 #include "datasets/truth.h"
@@ -69,32 +69,31 @@ void WriteSidecar(const PlanGeo& geo, const ScenePlan& sp, double cloud_fraction
     la1 = std::max(la1, ll.lat_deg);
   }
   auto r4 = [](double v) { return std::round(v * 1e4) / 1e4; };
-  nlohmann::json item = {
-      {"type", "Feature"},
-      {"stac_version", "1.0.0"},
-      {"stac_extensions",
-       {"https://stac-extensions.github.io/view/v1.0.0/schema.json",
-        "https://stac-extensions.github.io/eo/v1.1.0/schema.json",
-        "https://stac-extensions.github.io/projection/v1.1.0/schema.json"}},
-      {"id", sp.id},
-      {"bbox", {lo0, la0, lo1, la1}},
-      {"geometry", {{"type", "Polygon"}, {"coordinates", {ring}}}},
-      {"properties",
-       {{"datetime", FormatTime(sp.time)},
-        {"platform", sp.platform},
-        {"gsd", sp.gsd_m},
-        {"view:sun_elevation", r4(sp.sun_elevation_deg)},
-        {"view:sun_azimuth", r4(sp.sun_azimuth_deg)},
-        {"view:off_nadir", r4(sp.off_nadir_deg)},
-        {"view:azimuth", r4(sp.view_azimuth_deg)},
-        {"eo:cloud_cover", std::round(cloud_fraction * 1000) / 10},
-        {"proj:epsg", std::stoi(sp.crs.substr(5))}}},
-      {"assets",
-       {{"image",
-         {{"href", "./" + sp.id + ".tif"},
-          {"type", "image/tiff; application=geotiff"},
-          {"roles", {"data"}}}}}},
-      {"links", nlohmann::json::array()}};
+  nlohmann::json item = {{"type", "Feature"},
+                         {"stac_version", "1.0.0"},
+                         {"stac_extensions",
+                          {"https://stac-extensions.github.io/view/v1.0.0/schema.json",
+                           "https://stac-extensions.github.io/eo/v1.1.0/schema.json",
+                           "https://stac-extensions.github.io/projection/v1.1.0/schema.json"}},
+                         {"id", sp.id},
+                         {"bbox", {lo0, la0, lo1, la1}},
+                         {"geometry", {{"type", "Polygon"}, {"coordinates", {ring}}}},
+                         {"properties",
+                          {{"datetime", FormatTime(sp.time)},
+                           {"platform", sp.platform},
+                           {"gsd", sp.gsd_m},
+                           {"view:sun_elevation", r4(sp.sun_elevation_deg)},
+                           {"view:sun_azimuth", r4(sp.sun_azimuth_deg)},
+                           {"view:off_nadir", r4(sp.off_nadir_deg)},
+                           {"view:azimuth", r4(sp.view_azimuth_deg)},
+                           {"eo:cloud_cover", std::round(cloud_fraction * 1000) / 10},
+                           {"proj:epsg", std::stoi(sp.crs.substr(5))}}},
+                         {"assets",
+                          {{"image",
+                            {{"href", "./" + sp.id + ".tif"},
+                             {"type", "image/tiff; application=geotiff"},
+                             {"roles", {"data"}}}}}},
+                         {"links", nlohmann::json::array()}};
   WriteJson(path, item);
 }
 
@@ -230,8 +229,7 @@ SimulateResult Simulate(const SimulateOptions& options) {
       if (v.value("imaged", false)) ++result.visits_imaged;
     }
   }
-  result.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return result;
 }
 

@@ -14,7 +14,7 @@ namespace bw::datasets {
 struct SimulateOptions {
   std::string scenario = "default";  // built-in name or JSON file
   std::string out_dir;
-  std::optional<unsigned long long> seed;  // overrides the scenario's seed
+  std::optional<unsigned long long> seed;                      // overrides the scenario's seed
   std::vector<std::pair<std::string, std::string>> overrides;  // dotted.key, value
   bool preview = false;
   int threads = 2;     // scenes (or strips of one large scene) rendered in parallel

@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <fstream>
-
 #include <nlohmann/json.hpp>
 
 #include "geo/error.h"
@@ -134,7 +133,8 @@ void WriteTruth(const Plan& plan, const std::string& path) {
         o["superstructure_height_m"] = Round(h.superstructure_height_m, 0.01);
         if (t.visit >= 0) {
           o["visit"] = t.visit;
-          const bool berth_covered = PolygonCovered(sp, plan.berths[plan.visits[t.visit].berth].polygon);
+          const bool berth_covered =
+              PolygonCovered(sp, plan.berths[plan.visits[t.visit].berth].polygon);
           o["berth_covered"] = berth_covered;
           if (berth_covered && view.visible && view.cloud_fraction <= 0.1) ++clear_obs[t.visit];
         }
@@ -172,7 +172,8 @@ void WriteTruth(const Plan& plan, const std::string& path) {
   json berths = json::array();
   for (const BerthPlan& b : plan.berths) {
     const LonLat ll = geo.ToLonLat(b.center);
-    berths.push_back({{"name", b.name}, {"lon", Round(ll.lon_deg, 1e-7)}, {"lat", Round(ll.lat_deg, 1e-7)}});
+    berths.push_back(
+        {{"name", b.name}, {"lon", Round(ll.lon_deg, 1e-7)}, {"lat", Round(ll.lat_deg, 1e-7)}});
   }
   json root = {{"scenario", plan.scenario.name},
                {"seed", plan.scenario.seed},

@@ -2,11 +2,12 @@
 // relief displacement of the deck, against the observation model of ../shared/PHYSICS.md.
 #include "datasets/render.h"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cmath>
+#include <utility>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "geo/scene.h"
 #include "tests/testing/testing.h"
@@ -223,6 +224,74 @@ INSTANTIATE_TEST_SUITE_P(Geometries, Relief,
                                            ReliefCase{25, 300, 45, 5.0},
                                            ReliefCase{12, 200, 120, 8.0},
                                            ReliefCase{5, 30, 80, 4.0}));
+
+// The superstructure (height hs above the deck) casts the longer shadow: on the water its
+// outer edge lies (f + hs) cot(e) |sin(A_s - theta)| beyond its own side.
+TEST(RenderScene, SuperstructureCastsLongerShadow) {
+  testing::TempDir dir;
+  const double e = 50, az = 160, heading = 70, f = 4, hs = 14;
+  ScenePlan plan = OneTanker(e, az, heading, f);
+  HullInstance& h = plan.hulls[0];
+  h.superstructure_height_m = hs;
+  h.superstructure_length_frac = 0.14;
+  h.superstructure = {0.5f, 0.5f, 0.5f, 0.5f};
+  RenderScene(plan, dir.file("super.tif"));
+  const cv::Mat img = ReadRgbSum(dir.file("super.tif"));
+  const PixelDir axis = PixelOfAzimuth(heading);
+  PixelDir n{-axis.y, axis.x};
+  const PixelDir sun = PixelOfAzimuth(az);
+  if (n.x * sun.x + n.y * sun.y > 0) n = {-n.x, -n.y};
+  const double k = std::abs(std::sin((az - heading) * kDeg)) / std::tan(e * kDeg) / plan.gsd_m;
+  const double water = (0.04 + 0.06 + 0.08) * 10000, shadow = water * 0.25;
+  // Station through the middle of the superstructure (it spans 0.025..0.165 L from the stern).
+  const double u = (-0.5 + 0.095) * h.length_m / plan.gsd_m;
+  const PixelDir q{(h.center.x - plan.origin_x) / plan.gsd_m + axis.x * u,
+                   (plan.origin_y - h.center.y) / plan.gsd_m + axis.y * u};
+  const double expected = 0.42 * h.beam_m / plan.gsd_m + (f + hs) * k;
+  const double outer = Crossing(img, q, n, h.beam_m / 2 / plan.gsd_m + 1, expected + 10,
+                                (shadow + water) / 2, false);
+  EXPECT_NEAR(outer, expected, 0.5);
+  // Along the mid-body the hull shadow alone: B/2 + f cot(e) |sin|.
+  const PixelDir m{(h.center.x - plan.origin_x) / plan.gsd_m,
+                   (plan.origin_y - h.center.y) / plan.gsd_m};
+  const double mid = Crossing(img, m, n, h.beam_m / 2 / plan.gsd_m + 0.5, expected + 10,
+                              (shadow + water) / 2, false);
+  EXPECT_NEAR(mid, h.beam_m / 2 / plan.gsd_m + f * k, 0.5);
+}
+
+// A hull shadow reaching the pier is drawn on the pier deck, shortened by the pier height.
+TEST(RenderScene, ShadowOnPierAtPierHeight) {
+  testing::TempDir dir;
+  const double e = 30, az = 160, heading = 70, f = 8, pier_h = 3;
+  ScenePlan plan = OneTanker(e, az, heading, f);
+  const HullInstance& h = plan.hulls[0];
+  const double g = (heading + kGridFromTrue) * kDeg;
+  const Vec2 axis{std::sin(g), std::cos(g)};
+  Vec2 perp{axis.y, -axis.x};
+  const double sg = (az + kGridFromTrue) * kDeg;
+  if (perp.x * std::sin(sg) + perp.y * std::cos(sg) > 0) perp = {-perp.x, -perp.y};
+  // Pier alongside on the shadow side, 2.5 m off the hull, 20 m wide.
+  Prism pier;
+  const double w0 = h.beam_m / 2 + 2.5, w1 = w0 + 20;
+  for (auto [u, w] : {std::pair{-80.0, w0}, {80.0, w0}, {80.0, w1}, {-80.0, w1}}) {
+    pier.footprint.push_back(
+        {h.center.x + axis.x * u + perp.x * w, h.center.y + axis.y * u + perp.y * w});
+  }
+  pier.height_m = pier_h;
+  pier.roof = pier.side = {0.3f, 0.3f, 0.3f, 0.3f};
+  pier.texture = 0;
+  plan.structures.push_back(pier);
+  RenderScene(plan, dir.file("pier.tif"));
+  const cv::Mat img = ReadRgbSum(dir.file("pier.tif"));
+  const double k = std::abs(std::sin((az - heading) * kDeg)) / std::tan(e * kDeg) / plan.gsd_m;
+  const PixelDir n{perp.x, -perp.y};
+  const PixelDir c{(h.center.x - plan.origin_x) / plan.gsd_m,
+                   (plan.origin_y - h.center.y) / plan.gsd_m};
+  const double lit = 0.9 * 10000, in_shadow = lit * 0.25;
+  const double edge =
+      Crossing(img, c, n, h.beam_m / 2 / plan.gsd_m + 0.5, 60, (lit + in_shadow) / 2, false);
+  EXPECT_NEAR(edge, h.beam_m / 2 / plan.gsd_m + (f - pier_h) * k, 0.5);
+}
 
 TEST(RenderScene, WritesGeoreferencedUInt16WithNodataZero) {
   testing::TempDir dir;

@@ -1,8 +1,8 @@
 #include "datasets/scenario.h"
 
-#include <fstream>
-
 #include <gtest/gtest.h>
+
+#include <fstream>
 
 #include "geo/error.h"
 #include "tests/testing/testing.h"
@@ -27,9 +27,11 @@ TEST(Scenario, BuiltinsLoadAndCheck) {
 }
 
 TEST(Scenario, OverridesApplyDottedKeys) {
-  const Scenario s = LoadScenario(
-      "default", {{"fleet.count", "5"}, {"acquisition.gsd_m", "1.5"}, {"terminal.name", "X"},
-                  {"seed", "99"}, {"render.noise", "false"}});
+  const Scenario s = LoadScenario("default", {{"fleet.count", "5"},
+                                              {"acquisition.gsd_m", "1.5"},
+                                              {"terminal.name", "X"},
+                                              {"seed", "99"},
+                                              {"render.noise", "false"}});
   EXPECT_EQ(s.fleet.count, 5);
   EXPECT_DOUBLE_EQ(s.acquisition.gsd_m, 1.5);
   EXPECT_EQ(s.terminal.name, "X");

@@ -2,16 +2,16 @@
 // sidecars that reopen, determinism, the render cache and the CLI.
 #include "datasets/simulate.h"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <sstream>
-
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "datasets/plan.h"
 #include "datasets/scenario.h"
@@ -184,8 +184,8 @@ TEST(SimulateCli, SmokeEndToEndWithPreview) {
   EnsureCliPath();
   testing::TempDir dir;
   const std::string out = (dir.path() / "out").string();
-  const testing::CommandResult r =
-      testing::RunCli({"simulate", "--scenario", "smoke", "--out", out, "--preview", "--threads", "2"});
+  const testing::CommandResult r = testing::RunCli(
+      {"simulate", "--scenario", "smoke", "--out", out, "--preview", "--threads", "2"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("rendered scenario 'smoke'"), std::string::npos) << r.out;
   int pngs = 0;
