@@ -26,6 +26,7 @@ RunFn RegisterEvaluate(CLI::App& app) {
     std::vector<std::string> detections;
     std::string json_out;
     double max_cloud = 0.2;
+    bool all_objects = false;
   };
   auto args = std::make_shared<Args>();
   CLI::App* sub = app.add_subcommand(
@@ -41,6 +42,9 @@ RunFn RegisterEvaluate(CLI::App& app) {
   sub->add_option("--max-cloud", args->max_cloud,
                   "truth objects with more cloud over them are not scored")
       ->capture_default_str();
+
+  sub->add_flag("--all-objects", args->all_objects,
+                "score truth objects anywhere (wide mode), not only those at berths");
 
   return [args]() -> int {
     namespace fs = std::filesystem;
@@ -77,10 +81,12 @@ RunFn RegisterEvaluate(CLI::App& app) {
     if (!args->truth.empty()) {
       EvaluateOptions opt;
       opt.max_cloud_fraction = args->max_cloud;
+      opt.only_at_berths = !args->all_objects;
       e = Evaluate(ReadTruthJson(args->truth), dets, scene_ids, sun_az, opt);
     } else {
       if (args->scene.empty()) {
-        throw InputError("app.evaluate", args->coco, "--coco needs --scene RASTER for the pixel grid");
+        throw InputError("app.evaluate", args->coco,
+                         "--coco needs --scene RASTER for the pixel grid");
       }
       const Scene scene = Scene::Open(args->scene);
       std::vector<PixelXY> centers;

@@ -6,10 +6,14 @@ namespace bw {
 
 const char* ToString(LoadState state) {
   switch (state) {
-    case LoadState::kEmpty: return "empty";
-    case LoadState::kPartial: return "partial";
-    case LoadState::kFull: return "full";
-    case LoadState::kUnknown: return "unknown";
+    case LoadState::kEmpty:
+      return "empty";
+    case LoadState::kPartial:
+      return "partial";
+    case LoadState::kFull:
+      return "full";
+    case LoadState::kUnknown:
+      return "unknown";
   }
   return "unknown";
 }

@@ -14,7 +14,7 @@
 namespace bw {
 
 enum class LoadState { kEmpty, kPartial, kFull, kUnknown };
-const char* ToString(LoadState state);        // "empty", "partial", "full", "unknown"
+const char* ToString(LoadState state);                   // "empty", "partial", "full", "unknown"
 LoadState LoadStateFromString(const std::string& text);  // throws InputError on others
 
 inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
@@ -22,21 +22,21 @@ inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 struct Detection {
   std::string scene_id;
   TimePoint datetime{};
-  std::string berth;                 // berth name; empty when not at a berth (--wide)
-  std::vector<LonLat> hull_lonlat;   // oriented hull polygon, closed ring
+  std::string berth;                // berth name; empty when not at a berth (--wide)
+  std::vector<LonLat> hull_lonlat;  // oriented hull polygon, closed ring
   LonLat center;
   double length_m = kNaN;
   double beam_m = kNaN;
-  double heading_deg = kNaN;         // true north; 0-360 when bow_resolved, else 0-180
+  double heading_deg = kNaN;  // true north; 0-360 when bow_resolved, else 0-180
   bool bow_resolved = false;
-  double freeboard_m = kNaN;         // NaN when unobservable
-  double freeboard_sigma_m = kNaN;   // 1-sigma of freeboard_m
-  double load_fraction = kNaN;       // 0..1, NaN when unknown
+  double freeboard_m = kNaN;        // NaN when unobservable
+  double freeboard_sigma_m = kNaN;  // 1-sigma of freeboard_m
+  double load_fraction = kNaN;      // 0..1, NaN when unknown
   LoadState load_state = LoadState::kUnknown;
-  double confidence = 0.0;           // probability that load_state is right (calibrated)
-  std::string unknown_reason;        // why load_state is unknown ("sun along hull", ...)
-  std::string vessel_id;             // filled by tally
-  std::string vessel_class;          // "tanker", "small_craft", ...
+  double confidence = 0.0;     // probability that load_state is right (calibrated)
+  std::string unknown_reason;  // why load_state is unknown ("sun along hull", ...)
+  std::string vessel_id;       // filled by tally
+  std::string vessel_class;    // "tanker", "small_craft", ...
 
   // Appearance signature for identity across scenes.
   std::array<double, 3> deck_rgb{kNaN, kNaN, kNaN};  // mean normalised deck reflectance
@@ -47,11 +47,11 @@ struct Detection {
   bool cloud_affected = false;  // cloud or haze over part of the hull
 
   // Extras (not in the contract's column list).
-  std::string registry_name;        // fleet registry vessel matched by dimensions, if any
-  double detection_score = 0.0;     // 0..1, how vessel-like the candidate is
-  double bow_score = 0.0;           // 0..1, how clearly bow and stern were told apart
-  double sun_hull_angle_deg = kNaN; // angle between the sun azimuth and the hull axis, 0..90
-  double psf_sigma_px = kNaN;       // blur estimated at the hull's edges
+  std::string registry_name;         // fleet registry vessel matched by dimensions, if any
+  double detection_score = 0.0;      // 0..1, how vessel-like the candidate is
+  double bow_score = 0.0;            // 0..1, how clearly bow and stern were told apart
+  double sun_hull_angle_deg = kNaN;  // angle between the sun azimuth and the hull axis, 0..90
+  double psf_sigma_px = kNaN;        // blur estimated at the hull's edges
 };
 
 // How well one berth was seen in one scene: the evidence that ends or extends a visit.

@@ -3,9 +3,8 @@
 #include <cmath>
 #include <fstream>
 #include <map>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "geo/error.h"
 
@@ -38,7 +37,8 @@ std::string DetectionsToGeoJson(const std::vector<SceneDetections>& scenes) {
   for (const auto& s : scenes) {
     for (const auto& d : s.detections) {
       json ring = json::array();
-      for (const auto& p : d.hull_lonlat) ring.push_back({Round(p.lon_deg, 1e-8), Round(p.lat_deg, 1e-8)});
+      for (const auto& p : d.hull_lonlat)
+        ring.push_back({Round(p.lon_deg, 1e-8), Round(p.lat_deg, 1e-8)});
       json props;
       props["scene_id"] = d.scene_id;
       props["datetime"] = s.datetime_known ? json(FormatTime(d.datetime)) : json(nullptr);
@@ -145,7 +145,8 @@ std::vector<Detection> ReadDetectionsGeoJson(const std::string& path) {
     try {
       d.load_state = LoadStateFromString(GetStr(p, "load_state"));
     } catch (const Error&) {
-      throw InputError("detection.geojson", path, "bad load_state '" + GetStr(p, "load_state") + "'");
+      throw InputError("detection.geojson", path,
+                       "bad load_state '" + GetStr(p, "load_state") + "'");
     }
     d.confidence = GetNum(p, "confidence");
     if (!std::isfinite(d.confidence)) d.confidence = 0.0;
@@ -160,7 +161,8 @@ std::vector<Detection> ReadDetectionsGeoJson(const std::string& path) {
     if (g != nullptr && g->value("type", "") == "Polygon" && (*g)["coordinates"].is_array() &&
         !(*g)["coordinates"].empty()) {
       for (const auto& c : (*g)["coordinates"][0])
-        if (c.is_array() && c.size() >= 2) d.hull_lonlat.push_back({c[0].get<double>(), c[1].get<double>()});
+        if (c.is_array() && c.size() >= 2)
+          d.hull_lonlat.push_back({c[0].get<double>(), c[1].get<double>()});
     }
     if (std::isfinite(clon) && std::isfinite(clat)) {
       d.center = {clon, clat};

@@ -1,14 +1,13 @@
 #include "detection/detector.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cmath>
-#include <numbers>
-
 #include <cstdlib>
-
+#include <numbers>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
-#include <spdlog/spdlog.h>
 
 #include "detection/freeboard.h"
 #include "detection/hulls.h"
@@ -38,8 +37,8 @@ LonLat Offset(LonLat p, double azimuth_deg, double dist_m) {
   constexpr double kR = 6371008.8;
   LonLat q;
   q.lat_deg = p.lat_deg + dist_m * std::cos(azimuth_deg * kDeg) / kR / kDeg;
-  q.lon_deg = p.lon_deg + dist_m * std::sin(azimuth_deg * kDeg) /
-                              (kR * std::cos(p.lat_deg * kDeg)) / kDeg;
+  q.lon_deg =
+      p.lon_deg + dist_m * std::sin(azimuth_deg * kDeg) / (kR * std::cos(p.lat_deg * kDeg)) / kDeg;
   return q;
 }
 
@@ -73,7 +72,8 @@ void FillPolygons(cv::Mat& mask, const std::vector<std::vector<PixelXY>>& rings,
 double PolygonSignedDistance(const std::vector<std::vector<PixelXY>>& rings, cv::Point2d p) {
   if (rings.empty()) return -1e30;
   std::vector<cv::Point2f> outer;
-  for (const auto& q : rings[0]) outer.emplace_back(static_cast<float>(q.x), static_cast<float>(q.y));
+  for (const auto& q : rings[0])
+    outer.emplace_back(static_cast<float>(q.x), static_cast<float>(q.y));
   if (outer.size() < 3) return -1e30;
   return cv::pointPolygonTest(outer, cv::Point2f(static_cast<float>(p.x), static_cast<float>(p.y)),
                               true);
@@ -140,8 +140,7 @@ SceneDetections DetectScene(const std::string& scene_path, const Terminal* termi
   out.gsd_m = gsd;
   if (!(gsd > 0.05 && gsd <= 100.0)) {
     throw InputError("detection", scene_path,
-                     "ground sample distance " + std::to_string(gsd) +
-                         " m is outside 0.05..100 m");
+                     "ground sample distance " + std::to_string(gsd) + " m is outside 0.05..100 m");
   }
   if (acq.sun_elevation_deg.has_value()) out.sun_elevation_deg = *acq.sun_elevation_deg;
   if (acq.sun_azimuth_deg.has_value()) out.sun_azimuth_deg = *acq.sun_azimuth_deg;
@@ -317,7 +316,8 @@ SceneDetections DetectScene(const std::string& scene_path, const Terminal* termi
       heading = std::fmod(heading + 360.0, 360.0);
       if (!d.bow_resolved) heading = std::fmod(heading, 180.0);
       d.heading_deg = heading;
-      if (have_sun) d.sun_hull_angle_deg = std::min(AngleDiff180(out.sun_azimuth_deg, heading), 90.0);
+      if (have_sun)
+        d.sun_hull_angle_deg = std::min(AngleDiff180(out.sun_azimuth_deg, heading), 90.0);
       if (fleet != nullptr) {
         if (const FleetVessel* v = MatchFleetVessel(*fleet, d.length_m, d.beam_m)) {
           d.registry_name = v->name;
@@ -375,16 +375,17 @@ SceneDetections DetectScene(const std::string& scene_path, const Terminal* termi
         }
       }
       if (d.load_state != LoadState::kUnknown) d.unknown_reason.clear();
-      if (berth_k >= 0 && d.vessel_class == "tanker") out.berths[ww.berths[berth_k]].occupied = true;
+      if (berth_k >= 0 && d.vessel_class == "tanker")
+        out.berths[ww.berths[berth_k]].occupied = true;
       dets.push_back(std::move(d));
     }
   }
 
   // Scene-level failures.
   if (valid_total == 0) {
-    throw NoDataError("detection", scene_path,
-                      options.wide ? "scene holds no valid pixels"
-                                   : "no valid pixels at any berth");
+    throw NoDataError(
+        "detection", scene_path,
+        options.wide ? "scene holds no valid pixels" : "no valid pixels at any berth");
   }
   if (cloud_total >= 0.98 * valid_total) {
     throw NoDataError("detection", scene_path, "fully clouded over the area searched");

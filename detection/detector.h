@@ -11,9 +11,9 @@
 namespace bw {
 
 struct DetectOptions {
-  bool wide = false;               // search all water in the scene, not only berths
-  double berth_margin_m = 120.0;   // read margin around each berth polygon
-  int threads = 0;                 // tile-loop threads; 0 = all cores
+  bool wide = false;              // search all water in the scene, not only berths
+  double berth_margin_m = 120.0;  // read margin around each berth polygon
+  int threads = 0;                // tile-loop threads; 0 = all cores
   // A berth is a "clear view" when fully covered and at most this share is cloud/nodata.
   double max_cloud_fraction_for_clear = 0.2;
   void Check() const;  // throws InputError on out-of-range values

@@ -3,10 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
-
-#include <nlohmann/json.hpp>
 
 #include "geo/crs.h"
 #include "geo/error.h"
@@ -51,10 +50,14 @@ json J(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 
 int StateIndex(LoadState s) {
   switch (s) {
-    case LoadState::kEmpty: return 0;
-    case LoadState::kPartial: return 1;
-    case LoadState::kFull: return 2;
-    default: return 3;
+    case LoadState::kEmpty:
+      return 0;
+    case LoadState::kPartial:
+      return 1;
+    case LoadState::kFull:
+      return 2;
+    default:
+      return 3;
   }
 }
 
@@ -173,8 +176,8 @@ Evaluation Evaluate(const std::vector<TruthScene>& truth, const std::vector<Dete
     std::vector<Pair> pairs;
     for (size_t i = 0; i < ts.objects.size(); ++i) {
       const auto& t = ts.objects[i];
-      const double lim = options.match_fraction_of_length *
-                         (std::isfinite(t.length_m) ? t.length_m : 100.0);
+      const double lim =
+          options.match_fraction_of_length * (std::isfinite(t.length_m) ? t.length_m : 100.0);
       for (size_t j = 0; j < dets.size(); ++j) {
         const double dist = GeodesicDistanceM(t.center, dets[j]->center);
         if (dist <= lim) pairs.push_back({dist, i, j});
@@ -190,7 +193,8 @@ Evaluation Evaluate(const std::vector<TruthScene>& truth, const std::vector<Dete
       d_match[p.d] = static_cast<int>(p.t);
     }
     auto eligible = [&](const TruthObject& t) {
-      return t.scored && t.imaged && t.cloud_fraction <= options.max_cloud_fraction;
+      return t.scored && t.imaged && t.cloud_fraction <= options.max_cloud_fraction &&
+             (!options.only_at_berths || !t.berth.empty());
     };
     for (size_t j = 0; j < dets.size(); ++j) {
       if (d_match[j] < 0) {
@@ -220,9 +224,9 @@ Evaluation Evaluate(const std::vector<TruthScene>& truth, const std::vector<Dete
           if (DirDiff(d.heading_deg, t.heading_deg) < 90) ++bow_right;
         }
       }
-      const double sun_angle =
-          std::isfinite(sun_az) && std::isfinite(t.heading_deg) ? AxisDiff(sun_az, t.heading_deg)
-                                                                 : kNaN;
+      const double sun_angle = std::isfinite(sun_az) && std::isfinite(t.heading_deg)
+                                   ? AxisDiff(sun_az, t.heading_deg)
+                                   : kNaN;
       const bool good_sun = std::isfinite(sun_angle) &&
                             std::min(sun_angle, 180 - sun_angle) >= options.min_sun_hull_angle_deg;
       if (std::isfinite(t.freeboard_m) && std::isfinite(d.freeboard_m)) {
@@ -293,15 +297,14 @@ std::vector<CocoBox> ReadCocoBoxes(const std::string& path) {
   for (const auto& a : doc["annotations"]) {
     if (!a.contains("bbox") || !a["bbox"].is_array() || a["bbox"].size() != 4)
       throw InputError(stage, path, "an annotation has no [x, y, w, h] bbox");
-    CocoBox b{a["bbox"][0].get<double>(), a["bbox"][1].get<double>(),
-              a["bbox"][2].get<double>(), a["bbox"][3].get<double>()};
+    CocoBox b{a["bbox"][0].get<double>(), a["bbox"][1].get<double>(), a["bbox"][2].get<double>(),
+              a["bbox"][3].get<double>()};
     out.push_back(b);
   }
   return out;
 }
 
-Evaluation EvaluateCoco(const std::vector<CocoBox>& boxes,
-                        const std::vector<PixelXY>& centers) {
+Evaluation EvaluateCoco(const std::vector<CocoBox>& boxes, const std::vector<PixelXY>& centers) {
   Evaluation e;
   e.scenes = 1;
   e.truth_objects = static_cast<int>(boxes.size());
@@ -406,8 +409,8 @@ std::string EvaluationToText(const Evaluation& e) {
   o << "bow: resolved " << f(e.bow_resolved_fraction) << "  right " << f(e.bow_right_fraction)
     << "  right of resolved " << f(e.bow_right_of_resolved) << "\n";
   o << "freeboard MAE: " << f(e.freeboard_mae_m) << " m (n=" << e.freeboard_n
-    << "), sun >= 25 deg off axis: " << f(e.freeboard_mae_good_sun_m) << " m (n="
-    << e.freeboard_good_sun_n << ")\n";
+    << "), sun >= 25 deg off axis: " << f(e.freeboard_mae_good_sun_m)
+    << " m (n=" << e.freeboard_good_sun_n << ")\n";
   o << "load state (rows truth, cols predicted: empty partial full unknown)\n";
   const char* names[] = {"empty", "partial", "full"};
   for (int t = 0; t < 3; ++t) {

@@ -39,7 +39,8 @@ struct TruthScene {
 };
 
 // Reads berthwatch truth.json. Optional per object: "imaged" or "in_scene" (bool),
-// "cloud_fraction" (0..1); "other_objects" of kind "tanker" are read as not scored; per scene: "sun_azimuth_deg", "sun_elevation_deg", "gsd_m". Throws InputError.
+// "cloud_fraction" (0..1); "other_objects" of kind "tanker" are read as not scored; per scene:
+// "sun_azimuth_deg", "sun_elevation_deg", "gsd_m". Throws InputError.
 std::vector<TruthScene> ReadTruthJson(const std::string& path);
 
 struct EvaluateOptions {
@@ -48,6 +49,9 @@ struct EvaluateOptions {
   double min_sun_hull_angle_deg = 25;  // for the "good geometry" subsets
   double confident_above = 0.8;        // "confident" states
   bool only_scenes_with_detections = false;
+  // Score only truth objects at a berth (berth mode); objects elsewhere (anchored, under
+  // way) neither count as truth nor make a matching detection false.
+  bool only_at_berths = true;
 };
 
 struct CalibrationBin {
@@ -67,11 +71,13 @@ struct Evaluation {
   double precision = kNaN, recall = kNaN, f1 = kNaN;
   double median_length_error_frac = kNaN, mean_length_error_frac = kNaN;
   double median_heading_error_deg = kNaN, mean_heading_error_deg = kNaN;  // axis error 0..90
-  double bow_resolved_fraction = kNaN;  // of matched
-  double bow_right_fraction = kNaN;     // of matched (unresolved counts as not right)
+  double bow_resolved_fraction = kNaN;                                    // of matched
+  double bow_right_fraction = kNaN;  // of matched (unresolved counts as not right)
   double bow_right_of_resolved = kNaN;
-  double freeboard_mae_m = kNaN;       int freeboard_n = 0;
-  double freeboard_mae_good_sun_m = kNaN;  int freeboard_good_sun_n = 0;
+  double freeboard_mae_m = kNaN;
+  int freeboard_n = 0;
+  double freeboard_mae_good_sun_m = kNaN;
+  int freeboard_good_sun_n = 0;
   // Rows: truth empty, partial, full; columns: predicted empty, partial, full, unknown.
   std::array<std::array<int, 4>, 3> confusion{};
   double unknown_fraction = kNaN;  // of matched

@@ -4,20 +4,19 @@
 #pragma once
 
 #include <array>
+#include <opencv2/core.hpp>
 #include <string>
 #include <vector>
-
-#include <opencv2/core.hpp>
 
 namespace bw {
 
 struct Hull {
-  cv::Point2d center_px;       // hull centroid (window pixels)
-  cv::Point2d axis_px{1, 0};   // unit vector along the hull, towards the bow when
-                               // bow_resolved, else an arbitrary one of the two ends
+  cv::Point2d center_px;      // hull centroid (window pixels)
+  cv::Point2d axis_px{1, 0};  // unit vector along the hull, towards the bow when
+                              // bow_resolved, else an arbitrary one of the two ends
   bool bow_resolved = false;
-  double length_px = 0.0;      // waterline/deck length along axis_px
-  double beam_px = 0.0;        // width across the hull
+  double length_px = 0.0;               // waterline/deck length along axis_px
+  double beam_px = 0.0;                 // width across the hull
   std::vector<cv::Point2d> outline_px;  // deck outline polygon as imaged (window pixels)
 };
 

@@ -1,12 +1,12 @@
 #include "detection/hulls.h"
 
+#include <spdlog/spdlog.h>
+
+#include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
 #include <numeric>
-
-#include <Eigen/Dense>
 #include <opencv2/imgproc.hpp>
-#include <spdlog/spdlog.h>
 
 #include "geo/error.h"
 
@@ -96,7 +96,7 @@ struct EdgePair {
 
 // Left/right edges of a bright plateau in a profile sampled at t0 + i*dt.
 EdgePair FindEdges(const std::vector<double>& v, double t0, double dt, double half_width,
-                   double plateau = std::nan("")) {
+                   double plateau = std::nan(""), double outer_fraction = 0.5) {
   EdgePair e;
   const int n = static_cast<int>(v.size());
   std::vector<double> inner;
@@ -111,8 +111,8 @@ EdgePair FindEdges(const std::vector<double>& v, double t0, double dt, double ha
   if (std::isfinite(plateau)) h = plateau;
   if (!(h > 0)) return e;
   const int centre = static_cast<int>(std::lround(-t0 / dt));
-  const int inner_l = static_cast<int>(std::lround((-0.5 * half_width - t0) / dt));
-  const int inner_r = static_cast<int>(std::lround((0.5 * half_width - t0) / dt));
+  const int inner_l = static_cast<int>(std::lround((-outer_fraction * half_width - t0) / dt));
+  const int inner_r = static_cast<int>(std::lround((outer_fraction * half_width - t0) / dt));
   const int il = ArgMin(v, 0, inner_l);
   const int ir = ArgMin(v, inner_r, n - 1);
   const double ol = std::min(v[il], 0.5 * h), orr = std::min(v[ir], 0.5 * h);
@@ -221,11 +221,13 @@ bool RefineHull(const cv::Mat& contrast, Hull& hull, double* psf_sigma_px) {
       const cv::Point2d base = c + a * (s0 + i * dt);
       for (int j = 0; j < nq; ++j) {
         const double t = nq == 1 ? 0.0 : -0.3 * beam + 0.6 * beam * j / (nq - 1);
-        prof[i] = std::max(prof[i], static_cast<double>(SampleBilinear(
-                                        contrast, base.x + n2.x * t, base.y + n2.y * t)));
+        prof[i] = std::max(prof[i], static_cast<double>(SampleBilinear(contrast, base.x + n2.x * t,
+                                                                       base.y + n2.y * t)));
       }
     }
-    const EdgePair e = FindEdges(prof, s0, dt, 0.5 * length, deck_level);
+    // Search the outside level only beyond ~90 % of the half length: a shadow across the
+    // deck must not be taken for the water past the end.
+    const EdgePair e = FindEdges(prof, s0, dt, 0.5 * length, deck_level, 0.92);
     if (e.ok) {
       length = e.right - e.left;
       c += a * (0.5 * (e.left + e.right));
@@ -271,8 +273,8 @@ double ResolveBow(const cv::Mat& contrast, const cv::Mat& brightness, Hull& hull
       const double t = t0 + i * dt;
       const cv::Point2d p = hull.center_px + a * s + n * t;
       if (SampleBilinear(contrast, p.x, p.y) >= 0.5 * h) ++cnt;
-      if (std::fabs(t) < 0.45 * B) mx = std::max(mx, static_cast<double>(SampleBilinear(
-                                                         brightness, p.x, p.y)));
+      if (std::fabs(t) < 0.45 * B)
+        mx = std::max(mx, static_cast<double>(SampleBilinear(brightness, p.x, p.y)));
     }
     width[k] = cnt * dt;
     top[k] = mx;
@@ -441,7 +443,7 @@ void SplitParts(const cv::Mat& contrast, Part part, double min_len_px, int depth
         best = i;
       }
     }
-    if (best >= 0 && best_depth > 0.45) {
+    if (best >= 0 && best_depth > 0.3) {
       split_by(true, p.t_min + best + 0.5);
       return;
     }
@@ -492,21 +494,32 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
   cv::Mat grow;
   cv::compare(c, options.grow_sigma, grow, cv::CMP_GT);
   grow &= open;
+  // Pier edges and walls seen off-nadir lie just outside the land polygons: a margin keeps
+  // them from joining hulls into one component (refinement still sees the full map).
+  const int r_land = std::max(2, static_cast<int>(std::lround(2.5 / gsd)));
+  if (r_land > 0 && cv::countNonZero(img.land) > 0) {
+    cv::Mat near_land;
+    cv::dilate(
+        img.land, near_land,
+        cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * r_land + 1, 2 * r_land + 1)));
+    grow.setTo(0, near_land);
+  }
   // Thin bridges (mooring lines, gangways, fenders) are cut by a small opening.
   const int r_open = std::clamp(static_cast<int>(std::lround(0.6 / gsd)), 0, 3);
   if (r_open > 0) {
-    cv::morphologyEx(grow, grow, cv::MORPH_OPEN,
-                     cv::getStructuringElement(cv::MORPH_ELLIPSE,
-                                               cv::Size(2 * r_open + 1, 2 * r_open + 1)));
+    cv::morphologyEx(
+        grow, grow, cv::MORPH_OPEN,
+        cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * r_open + 1, 2 * r_open + 1)));
   }
   cv::Mat labels, stats, centroids;
   const int n = cv::connectedComponentsWithStats(grow, labels, stats, centroids, 8, CV_32S);
-  const double min_area = std::max(3.0, 0.5 * options.min_length_m * options.min_beam_m /
-                                            (gsd * gsd));
+  const double min_area =
+      std::max(3.0, 0.5 * options.min_length_m * options.min_beam_m / (gsd * gsd));
   const double max_len_px = options.max_length_m / gsd;
   const double min_len_px = options.min_length_m / gsd;
   const float seed_abs = static_cast<float>(options.min_seed_contrast / img.noise_sigma);
   const float seed = std::max(static_cast<float>(options.seed_sigma), seed_abs);
+  std::vector<Part> all_parts;
 
   for (int i = 1; i < n; ++i) {
     const int area = stats.at<int>(i, cv::CC_STAT_AREA);
@@ -537,12 +550,62 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
       }
     }
     if (peak < seed) continue;
+    (void)0;
     std::vector<Part> parts;
     SplitParts(c, Part{std::move(pix)}, min_len_px, 0, parts);
-    for (auto& part : parts) {
+    all_parts.insert(all_parts.end(), std::make_move_iterator(parts.begin()),
+                     std::make_move_iterator(parts.end()));
+  }
+  // A shadow across a deck (sun along the hull) cuts a hull into pieces on one axis: merge
+  // a piece that lies within a long part's corridor, just past its end.
+  {
+    std::vector<Pca> pcas;
+    for (const auto& part : all_parts) pcas.push_back(ComputePca(part.pixels));
+    std::vector<int> order(all_parts.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(), [&](int x, int y) {
+      return all_parts[x].pixels.size() > all_parts[y].pixels.size();
+    });
+    for (int ia : order) {
+      if (all_parts[ia].pixels.empty()) continue;
+      for (int ib : order) {
+        if (ib == ia || all_parts[ib].pixels.empty()) continue;
+        const Pca& A = pcas[ia];
+        if (A.length() < 2 * min_len_px || A.length() / std::max(A.beam(), 1.0) < 3) continue;
+        if (all_parts[ib].pixels.size() > all_parts[ia].pixels.size()) continue;
+        const cv::Point2d na = Normal(A.axis);
+        bool inside = true;
+        double s_lo = 1e30, s_hi = -1e30;
+        for (const auto& q : all_parts[ib].pixels) {
+          const cv::Point2d d(q.x + 0.5 - A.center.x, q.y + 0.5 - A.center.y);
+          const double t = d.dot(na), sv = d.dot(A.axis);
+          if (std::fabs(t) > 0.6 * A.beam()) {
+            inside = false;
+            break;
+          }
+          s_lo = std::min(s_lo, sv);
+          s_hi = std::max(s_hi, sv);
+        }
+        if (!inside) continue;
+        const double gap = std::max(s_lo - A.s_max, A.s_min - s_hi);
+        const double total = std::max(s_hi, A.s_max) - std::min(s_lo, A.s_min);
+        if (gap > 0.3 * A.length() || total * gsd > options.max_length_m) continue;
+        auto& dst = all_parts[ia].pixels;
+        dst.insert(dst.end(), all_parts[ib].pixels.begin(), all_parts[ib].pixels.end());
+        all_parts[ib].pixels.clear();
+        pcas[ia] = ComputePca(dst);
+      }
+    }
+  }
+  {
+    for (auto& part : all_parts) {
+      if (part.pixels.empty()) continue;
       if (part.pixels.size() < min_area) continue;
       const Pca p = ComputePca(part.pixels);
       if (p.length() < 0.7 * min_len_px || p.length() > 1.3 * max_len_px) continue;
+      // Hulls fill most of their oriented box; cloud fringes and shorelines do not.
+      const double fill = static_cast<double>(part.pixels.size()) / (p.length() * p.beam());
+      if (p.length() > 6 && fill < 0.55) continue;
       HullCandidate cand;
       cand.area_px = static_cast<double>(part.pixels.size());
       cand.bbox = cv::boundingRect(part.pixels);
@@ -560,8 +623,8 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
                      cand.bbox.height + 2 * rr);
       outer &= cv::Rect(0, 0, size.width, size.height);
       cv::Mat big = cv::Mat::zeros(outer.size(), CV_8U);
-      cand.mask.copyTo(big(cv::Rect(cand.bbox.x - outer.x, cand.bbox.y - outer.y,
-                                    cand.bbox.width, cand.bbox.height)));
+      cand.mask.copyTo(big(cv::Rect(cand.bbox.x - outer.x, cand.bbox.y - outer.y, cand.bbox.width,
+                                    cand.bbox.height)));
       cv::Mat dil;
       cv::dilate(big, dil,
                  cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * rr + 1, 2 * rr + 1)));
@@ -587,16 +650,15 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
           if (wt[x] || cc[x] < options.grow_sigma) ++waterish;
         }
       }
-      if (eligible > 0.2 * ring_total &&
-          waterish < options.min_water_ring_fraction * eligible) {
+      if (eligible > 0.2 * ring_total && waterish < options.min_water_ring_fraction * eligible) {
         continue;
       }
       const bool touches_edge = outer.x == 0 || outer.y == 0 ||
                                 outer.x + outer.width == size.width ||
                                 outer.y + outer.height == size.height;
-      cand.truncated = touches_edge && (cand.bbox.x <= 1 || cand.bbox.y <= 1 ||
-                                        cand.bbox.br().x >= size.width - 1 ||
-                                        cand.bbox.br().y >= size.height - 1);
+      cand.truncated = touches_edge &&
+                       (cand.bbox.x <= 1 || cand.bbox.y <= 1 ||
+                        cand.bbox.br().x >= size.width - 1 || cand.bbox.br().y >= size.height - 1);
       cand.truncated = cand.truncated || invalid > 0.02 * ring_total;
       cand.cloud_affected = cloud > 0.02 * ring_total;
 
@@ -616,10 +678,11 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
         hull.length_px = p.length();
         hull.beam_px = std::max(1.0, cand.area_px / p.length());
       }
-      spdlog::info("hulls: component at ({:.1f},{:.1f}) pca L={:.1f} B={:.1f} -> refined "
-                    "({:.1f},{:.1f}) L={:.1f} B={:.1f} psf={:.2f}",
-                    p.center.x, p.center.y, p.length(), p.beam(), hull.center_px.x,
-                    hull.center_px.y, hull.length_px, hull.beam_px, psf);
+      spdlog::debug(
+          "hulls: component at ({:.1f},{:.1f}) pca L={:.1f} B={:.1f} -> refined "
+          "({:.1f},{:.1f}) L={:.1f} B={:.1f} psf={:.2f}",
+          p.center.x, p.center.y, p.length(), p.beam(), hull.center_px.x, hull.center_px.y,
+          hull.length_px, hull.beam_px, psf);
       double super_pos = -1;
       cand.bow_score = ResolveBow(c, img.brightness, hull, &super_pos);
       cand.superstructure_pos = super_pos;
@@ -636,7 +699,8 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
       const cv::Point2d nn = Normal(hull.axis_px);
       for (int k = 0; k < 15; ++k) {
         for (int j = -2; j <= 2; ++j) {
-          const cv::Point2d q = hull.center_px + hull.axis_px * (hull.length_px * (-0.35 + 0.05 * k)) +
+          const cv::Point2d q = hull.center_px +
+                                hull.axis_px * (hull.length_px * (-0.35 + 0.05 * k)) +
                                 nn * (hull.beam_px * 0.12 * j);
           for (int b = 0; b < 3; ++b) rgb[b] += SampleBilinear(img.bands[b], q.x, q.y);
           ++cnt;

@@ -5,10 +5,9 @@
 #pragma once
 
 #include <array>
+#include <opencv2/core.hpp>
 #include <string>
 #include <vector>
-
-#include <opencv2/core.hpp>
 
 #include "detection/hull.h"
 #include "imaging/imaging.h"
@@ -17,8 +16,8 @@ namespace bw {
 
 struct HullFitOptions {
   double gsd_m = 0.5;
-  double seed_sigma = 10.0;  // a candidate holds a pixel this many noise sigmas above water
-  double grow_sigma = 5.0;   // and extends over pixels this far above
+  double seed_sigma = 10.0;         // a candidate holds a pixel this many noise sigmas above water
+  double grow_sigma = 5.0;          // and extends over pixels this far above
   double min_seed_contrast = 0.03;  // ... and at least this much reflectance above water
   double min_length_m = 12.0;
   double max_length_m = 420.0;
@@ -28,7 +27,7 @@ struct HullFitOptions {
 };
 
 struct HullCandidate {
-  Hull hull;              // window pixels
+  Hull hull;  // window pixels
   double length_m = 0, beam_m = 0;
   double area_px = 0;
   double mean_contrast = 0;  // in noise sigmas

@@ -1,14 +1,14 @@
 #include "imaging/imaging.h"
 
-#include <algorithm>
-#include <cmath>
-#include <vector>
-
-#include <opencv2/imgproc.hpp>
 #include <spdlog/spdlog.h>
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
+
+#include <algorithm>
+#include <cmath>
+#include <opencv2/imgproc.hpp>
+#include <vector>
 
 #include "geo/error.h"
 
@@ -34,8 +34,7 @@ void ForEachTile(int width, int height, int tile_size, int halo, int threads,
       const int tx = t % nx, ty = t / nx;
       cv::Rect core(tx * tile_size, ty * tile_size, tile_size, tile_size);
       core &= image;
-      cv::Rect padded(core.x - halo, core.y - halo, core.width + 2 * halo,
-                      core.height + 2 * halo);
+      cv::Rect padded(core.x - halo, core.y - halo, core.width + 2 * halo, core.height + 2 * halo);
       padded &= image;
       fn(core, padded);
     }
@@ -106,8 +105,7 @@ cv::Mat MaskedBoxMean(const cv::Mat& values, const cv::Mat& mask, int radius, in
   return out;
 }
 
-float MaskedPercentile(const cv::Mat& values, const cv::Mat& mask, double percentile,
-                       int stride) {
+float MaskedPercentile(const cv::Mat& values, const cv::Mat& mask, double percentile, int stride) {
   CV_Assert(values.type() == CV_32F);
   std::vector<float> samples;
   stride = std::max(stride, 1);
@@ -121,7 +119,8 @@ float MaskedPercentile(const cv::Mat& values, const cv::Mat& mask, double percen
   }
   if (samples.empty()) return std::numeric_limits<float>::quiet_NaN();
   const double q = std::clamp(percentile, 0.0, 100.0) / 100.0;
-  const size_t k = std::min(samples.size() - 1, static_cast<size_t>(q * (samples.size() - 1) + 0.5));
+  const size_t k =
+      std::min(samples.size() - 1, static_cast<size_t>(q * (samples.size() - 1) + 0.5));
   std::nth_element(samples.begin(), samples.begin() + k, samples.end());
   return samples[k];
 }
@@ -147,7 +146,7 @@ float OtsuThreshold(const cv::Mat& values, const cv::Mat& mask) {
   double sum_all = 0;
   for (int i = 0; i < kBins; ++i) sum_all += i * hist[i];
   double w0 = 0, sum0 = 0, best = -1;
-  int best_i = kBins / 2;
+  int best_i = kBins / 2, best_j = kBins / 2;  // ties (an empty gap): take its middle
   for (int i = 0; i < kBins - 1; ++i) {
     w0 += hist[i];
     sum0 += i * hist[i];
@@ -155,19 +154,20 @@ float OtsuThreshold(const cv::Mat& values, const cv::Mat& mask) {
     if (w0 <= 0 || w1 <= 0) continue;
     const double m0 = sum0 / w0, m1 = (sum_all - sum0) / w1;
     const double between = w0 * w1 * (m0 - m1) * (m0 - m1);
-    if (between > best) {
+    if (between > best * (1 + 1e-12)) {
       best = between;
-      best_i = i;
+      best_i = best_j = i;
+    } else if (between >= best * (1 - 1e-12)) {
+      best_j = i;
     }
   }
-  return lo + (best_i + 1) * (hi - lo) / kBins;
+  return lo + (0.5 * (best_i + best_j) + 1) * (hi - lo) / kBins;
 }
 
 RadiometricScale EstimateScale(const WindowPixels& pixels, PixelType type, float dark_level) {
   RadiometricScale scale;
   const int nb = pixels.has_nir() ? 4 : 3;
-  const int stride =
-      std::max(1, static_cast<int>(std::sqrt(pixels.valid.total() / 250000.0)));
+  const int stride = std::max(1, static_cast<int>(std::sqrt(pixels.valid.total() / 250000.0)));
   std::array<float, 4> p_lo{}, p_hi{};
   float top = 0;
   for (int b = 0; b < nb; ++b) {
@@ -277,9 +277,9 @@ ImagingResult ProcessWindow(const WindowPixels& pixels, const RadiometricScale& 
 
   // 2. Cloud. A pixel under cloud of opacity a is water*(1-a) + cloud*a in every band, so
   //    the per-band opacities (p - water) / (cloud - water) agree; hull paint does not.
-  //    Cores (opacity >= 0.25, consistent) are opened with a disk wider than any beam, so
+  //    Cores (opacity >= 0.12, consistent) are opened with a disk wider than any beam, so
   //    grey decks and white superstructures drop out; the cloud is every consistent pixel
-  //    (opacity >= 0.08) connected to a core, soft edges included.
+  //    (opacity >= 0.04) connected to a core, soft edges included.
   cv::Mat not_land;
   cv::bitwise_not(r.land, not_land);
   not_land &= r.valid;
@@ -287,7 +287,8 @@ ImagingResult ProcessWindow(const WindowPixels& pixels, const RadiometricScale& 
   std::array<float, 4> water_col{0.05f, 0.05f, 0.05f, 0.05f};
   for (int b = 0; b < nb; ++b) {
     const float v = MaskedPercentile(r.bands[b], not_land, 30.0, pstride);
-    if (std::isfinite(v)) water_col[b] = v;
+    // Water is dark: a window under cloud must not take the cloud for its water.
+    if (std::isfinite(v)) water_col[b] = std::min(v, 0.15f);
   }
   const float cloud_ref = static_cast<float>(options.cloud_reflectance);
   cv::Mat cloud_low = cv::Mat::zeros(size, CV_8U), cloud_high = cv::Mat::zeros(size, CV_8U);
@@ -311,8 +312,8 @@ ImagingResult ProcessWindow(const WindowPixels& pixels, const RadiometricScale& 
         }
         const float amean = asum / nb;
         const bool consistent = (amax - amin) <= 0.05f + 0.15f * amean;
-        lo[x] = (consistent && amean >= 0.08f) ? 255 : 0;
-        hi[x] = (consistent && amean >= 0.25f) ? 255 : 0;
+        lo[x] = (consistent && amean >= 0.04f) ? 255 : 0;
+        hi[x] = (consistent && amean >= 0.12f) ? 255 : 0;
       }
     }
   });
@@ -386,16 +387,16 @@ ImagingResult ProcessWindow(const WindowPixels& pixels, const RadiometricScale& 
     cv::Mat m = near_level(cv::Rect(0, 0, std::max(w - 1, 1), h));
     float s = RobustSigma(diff, m) / std::sqrt(2.0f);
     if (!std::isfinite(s) || s <= 0) s = 0.005f;
-    const float tol = std::max(static_cast<float>(options.contrast_sigma) * s,
-                               0.25f * r.water_level);
+    const float tol =
+        std::max(static_cast<float>(options.contrast_sigma) * s, 0.25f * r.water_level);
     cv::inRange(r.brightness, r.water_level - tol, r.water_level + tol, seed);
     seed &= open;
   }
 
   // 5. Local water background and first noise estimate.
-  const int bg_r = std::max(static_cast<int>(options.min_background_radius_px),
-                            static_cast<int>(std::lround(options.background_radius_m /
-                                                         options.gsd_m)));
+  const int bg_r =
+      std::max(static_cast<int>(options.min_background_radius_px),
+               static_cast<int>(std::lround(options.background_radius_m / options.gsd_m)));
   const int min_count = std::max(8, (2 * bg_r + 1) * (2 * bg_r + 1) / 50);
   r.background = MaskedBoxMean(r.brightness, seed, bg_r, min_count, r.water_level, tile, threads);
   cv::Mat resid = r.brightness - r.background;
@@ -406,8 +407,7 @@ ImagingResult ProcessWindow(const WindowPixels& pixels, const RadiometricScale& 
     cv::Mat abs_resid = cv::abs(resid);
     cv::compare(abs_resid, static_cast<float>(options.contrast_sigma) * sigma, seed, cv::CMP_LT);
     seed &= open;
-    r.background =
-        MaskedBoxMean(r.brightness, seed, bg_r, min_count, r.water_level, tile, threads);
+    r.background = MaskedBoxMean(r.brightness, seed, bg_r, min_count, r.water_level, tile, threads);
     resid = r.brightness - r.background;
     sigma = RobustSigma(resid, seed);
   }

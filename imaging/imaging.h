@@ -7,7 +7,6 @@
 
 #include <array>
 #include <functional>
-
 #include <opencv2/core.hpp>
 
 #include "geo/scene.h"
@@ -31,8 +30,8 @@ struct ImagingOptions {
   double gsd_m = 0.5;               // metres per pixel
   double background_radius_m = 60;  // half size of the water background box
   double min_background_radius_px = 6;
-  double contrast_sigma = 4.0;   // pixel is "not water-like" beyond this many noise sigmas
-  bool use_ndwi = true;          // water from NDWI when a NIR band exists
+  double contrast_sigma = 4.0;      // pixel is "not water-like" beyond this many noise sigmas
+  bool use_ndwi = true;             // water from NDWI when a NIR band exists
   double cloud_reflectance = 0.65;  // assumed (flat) reflectance of opaque cloud
   double cloud_min_radius_m = 30;   // cloud cores are opened with a disk of this radius
   int tile_size = 512;

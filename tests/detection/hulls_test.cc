@@ -1,0 +1,158 @@
+// Hull geometry on drawn images: sub-pixel refinement, bow/stern, separation, outline.
+#include "detection/hulls.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <numbers>
+#include <opencv2/imgproc.hpp>
+#include <random>
+
+namespace bw {
+namespace {
+
+constexpr double kDeg = std::numbers::pi / 180.0;
+
+// Draws a hull (pointed bow along +axis) with value `level` on a zero map at 8x supersampling,
+// then blurs with a Gaussian PSF and adds noise.
+void DrawHull(cv::Mat& map, cv::Point2d c, double angle_deg, double length, double beam,
+              float level, double psf = 0.6) {
+  const int s = 8;
+  cv::Mat big = cv::Mat::zeros(map.rows * s, map.cols * s, CV_32F);
+  const cv::Point2d a(std::cos(angle_deg * kDeg), std::sin(angle_deg * kDeg)), n(-a.y, a.x);
+  const double hl = length / 2, hb = beam / 2, shoulder = hl - 0.18 * length;
+  const std::vector<std::pair<double, double>> st = {
+      {-hl, -hb}, {shoulder, -hb}, {hl, 0}, {shoulder, hb}, {-hl, hb}};
+  std::vector<cv::Point> poly;
+  for (auto [u, v] : st) {
+    const cv::Point2d p = c + a * u + n * v;
+    poly.emplace_back(static_cast<int>(std::lround(p.x * s * 16 - 8)),
+                      static_cast<int>(std::lround(p.y * s * 16 - 8)));
+  }
+  cv::fillPoly(big, std::vector<std::vector<cv::Point>>{poly}, cv::Scalar(level), cv::LINE_8, 4);
+  cv::Mat small;
+  cv::resize(big, small, map.size(), 0, 0, cv::INTER_AREA);
+  cv::GaussianBlur(small, small, cv::Size(0, 0), psf);
+  map += small;
+}
+
+cv::Mat Noise(cv::Size size, unsigned seed, float sigma) {
+  cv::Mat m(size, CV_32F);
+  cv::randn(m, 0, sigma);
+  (void)seed;
+  return m;
+}
+
+TEST(RefineHull, SubPixelLengthBeamAndAxis) {
+  for (double angle : {0.0, 17.3, 61.0, 133.7}) {
+    cv::Mat map = Noise({400, 400}, 1, 1.0f);
+    const cv::Point2d c(200.3, 199.6);
+    DrawHull(map, c, angle, 220.0, 36.0, 40.0f);
+    Hull h;
+    h.center_px = c + cv::Point2d(3, -2);
+    h.axis_px = {std::cos((angle + 2) * kDeg), std::sin((angle + 2) * kDeg)};
+    h.length_px = 200;
+    h.beam_px = 30;
+    double psf = 0;
+    ASSERT_TRUE(RefineHull(map, h, &psf));
+    EXPECT_NEAR(h.length_px, 220.0, 2.0) << angle;
+    EXPECT_NEAR(h.beam_px, 36.0, 0.5) << angle;
+    const double got = std::atan2(h.axis_px.y, h.axis_px.x) / kDeg;
+    double d = std::fmod(std::fabs(got - angle), 180.0);
+    d = std::min(d, 180.0 - d);
+    EXPECT_LT(d, 0.3) << angle;
+    EXPECT_NEAR(psf, 0.75, 0.35);  // PSF 0.6 plus pixel integration
+  }
+}
+
+TEST(ResolveBow, PointsTowardsTheTaperedEnd) {
+  for (double angle : {30.0, 210.0}) {
+    cv::Mat map = Noise({400, 400}, 2, 1.0f);
+    DrawHull(map, {200, 200}, angle, 220, 36, 40);
+    Hull h;
+    h.center_px = {200, 200};
+    h.axis_px = {-std::cos(angle * kDeg), -std::sin(angle * kDeg)};  // wrong way round
+    h.length_px = 220;
+    h.beam_px = 36;
+    const double score = ResolveBow(map, map, h);
+    EXPECT_TRUE(h.bow_resolved);
+    EXPECT_GT(score, 0.4);
+    EXPECT_GT(h.axis_px.dot({std::cos(angle * kDeg), std::sin(angle * kDeg)}), 0.99);
+  }
+}
+
+TEST(ResolveBow, SymmetricHullStaysUnresolved) {
+  cv::Mat map = Noise({300, 300}, 3, 1.0f);
+  cv::rectangle(map, cv::Rect(50, 130, 200, 36), cv::Scalar(40), cv::FILLED);
+  Hull h;
+  h.center_px = {150, 148};
+  h.axis_px = {1, 0};
+  h.length_px = 200;
+  h.beam_px = 36;
+  ResolveBow(map, map, h);
+  EXPECT_FALSE(h.bow_resolved);
+}
+
+TEST(HullOutline, RectangleWhenUnresolvedPointedWhenResolved) {
+  Hull h;
+  h.center_px = {10, 10};
+  h.axis_px = {1, 0};
+  h.length_px = 100;
+  h.beam_px = 20;
+  EXPECT_EQ(HullOutline(h).size(), 4u);
+  h.bow_resolved = true;
+  const auto o = HullOutline(h);
+  ASSERT_EQ(o.size(), 5u);
+  EXPECT_NEAR(o[2].x, 60, 1e-9);
+}
+
+ImagingResult FromContrast(const cv::Mat& contrast) {
+  ImagingResult r;
+  r.contrast = contrast;
+  r.brightness = contrast * 0.01f;
+  for (int b = 0; b < 3; ++b) r.bands[b] = r.brightness;
+  r.valid = cv::Mat(contrast.size(), CV_8U, cv::Scalar(255));
+  r.land = cv::Mat::zeros(contrast.size(), CV_8U);
+  r.cloud = cv::Mat::zeros(contrast.size(), CV_8U);
+  r.water = contrast < 4.0f;
+  r.noise_sigma = 0.01f;
+  return r;
+}
+
+TEST(FindHulls, SeparatesHullsMooredSideBySide) {
+  cv::Mat map = Noise({500, 400}, 4, 1.0f);
+  // Two hulls 240 x 40 px with a 2 px gap (blurred: a valley, no water pixel between).
+  DrawHull(map, {250, 180}, 0, 240, 40, 40);
+  DrawHull(map, {250, 222}, 180, 240, 40, 40);
+  HullFitOptions opt;
+  opt.gsd_m = 0.5;
+  const auto hulls = FindHulls(FromContrast(map), opt);
+  ASSERT_EQ(hulls.size(), 2u);
+  for (const auto& h : hulls) {
+    EXPECT_NEAR(h.length_m, 120, 3);
+    EXPECT_NEAR(h.beam_m, 20, 1.5);
+    EXPECT_EQ(h.vessel_class, "tanker");
+  }
+}
+
+TEST(FindHulls, IgnoresSmallAndIrregularBlobs) {
+  cv::Mat map = Noise({300, 300}, 5, 1.0f);
+  cv::circle(map, {150, 150}, 60, cv::Scalar(30), cv::FILLED);  // round: not a hull shape
+  cv::rectangle(map, cv::Rect(20, 20, 3, 3), cv::Scalar(30), cv::FILLED);  // too small
+  HullFitOptions opt;
+  opt.gsd_m = 0.5;
+  for (const auto& h : FindHulls(FromContrast(map), opt)) EXPECT_NE(h.vessel_class, "tanker");
+}
+
+TEST(FindHulls, FlagsHullsCutByTheWindowEdge) {
+  cv::Mat map = Noise({300, 300}, 6, 1.0f);
+  DrawHull(map, {60, 150}, 0, 220, 36, 40);  // stern beyond x = 0
+  HullFitOptions opt;
+  opt.gsd_m = 0.5;
+  const auto hulls = FindHulls(FromContrast(map), opt);
+  ASSERT_FALSE(hulls.empty());
+  EXPECT_TRUE(hulls[0].truncated);
+}
+
+}  // namespace
+}  // namespace bw

@@ -1,0 +1,190 @@
+// Kernels of imaging/: tile loop, exact masked box mean, Otsu, normalisation, masks.
+#include "imaging/imaging.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <opencv2/imgproc.hpp>
+#include <random>
+
+namespace bw {
+namespace {
+
+cv::Mat RandomMap(int w, int h, unsigned seed) {
+  cv::Mat m(h, w, CV_32F);
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(0.0f, 1.0f);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) m.at<float>(y, x) = u(rng);
+  return m;
+}
+
+TEST(ForEachTile, CoversEveryPixelOnce) {
+  cv::Mat count = cv::Mat::zeros(301, 517, CV_32S);
+  ForEachTile(517, 301, 64, 7, 2, [&](const cv::Rect& core, const cv::Rect& padded) {
+    EXPECT_EQ(core & padded, core);
+    count(core) += 1;
+  });
+  double mn, mx;
+  cv::minMaxLoc(count, &mn, &mx);
+  EXPECT_EQ(mn, 1);
+  EXPECT_EQ(mx, 1);
+}
+
+TEST(MaskedBoxMean, MatchesBruteForce) {
+  const cv::Mat v = RandomMap(90, 70, 1);
+  cv::Mat mask = RandomMap(90, 70, 2) > 0.3f;
+  const int r = 5;
+  const cv::Mat out = MaskedBoxMean(v, mask, r, 1, -1.0f, 32, 2);
+  for (int y = 0; y < v.rows; y += 7) {
+    for (int x = 0; x < v.cols; x += 5) {
+      double s = 0;
+      int n = 0;
+      for (int yy = std::max(0, y - r); yy <= std::min(v.rows - 1, y + r); ++yy)
+        for (int xx = std::max(0, x - r); xx <= std::min(v.cols - 1, x + r); ++xx)
+          if (mask.at<uchar>(yy, xx)) {
+            s += v.at<float>(yy, xx);
+            ++n;
+          }
+      ASSERT_GT(n, 0);
+      EXPECT_NEAR(out.at<float>(y, x), s / n, 1e-6) << x << "," << y;
+    }
+  }
+}
+
+TEST(MaskedBoxMean, IndependentOfTileSizeAndThreads) {
+  const cv::Mat v = RandomMap(300, 211, 3);
+  const cv::Mat mask = RandomMap(300, 211, 4) > 0.5f;
+  const cv::Mat a = MaskedBoxMean(v, mask, 9, 4, 0.0f, 32, 1);
+  const cv::Mat b = MaskedBoxMean(v, mask, 9, 4, 0.0f, 128, 2);
+  const cv::Mat c = MaskedBoxMean(v, mask, 9, 4, 0.0f, 512, 0);
+  EXPECT_EQ(cv::norm(a, b, cv::NORM_INF), 0.0);
+  EXPECT_EQ(cv::norm(a, c, cv::NORM_INF), 0.0);
+}
+
+TEST(MaskedBoxMean, FallbackWhereTooFewMaskPixels) {
+  const cv::Mat v = RandomMap(50, 50, 5);
+  const cv::Mat mask = cv::Mat::zeros(50, 50, CV_8U);
+  const cv::Mat out = MaskedBoxMean(v, mask, 3, 1, 7.0f);
+  EXPECT_FLOAT_EQ(out.at<float>(25, 25), 7.0f);
+}
+
+TEST(OtsuThreshold, SplitsTwoModes) {
+  cv::Mat m(100, 100, CV_32F);
+  std::mt19937 rng(9);
+  std::normal_distribution<float> lo(0.1f, 0.01f), hi(0.6f, 0.02f);
+  for (int y = 0; y < 100; ++y)
+    for (int x = 0; x < 100; ++x) m.at<float>(y, x) = x < 40 ? hi(rng) : lo(rng);
+  const float t = OtsuThreshold(m, cv::Mat());
+  EXPECT_GT(t, 0.2f);
+  EXPECT_LT(t, 0.5f);
+}
+
+TEST(MaskedPercentile, IgnoresMaskedPixels) {
+  cv::Mat m(10, 10, CV_32F, cv::Scalar(5));
+  cv::Mat mask = cv::Mat::zeros(10, 10, CV_8U);
+  m(cv::Rect(0, 0, 5, 10)) = 1.0f;
+  mask(cv::Rect(0, 0, 5, 10)) = 255;
+  EXPECT_FLOAT_EQ(MaskedPercentile(m, mask, 90), 1.0f);
+}
+
+// A drawn 4-band window: water with noise, a bright red deck, a grey pier (land) and an
+// optional large flat cloud, as digital numbers (reflectance * 10000).
+WindowPixels DrawWindow(int w, int h, bool cloud, unsigned seed) {
+  WindowPixels px;
+  px.window = {0, 0, w, h};
+  const float water[4] = {0.055f, 0.08f, 0.10f, 0.02f};
+  const float deck[4] = {0.22f, 0.10f, 0.08f, 0.20f};
+  const float cloud_col[4] = {0.62f, 0.63f, 0.65f, 0.60f};
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> noise(0.0f, 0.002f);
+  for (int b = 0; b < 4; ++b) {
+    px.bands[b].create(h, w, CV_32F);
+    for (int y = 0; y < h; ++y) {
+      for (int x = 0; x < w; ++x) {
+        float v = water[b];
+        if (x >= 100 && x < 260 && y >= 80 && y < 110) v = deck[b];
+        if (cloud && (x - 300) * (x - 300) + (y - 300) * (y - 300) < 90 * 90) v = cloud_col[b];
+        px.bands[b].at<float>(y, x) = (v + noise(rng)) * 10000.0f;
+      }
+    }
+  }
+  px.valid = cv::Mat(h, w, CV_8U, cv::Scalar(255));
+  px.valid(cv::Rect(0, 0, 20, h)) = 0;  // a nodata strip
+  return px;
+}
+
+TEST(ProcessWindow, WaterCloudAndContrast) {
+  const WindowPixels px = DrawWindow(420, 420, true, 11);
+  const RadiometricScale scale = EstimateScale(px, PixelType::kUInt16);
+  EXPECT_NEAR(scale.gain[0], 1e-4, 1e-9);
+  ImagingOptions opt;
+  opt.gsd_m = 0.5;
+  opt.cloud_min_radius_m = 15;
+  const ImagingResult r = ProcessWindow(px, scale, cv::Mat(), opt);
+  ASSERT_TRUE(r.has_nir);
+  // Open water far from everything.
+  EXPECT_EQ(r.water.at<uchar>(350, 60), 255);
+  EXPECT_NEAR(r.contrast.at<float>(350, 60), 0.0f, 5.0f);
+  // Deck: not water, strong positive contrast, not cloud.
+  EXPECT_EQ(r.water.at<uchar>(95, 180), 0);
+  EXPECT_GT(r.contrast.at<float>(95, 180), 10.0f);
+  EXPECT_EQ(r.cloud.at<uchar>(95, 180), 0);
+  // Cloud core.
+  EXPECT_EQ(r.cloud.at<uchar>(300, 300), 255);
+  EXPECT_EQ(r.water.at<uchar>(300, 300), 0);
+  // Nodata.
+  EXPECT_EQ(r.valid.at<uchar>(10, 10), 0);
+  EXPECT_EQ(r.water.at<uchar>(10, 10), 0);
+  EXPECT_GT(r.noise_sigma, 0.0f);
+  EXPECT_LT(r.noise_sigma, 0.01f);
+}
+
+TEST(ProcessWindow, RgbOnlyUsesLocalStatistics) {
+  WindowPixels px = DrawWindow(300, 200, false, 12);
+  px.bands[3] = cv::Mat();
+  const RadiometricScale scale = EstimateScale(px, PixelType::kUInt16);
+  ImagingOptions opt;
+  const ImagingResult r = ProcessWindow(px, scale, cv::Mat(), opt);
+  EXPECT_FALSE(r.has_nir);
+  EXPECT_EQ(r.water.at<uchar>(150, 60), 255);
+  EXPECT_GT(r.contrast.at<float>(95, 180), 10.0f);
+}
+
+TEST(ProcessWindow, LandPolygonsAreNeitherWaterNorCloud) {
+  const WindowPixels px = DrawWindow(420, 420, true, 13);
+  cv::Mat land = cv::Mat::zeros(420, 420, CV_8U);
+  land(cv::Rect(200, 200, 220, 220)) = 255;
+  ImagingOptions opt;
+  const ImagingResult r = ProcessWindow(px, EstimateScale(px, PixelType::kUInt16), land, opt);
+  EXPECT_EQ(r.water.at<uchar>(350, 350), 0);
+  EXPECT_EQ(r.cloud.at<uchar>(350, 350), 0);
+}
+
+TEST(ProcessWindow, SameResultForAnyTileSizeAndThreadCount) {
+  const WindowPixels px = DrawWindow(420, 420, true, 14);
+  const RadiometricScale scale = EstimateScale(px, PixelType::kUInt16);
+  ImagingOptions a;
+  a.tile_size = 64;
+  a.threads = 1;
+  ImagingOptions b;
+  b.tile_size = 256;
+  b.threads = 2;
+  const ImagingResult ra = ProcessWindow(px, scale, cv::Mat(), a);
+  const ImagingResult rb = ProcessWindow(px, scale, cv::Mat(), b);
+  EXPECT_EQ(cv::norm(ra.contrast, rb.contrast, cv::NORM_INF), 0.0);
+  EXPECT_EQ(cv::norm(ra.water, rb.water, cv::NORM_INF), 0.0);
+  EXPECT_EQ(cv::norm(ra.cloud, rb.cloud, cv::NORM_INF), 0.0);
+}
+
+TEST(ImagingOptions, CheckRejectsBadValues) {
+  ImagingOptions o;
+  o.gsd_m = -1;
+  EXPECT_ANY_THROW(o.Check());
+  o = ImagingOptions();
+  o.tile_size = 4;
+  EXPECT_ANY_THROW(o.Check());
+}
+
+}  // namespace
+}  // namespace bw
