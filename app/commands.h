@@ -4,9 +4,8 @@
 // stderr. They throw bw::Error on bad input; main() prints one line and exits 2.
 #pragma once
 
-#include <functional>
-
 #include <CLI/CLI.hpp>
+#include <functional>
 
 namespace bw::app {
 

@@ -7,11 +7,13 @@
 //       of those scenes through geo.
 // and prints wall time, CPU time, peak RSS, Mpx/s and the ratios b/a and c/window-read.
 // Scenes are rendered once with `berthwatch simulate` into --work and re-used.
+#include <gdal_priv.h>
 #include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -20,14 +22,11 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <CLI/CLI.hpp>
-#include <gdal_priv.h>
-#include <nlohmann/json.hpp>
 
 #include "geo/scene.h"
 #include "geo/terminal.h"
@@ -81,8 +80,8 @@ Measure RunInProcess(const std::function<void()>& fn) {
   Measure m;
   m.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   getrusage(RUSAGE_SELF, &r1);
-  m.cpu_s = Seconds(r1.ru_utime) + Seconds(r1.ru_stime) - Seconds(r0.ru_utime) -
-            Seconds(r0.ru_stime);
+  m.cpu_s =
+      Seconds(r1.ru_utime) + Seconds(r1.ru_stime) - Seconds(r0.ru_utime) - Seconds(r0.ru_stime);
   m.peak_rss_mib = r1.ru_maxrss / 1024.0;
   return m;
 }
@@ -198,8 +197,7 @@ int main(int argc, char** argv) {
   GDALAllRegister();
   std::printf("berthwatch e2e benchmark, %d threads, %u hardware threads\n", threads,
               std::thread::hardware_concurrency());
-  std::printf("%-34s %9s %9s %10s %9s\n", "measurement", "wall_s", "cpu_s", "peakRSS_MiB",
-              "Mpx/s");
+  std::printf("%-34s %9s %9s %10s %9s\n", "measurement", "wall_s", "cpu_s", "peakRSS_MiB", "Mpx/s");
   int status = 0;
   const std::string threads_s = std::to_string(threads);
 
@@ -210,8 +208,7 @@ int main(int argc, char** argv) {
                            false);
     auto tiffs = ListTiffs(dir / "scenes");
     if (sim.exit_code != 0 || tiffs.empty()) {
-      std::fprintf(stderr, "bench: could not render the wide scenario into %s\n",
-                   dir.c_str());
+      std::fprintf(stderr, "bench: could not render the wide scenario into %s\n", dir.c_str());
       return 2;
     }
     const std::string scene = tiffs.front();
@@ -224,8 +221,8 @@ int main(int argc, char** argv) {
     Measure floor = RunInProcess([&] { DecodeAllBlocks(scene, threads); });
     PrintRow("(a) floor: GDAL decode all blocks", floor, mpx);
     const std::string det = (dir / "detections.geojson").string();
-    Measure detect = RunChild({cli, "detect", scene, "--wide", "--threads", threads_s, "--out",
-                               det});
+    Measure detect =
+        RunChild({cli, "detect", scene, "--wide", "--threads", threads_s, "--out", det});
     PrintRow("(b) detect --wide", detect, mpx);
     if (detect.exit_code != 0) status = 1;
     std::printf("ratio b/a = %.2f (target <= 1.3)\n", detect.wall_s / floor.wall_s);
@@ -241,9 +238,9 @@ int main(int argc, char** argv) {
 
   if (!skip_berth) {
     const fs::path dir = fs::path(work) / "default";
-    Measure sim = RunChild({cli, "simulate", "--scenario", "default", "--out", dir.string(),
-                            "--threads", threads_s},
-                           false);
+    Measure sim = RunChild(
+        {cli, "simulate", "--scenario", "default", "--out", dir.string(), "--threads", threads_s},
+        false);
     auto tiffs = ListTiffs(dir / "scenes");
     if (sim.exit_code != 0 || tiffs.empty()) {
       std::fprintf(stderr, "bench: could not render default into %s\n", dir.c_str());
@@ -256,8 +253,8 @@ int main(int argc, char** argv) {
     const fs::path db = dir / "bench_scan.gpkg";
     fs::remove(db);
     Measure scan = RunChild({cli, "scan", (dir / "scenes").string(), "--terminal",
-                             (dir / "terminal.geojson").string(), "--db", db.string(),
-                             "--threads", threads_s});
+                             (dir / "terminal.geojson").string(), "--db", db.string(), "--threads",
+                             threads_s});
     PrintRow("(c) scan (berth mode)", scan, px * 1e-6);
     if (scan.exit_code != 0) status = 1;
     std::printf("%zu scenes; ratio c/c0 = %.2f (target <= 2)\n", tiffs.size(),

@@ -1,11 +1,11 @@
 // Kernel microbenchmarks (issue 6): each kernel on a 2048 x 2048 4-band window of water
 // with hulls, reporting bytes/s of input. Run via scripts/bench.sh.
+#include <benchmark/benchmark.h>
+
 #include <cmath>
+#include <opencv2/imgproc.hpp>
 #include <random>
 #include <vector>
-
-#include <benchmark/benchmark.h>
-#include <opencv2/imgproc.hpp>
 
 #include "detection/freeboard.h"
 #include "detection/hulls.h"
