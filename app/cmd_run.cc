@@ -73,9 +73,8 @@ RunFn RegisterRun(CLI::App& app) {
     auto progress = [tty](const ScanProgress& p) {
       if (tty) std::fprintf(stderr, "\r%s   ", FormatScanProgress(p).c_str());
     };
-    const ScanSummary summary =
-        ScanScenes(files, db, MakeSceneDetector(terminal, fleet ? &*fleet : nullptr),
-                   scan_options, progress);
+    const ScanSummary summary = ScanScenes(
+        files, db, MakeSceneDetector(terminal, fleet ? &*fleet : nullptr), scan_options, progress);
     if (tty) std::fprintf(stderr, "\n");
     std::fprintf(stderr, "%s", FormatScanSummary(summary).c_str());
 
@@ -89,9 +88,10 @@ RunFn RegisterRun(CLI::App& app) {
 
     if (claim.empty()) {
       const MissedVisitEstimate e = EstimateMissedVisits(result, CheckOptions{});
-      std::printf("estimated total visits including those the calendar may have missed: %d "
-                  "(90 %% interval %d to %d)\n",
-                  e.median_total, e.low_total, e.high_total);
+      std::printf(
+          "estimated total visits including those the calendar may have missed: %d "
+          "(90 %% interval %d to %d)\n",
+          e.median_total, e.low_total, e.high_total);
       return 0;
     }
     const CheckResult check = CheckClaim(claim, result, CheckOptions{});

@@ -31,8 +31,7 @@ RunFn RegisterScan(CLI::App& app) {
   sub->add_option("inputs", args->inputs,
                   "scene files, folders of them (recursive) or a STAC ItemCollection JSON")
       ->required();
-  sub->add_option("--terminal", args->terminal, "terminal GeoJSON (berth polygons)")
-      ->required();
+  sub->add_option("--terminal", args->terminal, "terminal GeoJSON (berth polygons)")->required();
   sub->add_option("--fleet", args->fleet, "fleet registry CSV (optional)");
   sub->add_option("--db", args->db, "output GeoPackage")->capture_default_str();
   sub->add_option("--threads", args->threads, "parallel scenes; 0 = all cores")
@@ -52,16 +51,16 @@ RunFn RegisterScan(CLI::App& app) {
     auto progress = [tty](const ScanProgress& p) {
       if (tty) std::fprintf(stderr, "\r%s   ", FormatScanProgress(p).c_str());
     };
-    ScanSummary summary = ScanScenes(files, args->db, MakeSceneDetector(terminal, fleet ? &*fleet : nullptr),
-                                     options, progress);
+    ScanSummary summary = ScanScenes(
+        files, args->db, MakeSceneDetector(terminal, fleet ? &*fleet : nullptr), options, progress);
     if (tty) std::fprintf(stderr, "\n");
     std::fprintf(stderr, "%s", FormatScanSummary(summary).c_str());
-    std::printf("%s: %d scenes stored in this run (%d processed, %d failed, %d skipped), %d "
-                "already stored\n",
-                args->db.c_str(), summary.counts.processed + summary.counts.failed +
-                                      summary.counts.skipped,
-                summary.counts.processed, summary.counts.failed, summary.counts.skipped,
-                summary.counts.already_stored);
+    std::printf(
+        "%s: %d scenes stored in this run (%d processed, %d failed, %d skipped), %d "
+        "already stored\n",
+        args->db.c_str(), summary.counts.processed + summary.counts.failed + summary.counts.skipped,
+        summary.counts.processed, summary.counts.failed, summary.counts.skipped,
+        summary.counts.already_stored);
     return 0;
   };
 }

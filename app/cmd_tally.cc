@@ -20,8 +20,9 @@ RunFn RegisterTally(CLI::App& app) {
   };
   auto args = std::make_shared<Args>();
   CLI::App* sub = app.add_subcommand(
-      "tally", "identities, visits and transitions from what scan stored; prints the "
-               "per-vessel visit table and writes vessels/visits back into the GeoPackage");
+      "tally",
+      "identities, visits and transitions from what scan stored; prints the "
+      "per-vessel visit table and writes vessels/visits back into the GeoPackage");
   sub->add_option("--db", args->db, "GeoPackage written by scan")->capture_default_str();
   sub->add_option("--visits", args->visits, "write the visits CSV here");
   sub->add_option("--vessels", args->vessels, "write the vessels CSV here");

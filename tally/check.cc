@@ -83,8 +83,7 @@ std::string OpWords(const std::string& op) {
 
 // Share of uniformly random arrivals in [start - dwell, end] for which a stay of `dwell`
 // seconds covers at least one view time.
-double DetectProbability(const std::vector<double>& views, double start, double end,
-                         double dwell) {
+double DetectProbability(const std::vector<double>& views, double start, double end, double dwell) {
   const double lo = start - dwell;
   const double span = end - lo;
   if (span <= 0) return 1.0;
@@ -140,8 +139,7 @@ std::vector<ClaimItem> ParseClaim(const std::string& claim) {
     }
     if (pos == std::string::npos || pos == 0) {
       throw InputError(kStage, "",
-                       "claim item '" + text +
-                           "' needs KEY OP VALUE with OP one of = < > <= >= ~");
+                       "claim item '" + text + "' needs KEY OP VALUE with OP one of = < > <= >= ~");
     }
     ClaimItem item;
     item.text = text;
@@ -172,14 +170,16 @@ std::vector<ClaimItem> ParseClaim(const std::string& claim) {
       if (slash == std::string::npos || !ParseDay(Trim(item.value.substr(0, slash))) ||
           !ParseDay(Trim(item.value.substr(slash + 1)))) {
         throw InputError(kStage, "",
-                         "claim item '" + text + "': period must be START/END dates, e.g. "
-                         "2024-03-07/2024-11-05");
+                         "claim item '" + text +
+                             "': period must be START/END dates, e.g. "
+                             "2024-03-07/2024-11-05");
       }
     } else if (item.key == "pattern") {
       if (item.op != "=" || !IsTransition(item.value)) {
         throw InputError(kStage, "",
-                         "claim item '" + text + "': pattern must be '=STATE->STATE' with "
-                         "states empty, partial, full, unknown");
+                         "claim item '" + text +
+                             "': pattern must be '=STATE->STATE' with "
+                             "states empty, partial, full, unknown");
       }
       item.value = NormalizeTransition(item.value);
     } else {
@@ -199,8 +199,7 @@ void CheckOptions::Check() const {
   }
 }
 
-MissedVisitEstimate EstimateMissedVisits(const TallyResult& result,
-                                         const CheckOptions& options) {
+MissedVisitEstimate EstimateMissedVisits(const TallyResult& result, const CheckOptions& options) {
   options.Check();
   MissedVisitEstimate est;
   est.observed = static_cast<int>(result.visits.size());
@@ -227,15 +226,17 @@ MissedVisitEstimate EstimateMissedVisits(const TallyResult& result,
   };
   std::vector<Bounds> bounds;
   std::vector<double> mids;
+  // Without a view before (after) the visit, assume one a typical gap earlier (later).
+  const double typical_gap = std::max(86400.0, 86400.0 * est.median_view_gap_days);
   for (const Visit& v : result.visits) {
     const double first = static_cast<double>(v.first_seen.time_since_epoch().count());
     const double last = static_cast<double>(v.last_seen.time_since_epoch().count());
     const double before = v.view_before
                               ? static_cast<double>(v.view_before->time_since_epoch().count())
-                              : first - max_dwell;
+                              : first - typical_gap;
     const double after = v.view_after
                              ? static_cast<double>(v.view_after->time_since_epoch().count())
-                             : last + max_dwell;
+                             : last + typical_gap;
     const double lo = last - first;
     const double hi = std::max(lo, std::min(after - before, lo + max_dwell));
     bounds.push_back({lo, hi, &views[v.berth]});
@@ -251,8 +252,10 @@ MissedVisitEstimate EstimateMissedVisits(const TallyResult& result,
   for (int it = 0; it < options.iterations; ++it) {
     double total = 0.0;
     for (const Bounds& b : bounds) {
-      const double dwell = b.lo + (b.hi - b.lo) * unit(rng);
-      const double p = std::max(0.02, DetectProbability(*b.views, start, end, dwell));
+      // A visit seen once lasted at least part of the gap around it: the shortest quarter of
+      // the range would make it a lucky catch, weighted by 1/p beyond what the data support.
+      const double dwell = b.lo + (b.hi - b.lo) * (0.25 + 0.75 * unit(rng));
+      const double p = std::max(0.05, DetectProbability(*b.views, start, end, dwell));
       p_sum += p;
       // Unseen visits this one stands for: Geometric(p) failures before the first success.
       const double u = std::max(1e-12, unit(rng));
@@ -284,8 +287,7 @@ CheckResult CheckClaim(const std::vector<ClaimItem>& claim, const TallyResult& r
   const int missed_high = std::max(0, e.high_total - seen_visits);
   int single = 0;
   for (const Vessel& v : result.vessels) single += v.visits == 1 ? 1 : 0;
-  const double single_share =
-      seen_vessels > 0 ? static_cast<double>(single) / seen_vessels : 1.0;
+  const double single_share = seen_vessels > 0 ? static_cast<double>(single) / seen_vessels : 1.0;
   const int pct = static_cast<int>(std::lround(100 * options.interval));
 
   std::ostringstream report;
@@ -404,8 +406,8 @@ CheckResult CheckClaim(const std::vector<ClaimItem>& claim, const TallyResult& r
       v.consistent = Compare(count, high, item.op, n, options.approx_tolerance);
       why << "Claim " << OpWords(item.op) << " " << item.value << " visits " << item.key << ": "
           << count << " were seen, " << unknown << " more had an unknown state and about "
-          << static_cast<int>(std::ceil(missed_high * share))
-          << " more may have been missed, so " << count << " to " << high << " are plausible"
+          << static_cast<int>(std::ceil(missed_high * share)) << " more may have been missed, so "
+          << count << " to " << high << " are plausible"
           << (v.consistent ? "; consistent." : "; NOT consistent.");
     }
     v.reasoning = why.str();

@@ -45,8 +45,8 @@ struct MissedVisitEstimate {
   int observed = 0;
   double mean_total = 0.0;
   int median_total = 0;
-  int low_total = 0;   // lower end of the interval
-  int high_total = 0;  // upper end
+  int low_total = 0;                     // lower end of the interval
+  int high_total = 0;                    // upper end
   double mean_detect_probability = 1.0;  // mean p over observed visits
   double median_dwell_days = 0.0;        // of the observed visits (mid of their bounds)
   double median_view_gap_days = 0.0;     // between views of a berth

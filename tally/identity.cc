@@ -1,12 +1,12 @@
 #include "tally/identity.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numeric>
 #include <set>
-
-#include <spdlog/spdlog.h>
 
 #include "geo/error.h"
 
@@ -27,7 +27,8 @@ double Median(std::vector<double> v) {
   return m;
 }
 
-Signature MedianSignature(const std::vector<Signature>& members, std::array<int, kSignatureSize>* counts) {
+Signature MedianSignature(const std::vector<Signature>& members,
+                          std::array<int, kSignatureSize>* counts) {
   Signature out;
   for (int k = 0; k < kSignatureSize; ++k) {
     std::vector<double> v;
@@ -116,8 +117,8 @@ Signature EstimateSigma(const std::vector<IdentityGroup>& groups, const Identity
 }  // namespace
 
 Signature SignatureOf(const Detection& d) {
-  return {d.length_m,    d.beam_m,    d.deck_rgb[0],         d.deck_rgb[1],
-          d.deck_rgb[2], d.superstructure_pos, d.manifold_pos};
+  return {d.length_m,           d.beam_m,      d.deck_rgb[0], d.deck_rgb[1], d.deck_rgb[2],
+          d.superstructure_pos, d.manifold_pos};
 }
 
 void IdentityOptions::Check() const {
@@ -231,8 +232,8 @@ IdentityResult ClusterGroups(const std::vector<IdentityGroup>& groups,
   }
   result.vessels_low = result.vessels - extra_merges;
   result.vessels_high = result.vessels + close_calls;
-  spdlog::info("{}: {} groups -> {} vessels (range {}-{})", kStage, groups.size(),
-               result.vessels, result.vessels_low, result.vessels_high);
+  spdlog::info("{}: {} groups -> {} vessels (range {}-{})", kStage, groups.size(), result.vessels,
+               result.vessels_low, result.vessels_high);
   return result;
 }
 

@@ -21,9 +21,9 @@ Signature SignatureOf(const Detection& d);
 
 struct IdentityOptions {
   // Prior 1-sigma measurement noise of each signature element (same order as Signature).
-  Signature sigma{4.0, 1.5, 0.04, 0.04, 0.04, 0.04, 0.04};
+  Signature sigma{2.0, 0.5, 0.04, 0.04, 0.04, 0.04, 0.04};
   // Lower bounds of the noise when it is estimated from the data (within-track scatter).
-  Signature sigma_floor{1.5, 0.6, 0.015, 0.015, 0.015, 0.02, 0.02};
+  Signature sigma_floor{1.0, 0.3, 0.015, 0.015, 0.015, 0.02, 0.02};
   bool estimate_noise = true;
   // Share of the noise that does not average out over repeated looks (view-dependent bias).
   double systematic_share = 0.15;
@@ -47,13 +47,13 @@ struct IdentityGroup {
 };
 
 struct IdentityResult {
-  std::vector<int> vessel_of_group;    // vessel index per input group
+  std::vector<int> vessel_of_group;  // vessel index per input group
   int vessels = 0;
-  int vessels_low = 0;                 // plausible range given overlapping signatures
+  int vessels_low = 0;  // plausible range given overlapping signatures
   int vessels_high = 0;
-  std::vector<Signature> signature;    // per vessel: median over its detections
-  std::vector<int> detections;         // per vessel
-  Signature sigma{};                   // the noise used (estimated or prior)
+  std::vector<Signature> signature;  // per vessel: median over its detections
+  std::vector<int> detections;       // per vessel
+  Signature sigma{};                 // the noise used (estimated or prior)
 };
 
 // Clusters groups into vessels (greedy agglomerative, closest pair first, cannot-links

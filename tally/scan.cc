@@ -1,5 +1,7 @@
 #include "tally/scan.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -10,12 +12,10 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <thread>
-
-#include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include "geo/error.h"
 #include "tally/store.h"
@@ -36,7 +36,7 @@ std::string Lower(std::string s) {
 
 bool IsRasterName(const fs::path& p) {
   static const std::set<std::string> kExt = {".tif", ".tiff", ".vrt", ".jp2",
-                                             ".img", ".ntf", ".nitf"};
+                                             ".img", ".ntf",  ".nitf"};
   const std::string name = Lower(p.filename().string());
   if (name.ends_with(".aux.xml") || name.ends_with(".ovr") || name.ends_with(".msk")) {
     return false;
@@ -57,8 +57,8 @@ std::string PickAsset(const nlohmann::json& item) {
     if (!asset.is_object() || !asset.contains("href")) continue;
     const std::string href = asset["href"].get<std::string>();
     const std::string type = asset.value("type", "");
-    if (type.find("image/tiff") != std::string::npos || type.find("image/jp2") != std::string::npos ||
-        IsRasterName(fs::path(href))) {
+    if (type.find("image/tiff") != std::string::npos ||
+        type.find("image/jp2") != std::string::npos || IsRasterName(fs::path(href))) {
       return href;
     }
   }
@@ -88,9 +88,9 @@ std::vector<std::string> ReadStac(const fs::path& json_path) {
   for (const auto& item : items) {
     std::string href = PickAsset(item);
     if (href.empty()) {
-      throw InputError(kStage, json_path.string(),
-                       "STAC item '" + item.value("id", std::string("?")) +
-                           "' has no raster asset");
+      throw InputError(
+          kStage, json_path.string(),
+          "STAC item '" + item.value("id", std::string("?")) + "' has no raster asset");
     }
     if (href.starts_with("file://")) href = href.substr(7);
     fs::path p(href);
@@ -229,8 +229,8 @@ ScanSummary ScanScenes(const std::vector<std::string>& scene_files, const std::s
   ScanSummary summary;
   summary.counts.total = static_cast<int>(scene_files.size());
   const auto start = std::chrono::steady_clock::now();
-  int workers = options.threads > 0 ? options.threads
-                                    : static_cast<int>(std::thread::hardware_concurrency());
+  int workers =
+      options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
   workers = std::clamp(workers, 1, std::max(1, static_cast<int>(scene_files.size())));
 
   std::mutex mutex;
@@ -273,9 +273,15 @@ ScanSummary ScanScenes(const std::vector<std::string>& scene_files, const std::s
         store.CommitScene(o.record, o.observations);
         committed.insert(o.record.content_hash);
         switch (o.record.status) {
-          case SceneStatus::kProcessed: ++c.processed; break;
-          case SceneStatus::kFailed: ++c.failed; break;
-          case SceneStatus::kSkipped: ++c.skipped; break;
+          case SceneStatus::kProcessed:
+            ++c.processed;
+            break;
+          case SceneStatus::kFailed:
+            ++c.failed;
+            break;
+          case SceneStatus::kSkipped:
+            ++c.skipped;
+            break;
         }
         if (o.record.status != SceneStatus::kProcessed) {
           summary.failures.push_back({o.record.path, ToString(o.record.status), o.record.error});
@@ -284,8 +290,7 @@ ScanSummary ScanScenes(const std::vector<std::string>& scene_files, const std::s
         }
       }
       ++c.done;
-      c.elapsed_s =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      c.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       if (progress) progress(c);
     }
   } catch (...) {

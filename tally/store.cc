@@ -1,15 +1,15 @@
 #include "tally/store.h"
 
+#include <gdal_priv.h>
+#include <ogrsf_frmts.h>
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <map>
 #include <mutex>
-
-#include <gdal_priv.h>
-#include <ogrsf_frmts.h>
-#include <spdlog/spdlog.h>
 
 #include "geo/error.h"
 
@@ -32,79 +32,77 @@ struct FieldSpec {
 
 const std::vector<FieldSpec>& SceneFields() {
   static const std::vector<FieldSpec> f = {
-      {"path", OFTString},          {"content_hash", OFTString},
-      {"scene_id", OFTString},      {"datetime", OFTDateTime},
-      {"sun_elevation_deg", OFTReal}, {"sun_azimuth_deg", OFTReal},
-      {"off_nadir_deg", OFTReal},   {"view_azimuth_deg", OFTReal},
-      {"gsd_m", OFTReal},           {"status", OFTString},
-      {"error", OFTString},         {"berths_clear", OFTInteger},
-      {"detections", OFTInteger},   {"processed_at", OFTDateTime}};
+      {"path", OFTString},        {"content_hash", OFTString},    {"scene_id", OFTString},
+      {"datetime", OFTDateTime},  {"sun_elevation_deg", OFTReal}, {"sun_azimuth_deg", OFTReal},
+      {"off_nadir_deg", OFTReal}, {"view_azimuth_deg", OFTReal},  {"gsd_m", OFTReal},
+      {"status", OFTString},      {"error", OFTString},           {"berths_clear", OFTInteger},
+      {"detections", OFTInteger}, {"processed_at", OFTDateTime}};
   return f;
 }
 
 const std::vector<FieldSpec>& BerthViewFields() {
-  static const std::vector<FieldSpec> f = {
-      {"content_hash", OFTString},   {"scene_id", OFTString},
-      {"datetime", OFTDateTime},     {"berth", OFTString},
-      {"coverage", OFTString},       {"valid_fraction", OFTReal},
-      {"cloud_fraction", OFTReal},   {"clear", OFTInteger, OFSTBoolean},
-      {"occupied", OFTInteger, OFSTBoolean}};
+  static const std::vector<FieldSpec> f = {{"content_hash", OFTString},
+                                           {"scene_id", OFTString},
+                                           {"datetime", OFTDateTime},
+                                           {"berth", OFTString},
+                                           {"coverage", OFTString},
+                                           {"valid_fraction", OFTReal},
+                                           {"cloud_fraction", OFTReal},
+                                           {"clear", OFTInteger, OFSTBoolean},
+                                           {"occupied", OFTInteger, OFSTBoolean}};
   return f;
 }
 
 const std::vector<FieldSpec>& DetectionFields() {
-  static const std::vector<FieldSpec> f = {
-      {"content_hash", OFTString},
-      {"det_index", OFTInteger},
-      {"scene_id", OFTString},
-      {"datetime", OFTDateTime},
-      {"berth", OFTString},
-      {"length_m", OFTReal},
-      {"beam_m", OFTReal},
-      {"heading_deg", OFTReal},
-      {"bow_resolved", OFTInteger, OFSTBoolean},
-      {"freeboard_m", OFTReal},
-      {"freeboard_sigma_m", OFTReal},
-      {"load_fraction", OFTReal},
-      {"load_state", OFTString},
-      {"confidence", OFTReal},
-      {"unknown_reason", OFTString},
-      {"vessel_id", OFTString},
-      {"vessel_class", OFTString},
-      {"deck_r", OFTReal},
-      {"deck_g", OFTReal},
-      {"deck_b", OFTReal},
-      {"superstructure_pos", OFTReal},
-      {"manifold_pos", OFTReal},
-      {"center_lon", OFTReal},
-      {"center_lat", OFTReal},
-      {"truncated", OFTInteger, OFSTBoolean},
-      {"cloud_affected", OFTInteger, OFSTBoolean}};
+  static const std::vector<FieldSpec> f = {{"content_hash", OFTString},
+                                           {"det_index", OFTInteger},
+                                           {"scene_id", OFTString},
+                                           {"datetime", OFTDateTime},
+                                           {"berth", OFTString},
+                                           {"length_m", OFTReal},
+                                           {"beam_m", OFTReal},
+                                           {"heading_deg", OFTReal},
+                                           {"bow_resolved", OFTInteger, OFSTBoolean},
+                                           {"freeboard_m", OFTReal},
+                                           {"freeboard_sigma_m", OFTReal},
+                                           {"load_fraction", OFTReal},
+                                           {"load_state", OFTString},
+                                           {"confidence", OFTReal},
+                                           {"unknown_reason", OFTString},
+                                           {"vessel_id", OFTString},
+                                           {"vessel_class", OFTString},
+                                           {"deck_r", OFTReal},
+                                           {"deck_g", OFTReal},
+                                           {"deck_b", OFTReal},
+                                           {"superstructure_pos", OFTReal},
+                                           {"manifold_pos", OFTReal},
+                                           {"center_lon", OFTReal},
+                                           {"center_lat", OFTReal},
+                                           {"truncated", OFTInteger, OFSTBoolean},
+                                           {"cloud_affected", OFTInteger, OFSTBoolean}};
   return f;
 }
 
 const std::vector<FieldSpec>& FleetFields() {
   static const std::vector<FieldSpec> f = {
-      {"name", OFTString},    {"length_m", OFTReal},        {"beam_m", OFTReal},
-      {"depth_m", OFTReal},   {"ballast_draft_m", OFTReal}, {"laden_draft_m", OFTReal}};
+      {"name", OFTString},  {"length_m", OFTReal},        {"beam_m", OFTReal},
+      {"depth_m", OFTReal}, {"ballast_draft_m", OFTReal}, {"laden_draft_m", OFTReal}};
   return f;
 }
 
 const std::vector<FieldSpec>& VesselFields() {
-  static const std::vector<FieldSpec> f = {
-      {"vessel_id", OFTString},   {"name", OFTString},         {"length_m", OFTReal},
-      {"beam_m", OFTReal},        {"visits", OFTInteger},      {"detections", OFTInteger},
-      {"first_seen", OFTDateTime}, {"last_seen", OFTDateTime}};
+  static const std::vector<FieldSpec> f = {{"vessel_id", OFTString},    {"name", OFTString},
+                                           {"length_m", OFTReal},       {"beam_m", OFTReal},
+                                           {"visits", OFTInteger},      {"detections", OFTInteger},
+                                           {"first_seen", OFTDateTime}, {"last_seen", OFTDateTime}};
   return f;
 }
 
 const std::vector<FieldSpec>& VisitFields() {
   static const std::vector<FieldSpec> f = {
-      {"visit_id", OFTString},        {"vessel_id", OFTString},
-      {"berth", OFTString},           {"first_seen", OFTDateTime},
-      {"last_seen", OFTDateTime},     {"arrival_state", OFTString},
-      {"departure_state", OFTString}, {"transition", OFTString},
-      {"observations", OFTInteger}};
+      {"visit_id", OFTString},        {"vessel_id", OFTString},   {"berth", OFTString},
+      {"first_seen", OFTDateTime},    {"last_seen", OFTDateTime}, {"arrival_state", OFTString},
+      {"departure_state", OFTString}, {"transition", OFTString},  {"observations", OFTInteger}};
   return f;
 }
 
@@ -129,8 +127,8 @@ void SetTime(OGRFeature& f, const char* field, TimePoint t) {
   const hh_mm_ss hms{t - day};
   f.SetField(field, static_cast<int>(ymd.year()), static_cast<int>(unsigned(ymd.month())),
              static_cast<int>(unsigned(ymd.day())), static_cast<int>(hms.hours().count()),
-             static_cast<int>(hms.minutes().count()),
-             static_cast<float>(hms.seconds().count()), 100);
+             static_cast<int>(hms.minutes().count()), static_cast<float>(hms.seconds().count()),
+             100);
 }
 
 std::optional<TimePoint> GetTime(const OGRFeature& f, const char* field) {
@@ -192,9 +190,12 @@ Coverage CoverageFromString(const std::string& s) {
 
 const char* CoverageName(Coverage c) {
   switch (c) {
-    case Coverage::kFull: return "full";
-    case Coverage::kPartial: return "partial";
-    case Coverage::kNone: return "none";
+    case Coverage::kFull:
+      return "full";
+    case Coverage::kPartial:
+      return "partial";
+    case Coverage::kNone:
+      return "none";
   }
   return "none";
 }
@@ -203,9 +204,12 @@ const char* CoverageName(Coverage c) {
 
 const char* ToString(SceneStatus status) {
   switch (status) {
-    case SceneStatus::kProcessed: return "processed";
-    case SceneStatus::kFailed: return "failed";
-    case SceneStatus::kSkipped: return "skipped";
+    case SceneStatus::kProcessed:
+      return "processed";
+    case SceneStatus::kFailed:
+      return "failed";
+    case SceneStatus::kSkipped:
+      return "skipped";
   }
   return "failed";
 }
@@ -226,8 +230,7 @@ struct Store::Impl {
   }
 
   static OGRLayer* CreateLayer(GDALDataset* ds, const std::string& path, const char* name,
-                               OGRwkbGeometryType geometry,
-                               const std::vector<FieldSpec>& fields) {
+                               OGRwkbGeometryType geometry, const std::vector<FieldSpec>& fields) {
     OGRSpatialReference srs;
     srs.importFromEPSG(4326);
     srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
@@ -271,8 +274,7 @@ struct Store::Impl {
 
   void Create(OGRLayer* layer, OGRFeature* f) {
     if (layer->CreateFeature(f) != OGRERR_NONE) {
-      throw Error(kStage, path,
-                  std::string("cannot write a feature to ") + layer->GetName());
+      throw Error(kStage, path, std::string("cannot write a feature to ") + layer->GetName());
     }
   }
 
@@ -307,16 +309,16 @@ Store Store::Open(const std::string& path) {
     if (driver == nullptr) throw Error(kStage, path, "GDAL has no GPKG driver");
     GDALDataset* ds = driver->Create(path.c_str(), 0, 0, 0, GDT_Unknown, nullptr);
     if (ds == nullptr) {
-      throw InputError(kStage, path, std::string("cannot create GeoPackage: ") +
-                                         CPLGetLastErrorMsg());
+      throw InputError(kStage, path,
+                       std::string("cannot create GeoPackage: ") + CPLGetLastErrorMsg());
     }
     GDALClose(ds);
   }
   // Open, add any missing layer, then close and reopen so that every deferred write of
   // layer creation (spatial index, contents) is on disk before the first scene.
   for (int pass = 0; pass < 2; ++pass) {
-    GDALDataset* ds = GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE,
-                                        nullptr, nullptr, nullptr);
+    GDALDataset* ds =
+        GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE, nullptr, nullptr, nullptr);
     if (ds == nullptr || std::string(ds->GetDriverName()) != "GPKG") {
       if (ds != nullptr) GDALClose(ds);
       throw InputError(kStage, path, "not a GeoPackage that can be opened for update");
@@ -647,8 +649,7 @@ void Store::WriteTally(
       s.Create(il, f.get());
     }
     OGRLayer* dl = s.Layer("detections");
-    std::map<std::int64_t, std::string> ids(vessel_of_detection.begin(),
-                                            vessel_of_detection.end());
+    std::map<std::int64_t, std::string> ids(vessel_of_detection.begin(), vessel_of_detection.end());
     std::vector<FeaturePtr> changed;
     dl->ResetReading();
     for (FeaturePtr f(dl->GetNextFeature()); f; f.reset(dl->GetNextFeature())) {

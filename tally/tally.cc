@@ -1,15 +1,15 @@
 #include "tally/tally.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
-
-#include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include "geo/error.h"
 #include "tally/check.h"
@@ -132,7 +132,10 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
     for (const Detection& d : scenes[s].detections) {
       if (d.berth.empty()) continue;
       berths.insert(d.berth);
-      seen.insert(d.berth);
+      // A detection is a view of its berth when it would count a visit by itself.
+      if (!options.require_clean_sighting || (!d.truncated && !d.cloud_affected)) {
+        seen.insert(d.berth);
+      }
     }
     for (const std::string& b : seen) result.views_by_berth[b].push_back(scenes[s].datetime);
   }
@@ -162,8 +165,8 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
       std::vector<Pair> pairs;
       for (size_t t : open) {
         for (int d : here) {
-          const double c = LinkCost(tracks[t], SignatureOf(sc.detections[static_cast<size_t>(d)]),
-                                    sigma);
+          const double c =
+              LinkCost(tracks[t], SignatureOf(sc.detections[static_cast<size_t>(d)]), sigma);
           if (c < options.link_max_z) pairs.push_back({c, t, d});
         }
       }
@@ -253,9 +256,8 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
       const TimePoint end = scenes[static_cast<size_t>(prev.members.back().scene)].datetime;
       const TimePoint begin = scenes[static_cast<size_t>(t.members.front().scene)].datetime;
       const auto& cal = result.views_by_berth[t.berth];
-      const bool view_between = std::any_of(cal.begin(), cal.end(), [&](TimePoint x) {
-        return x > end && x < begin;
-      });
+      const bool view_between =
+          std::any_of(cal.begin(), cal.end(), [&](TimePoint x) { return x > end && x < begin; });
       if (!view_between) {
         prev.members.insert(prev.members.end(), t.members.begin(), t.members.end());
         prev.signatures.insert(prev.signatures.end(), t.signatures.begin(), t.signatures.end());
@@ -356,8 +358,12 @@ TallyResult TallyStore(const std::string& db_path, const Fleet* fleet,
         scenes.push_back(s.observations);
         processed.push_back(&s);
         break;
-      case SceneStatus::kFailed: ++counts.failed; break;
-      case SceneStatus::kSkipped: ++counts.skipped; break;
+      case SceneStatus::kFailed:
+        ++counts.failed;
+        break;
+      case SceneStatus::kSkipped:
+        ++counts.skipped;
+        break;
     }
   }
   std::optional<Fleet> stored_fleet;
@@ -394,10 +400,10 @@ void WriteVisitsCsv(const std::string& path, const TallyResult& result) {
   out << "visit_id,vessel_id,berth,first_seen,last_seen,arrival_state,departure_state,"
          "transition,observations\n";
   for (const Visit& v : result.visits) {
-    out << CsvField(v.visit_id) << ',' << CsvField(v.vessel_id) << ',' << CsvField(v.berth)
-        << ',' << FormatTime(v.first_seen) << ',' << FormatTime(v.last_seen) << ','
-        << ToString(v.arrival_state) << ',' << ToString(v.departure_state) << ','
-        << v.transition() << ',' << v.observations << '\n';
+    out << CsvField(v.visit_id) << ',' << CsvField(v.vessel_id) << ',' << CsvField(v.berth) << ','
+        << FormatTime(v.first_seen) << ',' << FormatTime(v.last_seen) << ','
+        << ToString(v.arrival_state) << ',' << ToString(v.departure_state) << ',' << v.transition()
+        << ',' << v.observations << '\n';
   }
   WriteText(path, out.str());
 }
@@ -406,8 +412,8 @@ void WriteVesselsCsv(const std::string& path, const TallyResult& result) {
   std::ostringstream out;
   out << "vessel_id,name,length_m,beam_m,visits,first_seen,last_seen\n";
   for (const Vessel& v : result.vessels) {
-    out << CsvField(v.vessel_id) << ',' << CsvField(v.name) << ',' << Fixed(v.length_m(), 1)
-        << ',' << Fixed(v.beam_m(), 1) << ',' << v.visits << ','
+    out << CsvField(v.vessel_id) << ',' << CsvField(v.name) << ',' << Fixed(v.length_m(), 1) << ','
+        << Fixed(v.beam_m(), 1) << ',' << v.visits << ','
         << (v.visits > 0 ? FormatTime(v.first_seen) : "") << ','
         << (v.visits > 0 ? FormatTime(v.last_seen) : "") << '\n';
   }
@@ -449,8 +455,8 @@ void WriteSummaryJson(const std::string& path, const TallyResult& result) {
 std::string FormatVisitTable(const TallyResult& result) {
   std::ostringstream out;
   char line[512];
-  std::snprintf(line, sizeof(line), "%-6s %-20s %8s %7s %6s  %-10s  %-10s  %s\n", "vessel",
-                "name", "length_m", "beam_m", "visits", "first_seen", "last_seen",
+  std::snprintf(line, sizeof(line), "%-6s %-20s %8s %7s %6s  %-10s  %-10s  %s\n", "vessel", "name",
+                "length_m", "beam_m", "visits", "first_seen", "last_seen",
                 "visits (berth: arrival->departure)");
   out << line;
   for (const Vessel& v : result.vessels) {
@@ -472,8 +478,7 @@ std::string FormatVisitTable(const TallyResult& result) {
   if (auto it = result.transitions.find("empty->full"); it != result.transitions.end()) {
     e2f = it->second;
   }
-  out << result.visits.size() << " visits by " << result.vessels.size()
-      << " distinct vessels";
+  out << result.visits.size() << " visits by " << result.vessels.size() << " distinct vessels";
   if (result.vessels_low != result.vessels_high) {
     out << " (plausible range " << result.vessels_low << "-" << result.vessels_high << ")";
   }

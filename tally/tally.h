@@ -81,7 +81,7 @@ struct TallyResult {
   std::optional<TimePoint> period_start;   // first and last processed scene
   std::optional<TimePoint> period_end;
   SceneCounts scenes;
-  // Times each berth was observable (a clear view, or a detection there), sorted.
+  // Times each berth was observable (a clear view, or a clean detection there), sorted.
   std::map<std::string, std::vector<TimePoint>> views_by_berth;
   // vessel_id per detection, [scene index][detection index] of the input (empty = none).
   std::vector<std::vector<std::string>> vessel_id_of_detection;
@@ -93,8 +93,7 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
 
 // Loads the store at db_path, tallies its processed scenes (fleet: `fleet` when given, else
 // the registry stored by scan), writes vessels/visits layers and detections.vessel_id back.
-TallyResult TallyStore(const std::string& db_path, const Fleet* fleet,
-                       const TallyOptions& options);
+TallyResult TallyStore(const std::string& db_path, const Fleet* fleet, const TallyOptions& options);
 
 // Contract outputs.
 void WriteVisitsCsv(const std::string& path, const TallyResult& result);

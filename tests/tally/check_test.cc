@@ -1,8 +1,8 @@
 #include "tally/check.h"
 
-#include <random>
-
 #include <gtest/gtest.h>
+
+#include <random>
 
 #include "geo/error.h"
 #include "tests/tally/fixtures.h"
@@ -13,9 +13,9 @@ namespace {
 using testing::Day;
 
 TEST(ParseClaim, ReadsEveryKindOfItem) {
-  const auto items =
-      ParseClaim("visits=43, vessels>12,period=2024-03-07/2024-11-05,pattern=empty->full,"
-                 "empty->full>=10,visits~40,vessels<=20");
+  const auto items = ParseClaim(
+      "visits=43, vessels>12,period=2024-03-07/2024-11-05,pattern=empty->full,"
+      "empty->full>=10,visits~40,vessels<=20");
   ASSERT_EQ(items.size(), 7u);
   EXPECT_EQ(items[0].key, "visits");
   EXPECT_EQ(items[0].op, "=");
@@ -35,9 +35,8 @@ TEST(ParseClaim, ReadsEveryKindOfItem) {
 
 TEST(ParseClaim, RejectsMalformedClaims) {
   for (const char* bad : {"", "visits", "visits=", "visits=abc", "visits=-3", "boats=3",
-                          "period=2024-03-07", "period>2024-03-07/2024-04-01",
-                          "pattern=empty", "pattern>empty->full", "visits=4,,vessels=2",
-                          "=4", "empty->soggy=3"}) {
+                          "period=2024-03-07", "period>2024-03-07/2024-04-01", "pattern=empty",
+                          "pattern>empty->full", "visits=4,,vessels=2", "=4", "empty->soggy=3"}) {
     EXPECT_THROW(ParseClaim(bad), InputError) << bad;
   }
 }

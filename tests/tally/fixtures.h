@@ -25,8 +25,8 @@ struct Hull {
   double manifold = 0.50;
 };
 
-inline Detection Det(const std::string& berth, const Hull& h,
-                     LoadState state = LoadState::kUnknown, double confidence = 0.0) {
+inline Detection Det(const std::string& berth, const Hull& h, LoadState state = LoadState::kUnknown,
+                     double confidence = 0.0) {
   Detection d;
   d.berth = berth;
   d.length_m = h.length_m;

@@ -1,11 +1,10 @@
 #include "tally/identity.h"
 
-#include <random>
-
 #include <gtest/gtest.h>
 
-#include "geo/error.h"
+#include <random>
 
+#include "geo/error.h"
 #include "tests/tally/fixtures.h"
 
 namespace bw {
@@ -39,8 +38,8 @@ TEST(Identity, SameSignatureAtDifferentTimesIsOneVessel) {
 
 TEST(Identity, OverlappingTimeSpansAreTwoVessels) {
   // Same look, but at two berths over overlapping days: two sister ships.
-  const IdentityResult r = ClusterGroups(
-      {Group(kA, 3, 0, 4, {0, 2, 4}), Group(kA, 2, 3, 6, {3, 6})}, IdentityOptions{});
+  const IdentityResult r =
+      ClusterGroups({Group(kA, 3, 0, 4, {0, 2, 4}), Group(kA, 2, 3, 6, {3, 6})}, IdentityOptions{});
   EXPECT_EQ(r.vessels, 2);
   EXPECT_LE(r.vessels_low, 2);
 }
@@ -57,8 +56,8 @@ TEST(Identity, MissingElementsDoNotBlockAMatch) {
   Signature partial = kA;
   partial[5] = kNaN;
   partial[6] = kNaN;
-  const IdentityResult r = ClusterGroups(
-      {Group(kA, 3, 0, 1, {0, 1}), Group(partial, 1, 4, 4, {4})}, IdentityOptions{});
+  const IdentityResult r =
+      ClusterGroups({Group(kA, 3, 0, 1, {0, 1}), Group(partial, 1, 4, 4, {4})}, IdentityOptions{});
   EXPECT_EQ(r.vessels, 1);
 }
 
@@ -67,8 +66,7 @@ TEST(Identity, CloseSignaturesWidenTheRange) {
   near[0] += 25.0;  // 25 m longer from single looks, otherwise alike: likely another vessel
   IdentityOptions o;
   o.estimate_noise = false;
-  const IdentityResult r =
-      ClusterGroups({Group(kA, 1, 0, 0, {0}), Group(near, 1, 4, 4, {4})}, o);
+  const IdentityResult r = ClusterGroups({Group(kA, 1, 0, 0, {0}), Group(near, 1, 4, 4, {4})}, o);
   EXPECT_EQ(r.vessels, 2);
   EXPECT_EQ(r.vessels_low, 1);
   EXPECT_EQ(r.vessels_high, 2);
@@ -99,8 +97,8 @@ TEST(Identity, RegistryNamesAreUniqueAndBestFirst) {
   const IdentityResult r =
       ClusterGroups({Group(kA, 2, 0, 1, {0, 1}), Group(kB, 2, 0, 1, {0, 1})}, IdentityOptions{});
   Fleet fleet;
-  fleet.vessels = {{"NEAR A", 121, 20, 10, 4, 8}, {"NEAR B", 96, 16, 8, 3, 6},
-                   {"FAR", 200, 32, 18, 6, 12}};
+  fleet.vessels = {
+      {"NEAR A", 121, 20, 10, 4, 8}, {"NEAR B", 96, 16, 8, 3, 6}, {"FAR", 200, 32, 18, 6, 12}};
   const auto names = NameVessels(r, fleet, IdentityOptions{});
   ASSERT_EQ(names.size(), 2u);
   EXPECT_EQ(names[static_cast<size_t>(r.vessel_of_group[0])], "NEAR A");

@@ -1,11 +1,11 @@
 // The scan loop with a stand-in detector over real files and a real GeoPackage.
 #include "tally/scan.h"
 
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <filesystem>
 #include <fstream>
-
-#include <gtest/gtest.h>
 
 #include "geo/error.h"
 #include "tally/store.h"
@@ -83,8 +83,8 @@ TEST(ScanScenes, RecordsFailuresGoesOnAndSkipsStoredScenesOnRerun) {
     const std::string stem = fs::path(path).stem().string();
     if (stem == "scene_2") throw InputError("detection", path, "truncated tile");
     if (stem == "scene_3") throw NoDataError("detection", path, "scene misses every berth");
-    SceneDetections s = testing::Scene(std::stoi(stem.substr(6)), {{"B1", true}},
-                                       {Det("B1", Hull{})});
+    SceneDetections s =
+        testing::Scene(std::stoi(stem.substr(6)), {{"B1", true}}, {Det("B1", Hull{})});
     s.scene_id = stem;
     s.path = path;
     if (stem == "scene_4") {
@@ -139,8 +139,8 @@ TEST(ScanScenes, SameContentTwiceIsStoredOnce) {
     s.path = path;
     return s;
   };
-  const ScanSummary r = ScanScenes(CollectSceneFiles({dir.path().string()}),
-                                   dir.file("o.gpkg"), detector, ScanOptions{});
+  const ScanSummary r = ScanScenes(CollectSceneFiles({dir.path().string()}), dir.file("o.gpkg"),
+                                   detector, ScanOptions{});
   EXPECT_EQ(r.counts.processed, 1);
   EXPECT_EQ(r.counts.already_stored, 1);
 }

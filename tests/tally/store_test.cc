@@ -2,11 +2,10 @@
 #include "tally/store.h"
 
 #include <gdal_priv.h>
+#include <gtest/gtest.h>
 #include <ogrsf_frmts.h>
 
 #include <fstream>
-
-#include <gtest/gtest.h>
 
 #include "geo/error.h"
 #include "tests/tally/fixtures.h"
@@ -23,8 +22,8 @@ using testing::TempDir;
 
 SceneDetections TwoHulls() {
   Detection a = Det("B1", Hull{}, LoadState::kFull, 0.9);
-  a.hull_lonlat = {{133.0, 42.0}, {133.001, 42.0}, {133.001, 42.0002}, {133.0, 42.0002},
-                   {133.0, 42.0}};
+  a.hull_lonlat = {
+      {133.0, 42.0}, {133.001, 42.0}, {133.001, 42.0002}, {133.0, 42.0002}, {133.0, 42.0}};
   a.freeboard_m = 2.5;
   Detection b = Det("B2", Hull{90, 15}, LoadState::kEmpty, 0.7);
   b.freeboard_m = kNaN;
@@ -91,10 +90,9 @@ TEST(Store, IsAValidGeoPackageForOgr) {
     Store store = Store::Open(path);
     const SceneDetections s = TwoHulls();
     store.CommitScene(Record("h1", s, SceneStatus::kProcessed), s);
-    store.WriteTally({{"V001", "NAME", 120, 20, 1, 2, Day(1), Day(1)}},
-                     {{"1", "V001", "B1", Day(1), Day(1), "full", "full", "full->full", 1,
-                       {133.0, 42.0}}},
-                     {});
+    store.WriteTally(
+        {{"V001", "NAME", 120, 20, 1, 2, Day(1), Day(1)}},
+        {{"1", "V001", "B1", Day(1), Day(1), "full", "full", "full->full", 1, {133.0, 42.0}}}, {});
   }
   GDALAllRegister();
   GDALDataset* ds = GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR, nullptr, nullptr, nullptr);
@@ -108,9 +106,9 @@ TEST(Store, IsAValidGeoPackageForOgr) {
   EXPECT_EQ(wkbFlatten(dets->GetGeomType()), wkbPolygon);
   ASSERT_NE(dets->GetSpatialRef(), nullptr);
   EXPECT_STREQ(dets->GetSpatialRef()->GetAuthorityCode(nullptr), "4326");
-  for (const char* field : {"scene_id", "datetime", "berth", "length_m", "beam_m", "heading_deg",
-                            "freeboard_m", "load_fraction", "load_state", "confidence",
-                            "vessel_id"}) {
+  for (const char* field :
+       {"scene_id", "datetime", "berth", "length_m", "beam_m", "heading_deg", "freeboard_m",
+        "load_fraction", "load_state", "confidence", "vessel_id"}) {
     EXPECT_GE(dets->GetLayerDefn()->GetFieldIndex(field), 0) << field;
   }
   OGRLayer* check = ds->ExecuteSQL("PRAGMA integrity_check", nullptr, nullptr);
@@ -131,10 +129,10 @@ TEST(Store, WriteTallySetsVesselIdsAndReplacesLayers) {
   store.CommitScene(Record("h1", s, SceneStatus::kProcessed), s);
   auto fids = store.LoadScenes()[0].detection_fids;
   for (int round = 0; round < 2; ++round) {
-    store.WriteTally({{"V001", "", 120, 20, 1, 1, Day(1), Day(1)}},
-                     {{"1", "V001", "B1", Day(1), Day(1), "full", "full", "full->full", 1,
-                       {133.0, 42.0}}},
-                     {{fids[0], "V001"}});
+    store.WriteTally(
+        {{"V001", "", 120, 20, 1, 1, Day(1), Day(1)}},
+        {{"1", "V001", "B1", Day(1), Day(1), "full", "full", "full->full", 1, {133.0, 42.0}}},
+        {{fids[0], "V001"}});
   }
   const auto scenes = store.LoadScenes();
   EXPECT_EQ(scenes[0].observations.detections[0].vessel_id, "V001");

@@ -2,13 +2,12 @@
 // two vessels in one scene, load transitions, registry names.
 #include "tally/tally.h"
 
+#include <gtest/gtest.h>
+
 #include <random>
 #include <set>
 
-#include <gtest/gtest.h>
-
 #include "geo/error.h"
-
 #include "tests/tally/fixtures.h"
 
 namespace bw {
@@ -114,10 +113,8 @@ TEST(Tally, SisterShipsAreToldApartByDeckColour) {
   Hull sister = kA;
   sister.deck = {0.60, 0.25, 0.20};
   std::vector<SceneDetections> s = {
-      Scene(0, {{"B1", true}}, {Det("B1", kA)}),
-      Scene(2, {{"B1", true}}, {}),
-      Scene(4, {{"B1", true}}, {Det("B1", sister)}),
-      Scene(6, {{"B1", true}}, {}),
+      Scene(0, {{"B1", true}}, {Det("B1", kA)}),     Scene(2, {{"B1", true}}, {}),
+      Scene(4, {{"B1", true}}, {Det("B1", sister)}), Scene(6, {{"B1", true}}, {}),
       Scene(8, {{"B1", true}}, {Det("B1", kA)}),
   };
   const TallyResult r = Tally(s, nullptr, TallyOptions{});
@@ -155,8 +152,7 @@ TEST(Tally, NamesComeFromTheRegistryByDimensions) {
 }
 
 TEST(Tally, RejectsUnsortedScenes) {
-  std::vector<SceneDetections> s = {Scene(2, {{"B1", true}}, {}),
-                                    Scene(1, {{"B1", true}}, {})};
+  std::vector<SceneDetections> s = {Scene(2, {{"B1", true}}, {}), Scene(1, {{"B1", true}}, {})};
   EXPECT_THROW(Tally(s, nullptr, TallyOptions{}), Error);
 }
 
@@ -167,8 +163,8 @@ TEST(Tally, NoisySeasonCountsVisitsAndVesselsExactly) {
   std::normal_distribution<double> n01(0.0, 1.0);
   std::uniform_real_distribution<double> u01(0.0, 1.0);
   const std::vector<Hull> fleet = {
-      {78, 13, {0.25, 0.25, 0.28}, 0.88, 0.50}, {92, 15, {0.50, 0.22, 0.20}, 0.84, 0.48},
-      {104, 17, {0.35, 0.40, 0.35}, 0.86, 0.52}, {104, 17, {0.60, 0.60, 0.58}, 0.82, 0.45},
+      {78, 13, {0.25, 0.25, 0.28}, 0.88, 0.50},    {92, 15, {0.50, 0.22, 0.20}, 0.84, 0.48},
+      {104, 17, {0.35, 0.40, 0.35}, 0.86, 0.52},   {104, 17, {0.60, 0.60, 0.58}, 0.82, 0.45},
       {118, 19.5, {0.30, 0.20, 0.18}, 0.87, 0.50}, {132, 21, {0.45, 0.45, 0.20}, 0.85, 0.55}};
   struct TrueVisit {
     int vessel;

@@ -1,0 +1,169 @@
+// Accuracy of the whole chain on rendered scenarios (label `accuracy`, Release only):
+// `default` and two more seeds. Prints the numbers and asserts the must-reach:
+// visits counted = visits truth marks as imaged; distinct vessels exact; empty->full within
+// +-1; identity purity >= 0.95; the true claim consistent with its 90 % interval holding the
+// true visit count; "visits=20" inconsistent.
+//
+// Data: $BW_ACCURACY_DATA (comma-separated rendered folders) when set, else rendered into
+// $BW_ACCURACY_CACHE or <build>/accuracy_data (simulate skips a folder already rendered).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "tests/e2e/e2e_util.h"
+#include "tests/testing/testing.h"
+
+namespace bw {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::RunCli;
+
+std::string Slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::vector<std::map<std::string, std::string>> ReadCsv(const fs::path& p) {
+  std::ifstream in(p);
+  std::string line;
+  std::vector<std::string> header;
+  std::vector<std::map<std::string, std::string>> rows;
+  auto split = [](const std::string& s) {
+    std::vector<std::string> out;
+    std::stringstream ss(s);
+    std::string f;
+    while (std::getline(ss, f, ',')) out.push_back(f);
+    return out;
+  };
+  if (std::getline(in, line)) header = split(line);
+  while (std::getline(in, line)) {
+    auto f = split(line);
+    std::map<std::string, std::string> row;
+    for (size_t i = 0; i < header.size() && i < f.size(); ++i) row[header[i]] = f[i];
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+std::vector<fs::path> Datasets() {
+  std::vector<fs::path> out;
+  if (const char* env = std::getenv("BW_ACCURACY_DATA")) {
+    std::stringstream ss(env);
+    std::string p;
+    while (std::getline(ss, p, ',')) out.emplace_back(p);
+    return out;
+  }
+  const char* cache = std::getenv("BW_ACCURACY_CACHE");
+  const fs::path root = cache ? fs::path(cache) : fs::current_path() / "accuracy_data";
+  const std::vector<std::pair<std::string, std::vector<std::string>>> runs = {
+      {"default", {}}, {"default_seed2", {"--seed", "2"}}, {"default_seed3", {"--seed", "3"}}};
+  for (const auto& [name, extra] : runs) {
+    std::vector<std::string> args = {"simulate", "--scenario", "default", "--out",
+                                     (root / name).string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const auto r = RunCli(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    out.push_back(root / name);
+  }
+  return out;
+}
+
+TEST(Accuracy, MustReachOnRenderedScenarios) {
+  for (const fs::path& data : Datasets()) {
+    const nlohmann::json truth = nlohmann::json::parse(Slurp(data / "truth.json"));
+    int true_visits = 0, imaged = 0, e2f_truth = 0;
+    std::set<std::string> vessels_imaged, vessels_all;
+    for (const auto& v : truth["visits"]) {
+      ++true_visits;
+      vessels_all.insert(v["vessel"].get<std::string>());
+      if (!v.value("imaged", false)) continue;
+      ++imaged;
+      vessels_imaged.insert(v["vessel"].get<std::string>());
+      e2f_truth += v["arrival_state"] == "empty" && v["departure_state"] == "full" ? 1 : 0;
+    }
+    const fs::path out = fs::temp_directory_path() / ("bw_accuracy_" + data.filename().string());
+    fs::remove_all(out);
+    const std::string claim =
+        "visits=" + std::to_string(true_visits) + ",vessels=" + std::to_string(vessels_all.size());
+    const auto run =
+        RunCli({"run", data.string(), "--terminal", (data / "terminal.geojson").string(), "--fleet",
+                (data / "fleet.csv").string(), "--out", out.string(), "--claim", claim});
+    ASSERT_NE(run.exit_code, 2) << run.err;
+    const nlohmann::json summary = nlohmann::json::parse(Slurp(out / "summary.json"));
+    const int visits = summary["visits"].get<int>();
+    const int vessels = summary["distinct_vessels"].get<int>();
+    const int e2f = summary["transitions"].value("empty->full", 0);
+    const auto interval = summary["visits_estimated_total"]["interval_90"];
+
+    // Identity purity: detections matched to truth objects (same scene, nearest hull centre).
+    const std::string db = (out / "berthwatch.gpkg").string();
+    std::map<std::string, std::vector<nlohmann::json>> objects;
+    for (const auto& s : truth["scenes"]) {
+      for (const auto& o : s["objects"]) objects[s["scene_id"].get<std::string>()].push_back(o);
+    }
+    std::map<std::string, std::map<std::string, int>> confusion;  // vessel_id -> truth -> n
+    int matched = 0;
+    for (const std::string& row : testing::TableRows(db, "detections", {})) {
+      auto field = [&](const std::string& name) {
+        const size_t a = row.find(name + "=");
+        if (a == std::string::npos) return std::string();
+        const size_t b = row.find('|', a);
+        return row.substr(a + name.size() + 1, b - a - name.size() - 1);
+      };
+      const std::string vid = field("vessel_id");
+      if (vid.empty() || vid == "NULL") continue;
+      const double lon = std::stod(field("center_lon")), lat = std::stod(field("center_lat"));
+      double best = 1e18;
+      std::string who;
+      for (const auto& o : objects[field("scene_id")]) {
+        const double dx = (o["lon"].get<double>() - lon) * 111320 * std::cos(lat * M_PI / 180);
+        const double dy = (o["lat"].get<double>() - lat) * 111320;
+        const double d = std::hypot(dx, dy);
+        if (d < best && d < 0.5 * o["length_m"].get<double>()) {
+          best = d;
+          who = o["vessel"].get<std::string>();
+        }
+      }
+      if (who.empty()) continue;
+      ++confusion[vid][who];
+      ++matched;
+    }
+    int pure = 0;
+    for (const auto& [vid, row] : confusion) {
+      int m = 0;
+      for (const auto& [who, n] : row) m = std::max(m, n);
+      pure += m;
+    }
+    const double purity = matched > 0 ? static_cast<double>(pure) / matched : 0.0;
+    const auto twenty = RunCli({"check", "--db", db, "--claim", "visits=20"});
+
+    std::printf(
+        "accuracy %s: visits %d (truth imaged %d, total %d); vessels %d (truth imaged %zu); "
+        "empty->full %d (truth %d); purity %.3f over %d detections; true claim '%s' -> %s, "
+        "90%% interval %d-%d; 'visits=20' -> exit %d\n",
+        data.filename().c_str(), visits, imaged, true_visits, vessels, vessels_imaged.size(), e2f,
+        e2f_truth, purity, matched, claim.c_str(), run.exit_code == 0 ? "consistent" : "NOT",
+        interval[0].get<int>(), interval[1].get<int>(), twenty.exit_code);
+    EXPECT_EQ(visits, imaged) << data;
+    EXPECT_EQ(vessels, static_cast<int>(vessels_imaged.size())) << data;
+    EXPECT_LE(std::abs(e2f - e2f_truth), 1) << data;
+    EXPECT_GE(purity, 0.95) << data;
+    EXPECT_EQ(run.exit_code, 0) << run.out;
+    EXPECT_LE(interval[0].get<int>(), true_visits);
+    EXPECT_GE(interval[1].get<int>(), true_visits);
+    EXPECT_EQ(twenty.exit_code, 1) << twenty.out;
+  }
+}
+
+}  // namespace
+}  // namespace bw

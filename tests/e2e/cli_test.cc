@@ -1,0 +1,140 @@
+// simulate smoke -> scan -> tally -> check through the real CLI.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "tests/e2e/e2e_util.h"
+#include "tests/testing/testing.h"
+
+namespace bw {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::RunCli;
+using testing::TempDir;
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(EndToEnd, SimulateScanTallyCheck) {
+  TempDir dir("bw_e2e");
+  const std::string data = dir.file("smoke");
+  testing::SimulateSmoke(data);
+  const std::string db = dir.file("out.gpkg");
+
+  auto scan = RunCli({"scan", data + "/scenes", "--terminal", data + "/terminal.geojson", "--fleet",
+                      data + "/fleet.csv", "--db", db, "--threads", "2"});
+  ASSERT_EQ(scan.exit_code, 0) << scan.err;
+  EXPECT_NE(scan.err.find("processed"), std::string::npos) << scan.err;
+
+  const std::string visits = dir.file("visits.csv");
+  const std::string vessels = dir.file("vessels.csv");
+  const std::string summary = dir.file("summary.json");
+  auto tally =
+      RunCli({"tally", "--db", db, "--visits", visits, "--vessels", vessels, "--summary", summary});
+  ASSERT_EQ(tally.exit_code, 0) << tally.err;
+  EXPECT_NE(tally.out.find("distinct vessels"), std::string::npos) << tally.out;
+  const std::string visits_csv = Slurp(visits);
+  EXPECT_EQ(visits_csv.substr(0, visits_csv.find('\n')),
+            "visit_id,vessel_id,berth,first_seen,last_seen,arrival_state,departure_state,"
+            "transition,observations");
+  const std::string vessels_csv = Slurp(vessels);
+  EXPECT_EQ(vessels_csv.substr(0, vessels_csv.find('\n')),
+            "vessel_id,name,length_m,beam_m,visits,first_seen,last_seen");
+  const nlohmann::json s = nlohmann::json::parse(Slurp(summary));
+  for (const char* key : {"visits", "distinct_vessels", "transitions", "scenes", "period"}) {
+    EXPECT_TRUE(s.contains(key)) << key;
+  }
+  const int n_scenes = static_cast<int>(
+      std::distance(fs::directory_iterator(data + "/scenes"), fs::directory_iterator()) / 2);
+  EXPECT_EQ(s["scenes"]["processed"].get<int>() + s["scenes"]["failed"].get<int>() +
+                s["scenes"]["skipped"].get<int>(),
+            n_scenes);
+  const int seen = s["visits"].get<int>();
+  // The smoke truth: every visit it marks as imaged must be counted.
+  const nlohmann::json truth = nlohmann::json::parse(Slurp(data + "/truth.json"));
+  int imaged = 0;
+  for (const auto& v : truth["visits"]) imaged += v.value("imaged", false) ? 1 : 0;
+  EXPECT_EQ(seen, imaged);
+
+  // The store carries the tally: vessels/visits layers and detection vessel ids.
+  EXPECT_EQ(testing::TableRows(db, "visits", {}).size(), static_cast<size_t>(seen));
+  EXPECT_EQ(testing::IntegrityCheck(db), "ok");
+
+  const std::string claim = "visits=" + std::to_string(seen) + ",vessels>=1";
+  auto ok = RunCli({"check", "--db", db, "--claim", claim});
+  EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+  EXPECT_NE(ok.out.find("consistent"), std::string::npos);
+  auto bad = RunCli({"check", "--db", db, "--claim", "visits<" + std::to_string(seen)});
+  EXPECT_EQ(bad.exit_code, 1) << bad.out << bad.err;
+  EXPECT_NE(bad.out.find("NOT consistent"), std::string::npos);
+  auto malformed = RunCli({"check", "--db", db, "--claim", "visits=lots"});
+  EXPECT_EQ(malformed.exit_code, 2);
+  EXPECT_NE(malformed.err.find("not a count"), std::string::npos) << malformed.err;
+  auto missing = RunCli({"tally", "--db", dir.file("absent.gpkg")});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("absent.gpkg"), std::string::npos) << missing.err;
+
+  // Re-running scan stores nothing new.
+  auto again =
+      RunCli({"scan", data + "/scenes", "--terminal", data + "/terminal.geojson", "--db", db});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find(std::to_string(n_scenes) + " already stored"), std::string::npos)
+      << again.out;
+}
+
+TEST(EndToEnd, ScanRecordsBrokenScenesAndGoesOn) {
+  TempDir dir("bw_e2e");
+  const std::string data = dir.file("smoke");
+  testing::SimulateSmoke(
+      data, {"--set", "acquisition.end=\"2024-06-03\"", "--set", "schedule.visit_count=2"});
+  const fs::path scenes = fs::path(data) / "scenes";
+  // A corrupt raster among good ones.
+  std::ofstream(scenes / "broken.tif") << "II*\0this is not a tiff";
+  std::vector<fs::path> tifs;
+  for (const auto& e : fs::directory_iterator(scenes)) {
+    if (e.path().extension() == ".tif" && e.path().stem() != "broken") tifs.push_back(e.path());
+  }
+  ASSERT_FALSE(tifs.empty());
+  const std::string db = dir.file("out.gpkg");
+  auto scan =
+      RunCli({"scan", scenes.string(), "--terminal", data + "/terminal.geojson", "--db", db});
+  ASSERT_EQ(scan.exit_code, 0) << scan.err;
+  EXPECT_NE(scan.err.find("broken.tif"), std::string::npos) << scan.err;
+  const auto rows = testing::TableRows(db, "scenes", {"processed_at"});
+  int failed = 0;
+  for (const auto& r : rows) failed += r.find("status=failed") != std::string::npos ? 1 : 0;
+  EXPECT_GE(failed, 1);
+  auto tally = RunCli({"tally", "--db", db, "--summary", dir.file("s.json")});
+  ASSERT_EQ(tally.exit_code, 0) << tally.err;
+  const nlohmann::json s = nlohmann::json::parse(Slurp(dir.file("s.json")));
+  EXPECT_GE(s["scenes"]["failed"].get<int>(), 1);
+  EXPECT_EQ(s["scenes"]["processed"].get<int>(), static_cast<int>(tifs.size()));
+}
+
+TEST(EndToEnd, RunWritesEveryOutput) {
+  TempDir dir("bw_e2e");
+  const std::string data = dir.file("smoke");
+  testing::SimulateSmoke(
+      data, {"--set", "acquisition.end=\"2024-06-03\"", "--set", "schedule.visit_count=2"});
+  const std::string out = dir.file("out");
+  auto run = RunCli({"run", data, "--terminal", data + "/terminal.geojson", "--fleet",
+                     data + "/fleet.csv", "--out", out, "--claim", "visits<1000"});
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  for (const char* f :
+       {"berthwatch.gpkg", "detections.geojson", "visits.csv", "vessels.csv", "summary.json"}) {
+    EXPECT_TRUE(fs::exists(fs::path(out) / f)) << f;
+  }
+  EXPECT_NE(run.out.find("vessel"), std::string::npos);
+  EXPECT_NE(run.out.find("Verdict"), std::string::npos) << run.out;
+}
+
+}  // namespace
+}  // namespace bw
