@@ -2,12 +2,12 @@
 // station, one robust weighted least-squares over every station and cue.
 #include "detection/freeboard.h"
 
+#include <spdlog/spdlog.h>
+
+#include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
 #include <vector>
-
-#include <Eigen/Dense>
-#include <spdlog/spdlog.h>
 
 #include "geo/error.h"
 
@@ -53,7 +53,7 @@ struct Station {
 };
 
 struct SideResult {
-  int tried = 0, blocked = 0, cloud = 0, edge = 0, failed = 0;
+  int tried = 0, blocked = 0, cloud = 0, edge = 0, failed = 0, no_sun = 0;
   std::vector<Station> stations;
 };
 
@@ -66,9 +66,54 @@ struct SideSetup {
   double edge_slack_px = 0;  // extra search range of the deck edge (relief displacement)
 };
 
+// Open-water level per band: median over water pixels that are not blocked. Empty when
+// there is no water mask.
+std::vector<double> WaterLevel(const HullImage& image, const std::vector<const cv::Mat*>& bands) {
+  std::vector<double> level;
+  if (image.water.empty()) return level;
+  std::vector<std::vector<float>> v(bands.size());
+  for (int r = 0; r < image.water.rows; r += 2) {
+    const uchar* w = image.water.ptr<uchar>(r);
+    const uchar* b = image.blocked.empty() ? nullptr : image.blocked.ptr<uchar>(r);
+    for (int c = 0; c < image.water.cols; c += 2) {
+      if (!w[c] || (b && b[c])) continue;
+      for (size_t k = 0; k < bands.size(); ++k) v[k].push_back(bands[k]->ptr<float>(r)[c]);
+    }
+  }
+  if (v.empty() || v[0].size() < 50) return level;
+  for (auto& x : v) {
+    std::nth_element(x.begin(), x.begin() + x.size() / 2, x.end());
+    level.push_back(x[x.size() / 2]);
+  }
+  return level;
+}
+
+// Where the profile ends at a pier, the level after the band must be open water, not more
+// shadow: otherwise the band's outer edge was never seen.
+bool AfterLevelIsWater(const TwoEdgeFit& fit, const std::vector<double>& water) {
+  if (water.size() != fit.levels.size()) return true;
+  double off = 0, depth = 0;
+  for (size_t c = 0; c < water.size(); ++c) {
+    off += std::abs(fit.levels[c][2] - water[c]);
+    depth += std::abs(water[c] - fit.levels[c][1]);
+  }
+  return off < 0.5 * depth;
+}
+
+// Share of the open-water signal (all channels) that the shadow band removes.
+double ShadowDepth(const TwoEdgeFit& fit) {
+  double after = 0, removed = 0;
+  for (const auto& l : fit.levels) {
+    after += l[2];
+    removed += l[2] - l[1];
+  }
+  return after > 0 ? removed / after : 0.0;
+}
+
 SideResult MeasureSide(const HullImage& image, const std::vector<const cv::Mat*>& bands,
-                       const Hull& hull, cv::Point2d axis, const SideSetup& side,
-                       double gsd_m, const FreeboardOptions& options) {
+                       const Hull& hull, cv::Point2d axis, const SideSetup& side, double gsd_m,
+                       const FreeboardOptions& options) {
+  const std::vector<double> water_level = WaterLevel(image, bands);
   SideResult result;
   const double half_beam = 0.5 * hull.beam_px;
   const double t1_min = half_beam - std::max(3.0, 0.25 * hull.beam_px) - side.edge_slack_px;
@@ -136,9 +181,12 @@ SideResult MeasureSide(const HullImage& image, const std::vector<const cv::Mat*>
       t_px.push_back(t);
       for (size_t b = 0; b < bands.size(); ++b) values[b].push_back(acc[b] / (2 * half_along + 1));
     }
-    // Need the whole first-edge range plus some water beyond it.
+    // Need room for the deck edge, a band and some water beyond it (a pier close alongside
+    // leaves only the gap: the band is then measured there when it ends before the pier).
     const double t_last = t_px.empty() ? t_start - 1 : t_px.back();
-    if (t_last < t1_max + 3.0 + 2 * blur0) {
+    const double min_room = side.polarity < 0 ? std::max(t1_min + 6.0 + 2 * blur0, half_beam + 2.0)
+                                              : t1_max + 3.0 + 2 * blur0;
+    if (t_last < min_room) {
       if (hit_cloud) {
         ++result.cloud;
       } else if (hit_block) {
@@ -155,9 +203,14 @@ SideResult MeasureSide(const HullImage& image, const std::vector<const cv::Mat*>
   }
 
   // Pass 1: every station with free levels.
+  auto options_for = [&](const StationProfile& pr, TwoEdgeFitOptions o) {
+    o.first_edge_max_px = std::min(t1_max, pr.t_last - 2.0 - 2.0 * blur0);
+    return o;
+  };
   std::vector<TwoEdgeFit> fits(profiles.size());
   for (size_t k = 0; k < profiles.size(); ++k) {
-    fits[k] = FitTwoEdgeProfile(profiles[k].t, profiles[k].values, fit_options);
+    fits[k] =
+        FitTwoEdgeProfile(profiles[k].t, profiles[k].values, options_for(profiles[k], fit_options));
   }
   // Pass 2: a band narrower than ~3 blur sigmas trades width against depth; take the middle
   // level from the well-resolved stations (median, per channel) as a prior there.
@@ -183,7 +236,8 @@ SideResult MeasureSide(const HullImage& image, const std::vector<const cv::Mat*>
       prior_options.middle_level_prior_sigma = std::max(spread, 1e-3);
       for (size_t k = 0; k < profiles.size(); ++k) {
         if (fits[k].ok && fits[k].width_px >= 3.0 * fits[k].blur_sigma_px) continue;
-        const TwoEdgeFit refit = FitTwoEdgeProfile(profiles[k].t, profiles[k].values, prior_options);
+        const TwoEdgeFit refit = FitTwoEdgeProfile(profiles[k].t, profiles[k].values,
+                                                   options_for(profiles[k], prior_options));
         if (refit.ok) fits[k] = refit;
       }
     }
@@ -194,7 +248,20 @@ SideResult MeasureSide(const HullImage& image, const std::vector<const cv::Mat*>
     const StationProfile& pr = profiles[k];
     if (!fit.ok || fit.edge1_px < t1_min - 1.0 || fit.edge1_px > t1_max + 1.0 ||
         fit.edge2_px + 2.0 * fit.blur_sigma_px + 1.0 > pr.t_last ||
-        !std::isfinite(fit.width_sigma_px) || fit.width_sigma_px > 0.5 * side.max_width_px) {
+        !std::isfinite(fit.width_sigma_px) || fit.width_sigma_px > 0.5 * side.max_width_px ||
+        (pr.truncated && !AfterLevelIsWater(fit, water_level))) {
+      if (pr.truncated && pr.hit_cloud) {
+        ++result.cloud;
+      } else if (pr.truncated && pr.hit_block) {
+        ++result.blocked;
+      } else {
+        ++result.failed;
+      }
+      continue;
+    }
+    if (side.polarity < 0 && ShadowDepth(fit) < 0.2) {
+      // Direct sun removed already (cloud shadow): no hull shadow to measure.
+      ++result.no_sun;
       if (pr.truncated && pr.hit_cloud) {
         ++result.cloud;
       } else if (pr.truncated && pr.hit_block) {
@@ -360,7 +427,8 @@ FreeboardEstimate EstimateFreeboard(const HullImage& image, const Hull& hull,
   if (Dot(n_shadow, sun) > 0) n_shadow = -n_shadow;
   const cv::Point2d n_lit = -n_shadow;
   const double cot_e = 1.0 / std::tan(e);
-  const double gain_shadow_m = cot_e * std::abs(Dot(n_shadow, sun)) - std::tan(v) * Dot(n_shadow, relief);
+  const double gain_shadow_m =
+      cot_e * std::abs(Dot(n_shadow, sun)) - std::tan(v) * Dot(n_shadow, relief);
   const double gain_lit_m = std::tan(v) * (-Dot(n_lit, relief));
   const double gain_shadow_px = gain_shadow_m / geometry.gsd_m;
   const double gain_lit_px = gain_lit_m / geometry.gsd_m;
@@ -401,13 +469,21 @@ FreeboardEstimate EstimateFreeboard(const HullImage& image, const Hull& hull,
     lit_side = MeasureSide(image, bands, hull, axis, s, geometry.gsd_m, options);
     stations.insert(stations.end(), lit_side.stations.begin(), lit_side.stations.end());
   }
+  spdlog::debug(
+      "freeboard: shadow side {} stations ({} blocked, {} cloud, {} edge, {} failed); lit side "
+      "{} ({} blocked, {} failed); gains {:.2f} {:.2f} px/m",
+      shadow_side.stations.size(), shadow_side.blocked, shadow_side.cloud, shadow_side.edge,
+      shadow_side.failed, lit_side.stations.size(), lit_side.blocked, lit_side.failed,
+      gain_shadow_px, gain_lit_px);
   cues[0].stations = static_cast<int>(shadow_side.stations.size());
   cues[1].stations = static_cast<int>(lit_side.stations.size());
 
   if (static_cast<double>(stations.size()) < options.min_valid_stations) {
     const SideResult& main = use_shadow ? shadow_side : lit_side;
     std::string reason = "too few valid stations";
-    if (main.cloud > main.tried / 2) {
+    if (main.no_sun > main.tried / 2) {
+      reason = "no direct sun on the water (cloud shadow)";
+    } else if (main.cloud > main.tried / 2) {
       reason = "cloud";
     } else if (main.blocked + main.cloud > main.tried / 2) {
       reason = use_shadow ? "shadow on the pier or another hull" : "hull side blocked";
@@ -438,6 +514,7 @@ FreeboardEstimate EstimateFreeboard(const HullImage& image, const Hull& hull,
     cues[c].width_m = used[c] > 0 ? width_sum[c] / used[c] : 0.0;
   }
   const double gain_eff_px = std::sqrt(sum_wg2 / std::max(sum_w, 1e-30));
+  if (!(fused.f > 0.2 && fused.f < f_max)) return Unobservable("implausible freeboard", cues);
   FreeboardEstimate est;
   est.cues = cues;
   est.freeboard_m = fused.f;

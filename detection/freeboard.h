@@ -18,16 +18,16 @@ namespace bw {
 
 struct FreeboardOptions {
   double min_sun_hull_angle_deg = 20.0;  // below: sun along the hull, unobservable
-  int stations = 40;                      // profile stations along the parallel mid-body
-  double max_sigma_m = 1.5;               // larger 1-sigma => unobservable at this GSD
+  int stations = 40;                     // profile stations along the parallel mid-body
+  double max_sigma_m = 1.5;              // larger 1-sigma => unobservable at this GSD
   // Share of the hull length skipped at each end (bow and stern are not parallel-sided).
   double end_skip_fraction = 0.2;
   // Half-length (pixels) of the along-axis averaging of each station's profile.
   double along_axis_half_px = 2.0;
   // Band change between an empty and a full hull below this => cue below resolution.
   double min_band_change_px = 1.2;
-  double min_valid_stations = 8;          // fewer valid stations => unobservable
-  double sun_side_min_width_px = 2.0;     // lit hull side used when expected wider than this
+  double min_valid_stations = 8;       // fewer valid stations => unobservable
+  double sun_side_min_width_px = 2.0;  // lit hull side used when expected wider than this
   // Expected freeboard change between ballast and laden (m); NaN: class proportions by
   // the measured length.
   double freeboard_range_m = kNaN;
@@ -58,8 +58,8 @@ FreeboardEstimate EstimateFreeboard(const HullImage& image, const Hull& hull,
                                     const FreeboardOptions& options = {});
 
 struct LoadOptions {
-  double empty_below = 0.25;  // call empty when the load interval lies below this
-  double full_above = 0.75;   // call full when the load interval lies above this
+  double empty_below = 0.25;    // call empty when the load interval lies below this
+  double full_above = 0.75;     // call full when the load interval lies above this
   double min_confidence = 0.8;  // below: unknown
   void Check() const;
 };

@@ -1,11 +1,10 @@
 // The station measurement: a PSF-aware two-edge profile fit (grid search with the levels
 // solved linearly, then Levenberg-Marquardt over edges, blur and levels).
+#include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
-
-#include <Eigen/Dense>
 
 #include "detection/freeboard.h"
 

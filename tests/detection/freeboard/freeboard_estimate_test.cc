@@ -1,9 +1,9 @@
 // EstimateFreeboard on hulls drawn by the test renderer under several sun/view geometries.
-#include <cmath>
-#include <string>
-
 #include <gtest/gtest.h>
+
+#include <cmath>
 #include <opencv2/imgproc.hpp>
+#include <string>
 
 #include "detection/freeboard.h"
 #include "geo/error.h"
@@ -43,7 +43,7 @@ TEST_P(FreeboardGeometry, RecoversFreeboard) {
 
 INSTANTIATE_TEST_SUITE_P(
     Geometries, FreeboardGeometry,
-    ::testing::Values(Case{5.0, 60, 50, 150, 0, 0, 0},     // nadir, sun broadside-ish
+    ::testing::Values(Case{5.0, 60, 50, 150, 0, 0, 0},      // nadir, sun broadside-ish
                       Case{8.0, 100, 35, 160, 15, 270, 0},  // ballast, low sun, off-nadir
                       Case{2.5, 20, 60, 170, 0, 0, 0},      // laden, high sun, 30 deg off axis
                       Case{6.0, 0, 45, 90, 20, 90, 2.0},    // relief hides part of the shadow
@@ -85,10 +85,10 @@ TEST(EstimateFreeboard, ShadowOnPierIsUnobservable) {
   const cv::Point2d a = r0.hull.axis_px;
   const double off = 0.5 * r0.hull.beam_px + 2.0;
   std::vector<cv::Point> pier;
-  for (cv::Point2d p : {r0.hull.center_px + away * off + a * 150.0,
-                        r0.hull.center_px + away * off - a * 150.0,
-                        r0.hull.center_px + away * (off + 40) - a * 150.0,
-                        r0.hull.center_px + away * (off + 40) + a * 150.0}) {
+  for (cv::Point2d p :
+       {r0.hull.center_px + away * off + a * 150.0, r0.hull.center_px + away * off - a * 150.0,
+        r0.hull.center_px + away * (off + 40) - a * 150.0,
+        r0.hull.center_px + away * (off + 40) + a * 150.0}) {
     pier.emplace_back(static_cast<int>(p.x), static_cast<int>(p.y));
   }
   cv::fillConvexPoly(image.blocked, pier, cv::Scalar(255));

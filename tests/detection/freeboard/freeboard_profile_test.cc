@@ -1,9 +1,9 @@
 // The two-edge profile fit on synthetic profiles with known sub-pixel edges and PSF.
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <random>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "detection/freeboard.h"
 
@@ -18,16 +18,17 @@ struct Synthetic {
 };
 
 // Levels per channel {before, middle, after}; samples every `step` px on [0, length).
-Synthetic MakeProfile(double t1, double t2, double blur, const std::vector<std::array<double, 3>>& levels,
-                      double noise, double step, double length, std::mt19937_64& rng) {
+Synthetic MakeProfile(double t1, double t2, double blur,
+                      const std::vector<std::array<double, 3>>& levels, double noise, double step,
+                      double length, std::mt19937_64& rng) {
   Synthetic s;
   std::normal_distribution<double> g(0.0, noise);
   for (double t = 0; t < length; t += step) s.t.push_back(t);
   for (const auto& l : levels) {
     std::vector<double> y;
     for (double t : s.t) {
-      y.push_back(l[0] + (l[1] - l[0]) * Phi((t - t1) / blur) + (l[2] - l[1]) * Phi((t - t2) / blur) +
-                  g(rng));
+      y.push_back(l[0] + (l[1] - l[0]) * Phi((t - t1) / blur) +
+                  (l[2] - l[1]) * Phi((t - t2) / blur) + g(rng));
     }
     s.channels.push_back(y);
   }
@@ -59,8 +60,8 @@ TEST(TwoEdgeProfileFit, RecoversSubPixelEdgesAtSnr20) {
       ++n;
     }
   }
-  EXPECT_LT(std::abs(sum_err / n), 0.03);       // unbiased
-  EXPECT_LT(std::sqrt(sum_err2 / n), 0.1);      // < 0.1 px rms
+  EXPECT_LT(std::abs(sum_err / n), 0.03);   // unbiased
+  EXPECT_LT(std::sqrt(sum_err2 / n), 0.1);  // < 0.1 px rms
 }
 
 // A band narrower than the blur is only resolved with a known middle level (the station

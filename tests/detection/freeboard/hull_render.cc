@@ -1,10 +1,9 @@
 #include "tests/detection/freeboard/hull_render.h"
 
 #include <cmath>
+#include <opencv2/imgproc.hpp>
 #include <random>
 #include <vector>
-
-#include <opencv2/imgproc.hpp>
 
 namespace bw::testing {
 namespace {
@@ -76,8 +75,7 @@ RenderedHull RenderHull(const HullRenderSpec& s) {
     const bool lit = nn.dot(sun) > 0;
     fill({p0, p1, p1 + deck_shift, p0 + deck_shift}, lit ? s.hull_lit : s.hull_shaded);
     if (s.antifouling_m > 0) {
-      fill({p0, p1, p1 + af_shift, p0 + af_shift},
-           lit ? s.antifouling_lit : s.antifouling_shaded);
+      fill({p0, p1, p1 + af_shift, p0 + af_shift}, lit ? s.antifouling_lit : s.antifouling_shaded);
     }
   }
   {
@@ -110,7 +108,8 @@ RenderedHull RenderHull(const HullRenderSpec& s) {
   out.hull.bow_resolved = true;
   out.hull.length_px = s.length_m / s.gsd_m;
   out.hull.beam_px = s.beam_m / s.gsd_m;
-  for (const auto& p : wl) out.hull.outline_px.push_back(centre_px + (p + deck_shift) * (1.0 / s.gsd_m));
+  for (const auto& p : wl)
+    out.hull.outline_px.push_back(centre_px + (p + deck_shift) * (1.0 / s.gsd_m));
   out.geometry.to_sun_px = sun;
   out.geometry.relief_dir_px = relief;
   out.geometry.sun_elevation_deg = s.sun_elevation_deg;

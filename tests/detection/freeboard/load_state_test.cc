@@ -1,9 +1,9 @@
 // EstimateLoad with and without a registry entry, its state calls and their calibration;
 // MatchFleetVessel.
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <random>
-
-#include <gtest/gtest.h>
 
 #include "detection/freeboard.h"
 #include "geo/error.h"
@@ -126,8 +126,8 @@ TEST(MatchFleetVessel, NearestWithinTolerance) {
   const FleetVessel* m = MatchFleetVessel(fleet, 103.5, 17.2);
   ASSERT_NE(m, nullptr);
   EXPECT_EQ(m->name, "B");
-  EXPECT_EQ(MatchFleetVessel(fleet, 125, 20), nullptr);   // length off by > 5 %
-  EXPECT_EQ(MatchFleetVessel(fleet, 150, 28), nullptr);   // beam off by > 10 %
+  EXPECT_EQ(MatchFleetVessel(fleet, 125, 20), nullptr);  // length off by > 5 %
+  EXPECT_EQ(MatchFleetVessel(fleet, 150, 28), nullptr);  // beam off by > 10 %
   EXPECT_EQ(MatchFleetVessel(Fleet{}, 100, 16), nullptr);
 }
 
