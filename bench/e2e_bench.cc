@@ -183,7 +183,7 @@ int main(int argc, char** argv) {
   std::string cli = "build/bench/app/berthwatch";
   std::string work = "data/bench";
   int threads = 2;
-  bool skip_wide = false, skip_berth = false;
+  bool skip_wide = false, skip_berth = false, skip_render = false;
   std::string wide_scenario = "wide";
   app.add_option("--cli", cli, "berthwatch executable");
   app.add_option("--work", work, "folder for the rendered scenes (cached)");
@@ -191,6 +191,8 @@ int main(int argc, char** argv) {
   app.add_option("--wide-scenario", wide_scenario, "scenario name or file for the wide scene");
   app.add_flag("--skip-wide", skip_wide, "skip the wide-area measurements");
   app.add_flag("--skip-berth", skip_berth, "skip the berth-mode measurements");
+  app.add_flag("--skip-render", skip_render,
+               "skip timing a fresh render of `default` (scenes/s, peak RSS)");
   CLI11_PARSE(app, argc, argv);
 
   CPLSetConfigOption("GDAL_CACHEMAX", "64");
@@ -259,6 +261,17 @@ int main(int argc, char** argv) {
     if (scan.exit_code != 0) status = 1;
     std::printf("%zu scenes; ratio c/c0 = %.2f (target <= 2)\n", tiffs.size(),
                 scan.wall_s / windows.wall_s);
+  }
+  if (!skip_render) {
+    // Renderer throughput (issue 3): a fresh render of `default`, scenes/s and peak RSS.
+    const fs::path dir = fs::path(work) / "render_default";
+    Measure sim = RunChild({cli, "simulate", "--scenario", "default", "--out", dir.string(),
+                            "--threads", threads_s, "--force"});
+    const size_t n = ListTiffs(dir / "scenes").size();
+    PrintRow("(r) simulate default (fresh)", sim, 0.0);
+    std::printf("render: %zu scenes, %.2f scenes/s, peak RSS %.0f MiB\n", n,
+                sim.wall_s > 0 ? n / sim.wall_s : 0.0, sim.peak_rss_mib);
+    if (sim.exit_code != 0) status = 1;
   }
   return status;
 }

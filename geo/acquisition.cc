@@ -179,16 +179,20 @@ void ApplySidecar(const std::string& file, const AcquisitionOptions& options, Ac
 
 // ---- raster metadata ---------------------------------------------------------------------
 
+// Exact key, or a prefixed one ("IMD_MEANSUNEL", "IMAGE_1.meanSunEl"); both upper case.
+bool KeyMatches(const std::string& key, const std::string& want) {
+  return key == want ||
+         (key.size() > want.size() && key.ends_with(want) &&
+          !std::isalnum(static_cast<unsigned char>(key[key.size() - want.size() - 1])));
+}
+
 std::optional<double> MdNumber(const std::map<std::string, std::string>& md,
                                std::initializer_list<const char*> suffixes) {
   for (const char* suffix : suffixes) {
     const std::string want = Upper(suffix);
     for (const auto& [k, v] : md) {
       const std::string key = Upper(k);
-      // Exact key, or a prefixed one ("IMD_MEANSUNEL", "IMAGE_1.meanSunEl").
-      if (key == want ||
-          (key.size() > want.size() && key.ends_with(want) &&
-           !std::isalnum(static_cast<unsigned char>(key[key.size() - want.size() - 1])))) {
+      if (KeyMatches(key, want)) {
         std::string text = v;
         text.erase(std::remove(text.begin(), text.end(), ';'), text.end());
         char* end = nullptr;
@@ -206,9 +210,7 @@ std::optional<std::string> MdString(const std::map<std::string, std::string>& md
     const std::string want = Upper(suffix);
     for (const auto& [k, v] : md) {
       const std::string key = Upper(k);
-      if (key == want ||
-          (key.size() > want.size() && key.ends_with(want) &&
-           !std::isalnum(static_cast<unsigned char>(key[key.size() - want.size() - 1])))) {
+      if (KeyMatches(key, want)) {
         std::string s = v;
         s.erase(std::remove(s.begin(), s.end(), '"'), s.end());
         s.erase(std::remove(s.begin(), s.end(), ';'), s.end());
