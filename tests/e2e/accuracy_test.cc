@@ -33,28 +33,6 @@ std::string Slurp(const fs::path& p) {
   return ss.str();
 }
 
-std::vector<std::map<std::string, std::string>> ReadCsv(const fs::path& p) {
-  std::ifstream in(p);
-  std::string line;
-  std::vector<std::string> header;
-  std::vector<std::map<std::string, std::string>> rows;
-  auto split = [](const std::string& s) {
-    std::vector<std::string> out;
-    std::stringstream ss(s);
-    std::string f;
-    while (std::getline(ss, f, ',')) out.push_back(f);
-    return out;
-  };
-  if (std::getline(in, line)) header = split(line);
-  while (std::getline(in, line)) {
-    auto f = split(line);
-    std::map<std::string, std::string> row;
-    for (size_t i = 0; i < header.size() && i < f.size(); ++i) row[header[i]] = f[i];
-    rows.push_back(row);
-  }
-  return rows;
-}
-
 std::vector<fs::path> Datasets() {
   std::vector<fs::path> out;
   if (const char* env = std::getenv("BW_ACCURACY_DATA")) {
