@@ -22,10 +22,6 @@ constexpr const char* kStage = "datasets.plan";
 constexpr double kPi = 3.14159265358979323846;
 constexpr double kDeg = kPi / 180.0;
 
-Vec2 operator+(Vec2 a, Vec2 b) { return {a.x + b.x, a.y + b.y}; }
-Vec2 operator-(Vec2 a, Vec2 b) { return {a.x - b.x, a.y - b.y}; }
-Vec2 operator*(Vec2 a, double s) { return {a.x * s, a.y * s}; }
-double Dot(Vec2 a, Vec2 b) { return a.x * b.x + a.y * b.y; }
 double Norm(Vec2 a) { return std::sqrt(Dot(a, a)); }
 Vec2 FromAzimuth(double az_deg) { return {std::sin(az_deg * kDeg), std::cos(az_deg * kDeg)}; }
 double AzimuthOf(Vec2 v) { return std::atan2(v.x, v.y) / kDeg; }

@@ -28,10 +28,6 @@ constexpr const char* kStage = "datasets.render";
 constexpr double kPi = 3.14159265358979323846;
 constexpr double kDeg = kPi / 180.0;
 
-Vec2 operator+(Vec2 a, Vec2 b) { return {a.x + b.x, a.y + b.y}; }
-Vec2 operator-(Vec2 a, Vec2 b) { return {a.x - b.x, a.y - b.y}; }
-Vec2 operator*(Vec2 a, double s) { return {a.x * s, a.y * s}; }
-double Dot(Vec2 a, Vec2 b) { return a.x * b.x + a.y * b.y; }
 double Cross(Vec2 o, Vec2 a, Vec2 b) {
   return (a.x - o.x) * (b.y - o.y) - (a.y - o.y) * (b.x - o.x);
 }

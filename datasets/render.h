@@ -25,6 +25,10 @@ struct Vec2 {
   double x = 0.0;
   double y = 0.0;
 };
+inline Vec2 operator+(Vec2 a, Vec2 b) { return {a.x + b.x, a.y + b.y}; }
+inline Vec2 operator-(Vec2 a, Vec2 b) { return {a.x - b.x, a.y - b.y}; }
+inline Vec2 operator*(Vec2 a, double s) { return {a.x * s, a.y * s}; }
+inline double Dot(Vec2 a, Vec2 b) { return a.x * b.x + a.y * b.y; }
 using Polygon2 = std::vector<Vec2>;  // open ring (first point not repeated)
 
 // Reflectance 0..1 in R, G, B, NIR.
