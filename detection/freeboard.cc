@@ -7,6 +7,7 @@
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "geo/error.h"
@@ -45,16 +46,18 @@ bool MaskSet(const cv::Mat& mask, double x, double y) {
 }
 
 struct Station {
-  double x_m = 0;       // position along the axis from the hull centre (bow-positive)
-  double width_px = 0;  // measured band width
-  double sigma_px = 0;  // its 1-sigma
-  double gain_px = 0;   // pixels of width per metre of freeboard
-  int cue = 0;          // index into the cue list
+  double x_m = 0;         // position along the axis from the hull centre (bow-positive)
+  double width_px = 0;    // measured band width
+  double sigma_px = 0;    // its 1-sigma
+  double gain_px = 0;     // pixels of width per metre of freeboard
+  int cue = 0;            // index into the cue list
+  bool censored = false;  // the band ran into a pier/hull: width is a lower bound
 };
 
 struct SideResult {
   int tried = 0, blocked = 0, cloud = 0, edge = 0, failed = 0, no_sun = 0;
-  std::vector<Station> stations;
+  std::vector<Station> stations;  // measured widths
+  std::vector<Station> censored;  // lower bounds (shadow ran into a pier or another hull)
 };
 
 struct SideSetup {
@@ -64,6 +67,8 @@ struct SideSetup {
   int polarity = -1;  // -1 dark band (shadow side), 0 free (lit hull side)
   int cue = 0;
   double edge_slack_px = 0;  // extra search range of the deck edge (relief displacement)
+  // Band width a shaded structure face may add where the band meets a pier or hull (px).
+  double face_allowance_px = 0;
 };
 
 // Open-water level per band: median over water pixels that are not blocked. Empty when
@@ -110,6 +115,87 @@ double ShadowDepth(const TwoEdgeFit& fit) {
   return after > 0 ? removed / after : 0.0;
 }
 
+// Where a dark band runs from the deck edge (t1) to a bright structure (t3), it may be shadow
+// over all of it, or shadow up to t2 and then lit open water (level known) up to t3. Scans
+// t2 with the levels before t1 and after t3 and the blur from the two-edge fit, the shadow
+// level solved linearly per channel. Returns t2 (t3 when the shadow fills the gap) and its
+// 1-sigma from the curvature of chi^2.
+struct GapSplit {
+  bool ok = false;
+  double t1 = kNaN, t2 = kNaN, sigma = kNaN;
+  double shadow_depth = 0;  // (water - shadow) / water, summed over channels
+};
+GapSplit SplitGap(const std::vector<double>& t, const std::vector<std::vector<double>>& values,
+                  const TwoEdgeFit& fit, const std::vector<double>& water, double blur_px,
+                  double t1_min, double t1_max, double correlation) {
+  GapSplit out;
+  const size_t nc = values.size();
+  if (water.size() != nc || fit.levels.size() != nc) return out;
+  const double t3 = fit.edge2_px, s = blur_px;
+  auto phi = [](double z) { return 0.5 * std::erfc(-z * M_SQRT1_2); };
+  const double step = 0.1;
+  const double lo = std::max(t1_min, fit.edge1_px - 2.0);
+  const double hi = std::min({t1_max, fit.edge1_px + 2.0, t3});
+  const int m1 = static_cast<int>(std::floor((hi - lo) / step)) + 1;
+  if (m1 < 1) return out;
+  const int m = static_cast<int>(std::floor((t3 - lo) / step)) + 1;
+  if (m < 3) return out;
+  std::vector<double> p1(t.size()), p2(t.size()), p3(t.size());
+  for (size_t i = 0; i < t.size(); ++i) p3[i] = phi((t[i] - t3) / s);
+  // Profile chi^2 over t2 (minimised over t1), and the shadow depth at the best t1.
+  std::vector<double> chi2(m, std::numeric_limits<double>::infinity()), depth(m, 0.0),
+      best_t1(m, kNaN);
+  for (int k1 = 0; k1 < m1; ++k1) {
+    const double t1 = lo + k1 * step;
+    for (size_t i = 0; i < t.size(); ++i) p1[i] = phi((t[i] - t1) / s);
+    for (int k = 0; k < m; ++k) {
+      const double t2 = lo + k * step;
+      if (t2 < t1) continue;
+      for (size_t i = 0; i < t.size(); ++i) p2[i] = phi((t[i] - t2) / s);
+      double total = 0, water_sum = 0, shadow_sum = 0;
+      for (size_t c = 0; c < nc; ++c) {
+        const double a = fit.levels[c][0], d = fit.levels[c][2], w = water[c];
+        const double var = std::max(fit.noise[c] * fit.noise[c], 1e-10);
+        // a (1 - p1) + b (p1 - p2) + w (p2 - p3) + d p3, b solved linearly.
+        double sgy = 0, sgg = 0;
+        for (size_t i = 0; i < t.size(); ++i) {
+          const double g = p1[i] - p2[i];
+          const double base = a * (1 - p1[i]) + w * (p2[i] - p3[i]) + d * p3[i];
+          sgy += g * (values[c][i] - base);
+          sgg += g * g;
+        }
+        const double b = sgg > 1e-6 ? sgy / sgg : w;
+        double sse = 0;
+        for (size_t i = 0; i < t.size(); ++i) {
+          const double r = values[c][i] - a * (1 - p1[i]) - b * (p1[i] - p2[i]) -
+                           w * (p2[i] - p3[i]) - d * p3[i];
+          sse += r * r;
+        }
+        total += sse / var;
+        water_sum += w;
+        shadow_sum += b;
+      }
+      if (total < chi2[k]) {
+        chi2[k] = total;
+        best_t1[k] = t1;
+        depth[k] = water_sum > 0 ? (water_sum - shadow_sum) / water_sum : 0.0;
+      }
+    }
+  }
+  const int best = static_cast<int>(std::min_element(chi2.begin(), chi2.end()) - chi2.begin());
+  if (!std::isfinite(chi2[best])) return out;
+  out.t1 = best_t1[best];
+  out.t2 = lo + best * step;
+  out.shadow_depth = depth[best];
+  const int k0 = std::clamp(best, 1, m - 2);
+  const double curv = (chi2[k0 + 1] - 2 * chi2[k0] + chi2[k0 - 1]) / (step * step);
+  out.sigma = curv > 1e-9 && std::isfinite(curv)
+                  ? std::sqrt(2.0 / curv * std::max(1.0, correlation))
+                  : kNaN;
+  out.ok = std::isfinite(out.sigma);
+  return out;
+}
+
 SideResult MeasureSide(const HullImage& image, const std::vector<const cv::Mat*>& bands,
                        const Hull& hull, cv::Point2d axis, const SideSetup& side, double gsd_m,
                        const FreeboardOptions& options) {
@@ -144,7 +230,14 @@ SideResult MeasureSide(const HullImage& image, const std::vector<const cv::Mat*>
     std::vector<std::vector<double>> values;
     double t_last;
     bool truncated, hit_block, hit_cloud;
+    // Samples continued past a pier/hull (not cloud) for the censored measurement; the
+    // first `n_open` of them are the open-water profile above.
+    std::vector<double> t_ext;
+    std::vector<std::vector<double>> values_ext;
+    double t_block = kNaN;
   };
+  // Past a block, follow the profile this far to find where the dark band ends.
+  const double beyond_block_px = 4.0 + 3.0 * blur0;
   std::vector<StationProfile> profiles;
   std::vector<double> t_px;
   std::vector<std::vector<double>> values(bands.size());
@@ -154,39 +247,60 @@ SideResult MeasureSide(const HullImage& image, const std::vector<const cv::Mat*>
     const cv::Point2d base = hull.center_px + axis * x_px;
     t_px.clear();
     for (auto& v : values) v.clear();
+    std::vector<double> t_ext;
+    std::vector<std::vector<double>> values_ext(bands.size());
     bool hit_cloud = false, hit_edge = false, hit_block = false;
+    double t_block = kNaN;
     for (int i = 0; i < n_samples; ++i) {
       const double t = t_start + i * step;
-      bool stop = false;
+      if (hit_block && t > t_block + beyond_block_px) break;
+      bool stop = false, blocked_here = false;
       std::vector<double> acc(bands.size(), 0.0);
       for (int d = -half_along; d <= half_along && !stop; ++d) {
         const cv::Point2d q = base + side.normal * t + axis * static_cast<double>(d);
-        if (MaskSet(image.blocked, q.x, q.y)) {
+        if (!hit_block && MaskSet(image.blocked, q.x, q.y)) blocked_here = true;
+        if (MaskSet(image.cloud, q.x, q.y)) {
           stop = true;
           hit_block = true;
-          if (MaskSet(image.cloud, q.x, q.y)) hit_cloud = true;
+          hit_cloud = true;
           break;
         }
         for (size_t b = 0; b < bands.size(); ++b) {
           const double v = Bilinear(*bands[b], q.x, q.y);
           if (!std::isfinite(v)) {
             stop = true;
-            hit_edge = true;
+            if (!hit_block) hit_edge = true;
             break;
           }
           acc[b] += v;
         }
       }
       if (stop) break;
-      t_px.push_back(t);
-      for (size_t b = 0; b < bands.size(); ++b) values[b].push_back(acc[b] / (2 * half_along + 1));
+      if (blocked_here) {
+        hit_block = true;
+        t_block = t;
+      }
+      t_ext.push_back(t);
+      for (size_t b = 0; b < bands.size(); ++b) {
+        values_ext[b].push_back(acc[b] / (2 * half_along + 1));
+      }
+      if (!hit_block) {
+        t_px.push_back(t);
+        for (size_t b = 0; b < bands.size(); ++b) values[b].push_back(values_ext[b].back());
+      }
+    }
+    if (hit_cloud) {
+      t_ext.clear();
+      t_block = kNaN;
     }
     // Need room for the deck edge, a band and some water beyond it (a pier close alongside
     // leaves only the gap: the band is then measured there when it ends before the pier).
     const double t_last = t_px.empty() ? t_start - 1 : t_px.back();
     const double min_room = side.polarity < 0 ? std::max(t1_min + 6.0 + 2 * blur0, half_beam + 2.0)
                                               : t1_max + 3.0 + 2 * blur0;
-    if (t_last < min_room) {
+    const bool can_censor = side.polarity < 0 && std::isfinite(t_block) &&
+                            t_ext.size() >= t_px.size() + 4 && t_block > t1_min + 1.0;
+    if (t_last < min_room && !can_censor) {
       if (hit_cloud) {
         ++result.cloud;
       } else if (hit_block) {
@@ -199,16 +313,22 @@ SideResult MeasureSide(const HullImage& image, const std::vector<const cv::Mat*>
       continue;
     }
     profiles.push_back({x_px, t_px, values, t_last, static_cast<int>(t_px.size()) < n_samples,
-                        hit_block, hit_cloud});
+                        hit_block, hit_cloud, t_ext, values_ext, t_block});
   }
 
-  // Pass 1: every station with free levels.
+  // Pass 1: every station with free levels. Stations whose band meets a pier or hull close
+  // alongside are measured by the gap model instead (try_censored below).
+  auto pier_close = [&](const StationProfile& pr) {
+    return side.polarity < 0 && std::isfinite(pr.t_block) && !water_level.empty() &&
+           pr.t_ext.size() >= pr.t.size() + 4;
+  };
   auto options_for = [&](const StationProfile& pr, TwoEdgeFitOptions o) {
     o.first_edge_max_px = std::min(t1_max, pr.t_last - 2.0 - 2.0 * blur0);
     return o;
   };
   std::vector<TwoEdgeFit> fits(profiles.size());
   for (size_t k = 0; k < profiles.size(); ++k) {
+    if (pier_close(profiles[k])) continue;
     fits[k] =
         FitTwoEdgeProfile(profiles[k].t, profiles[k].values, options_for(profiles[k], fit_options));
   }
@@ -236,6 +356,7 @@ SideResult MeasureSide(const HullImage& image, const std::vector<const cv::Mat*>
       prior_options.middle_level_prior_sigma = std::max(spread, 1e-3);
       for (size_t k = 0; k < profiles.size(); ++k) {
         if (fits[k].ok && fits[k].width_px >= 3.0 * fits[k].blur_sigma_px) continue;
+        if (pier_close(profiles[k])) continue;
         const TwoEdgeFit refit = FitTwoEdgeProfile(profiles[k].t, profiles[k].values,
                                                    options_for(profiles[k], prior_options));
         if (refit.ok) fits[k] = refit;
@@ -243,13 +364,53 @@ SideResult MeasureSide(const HullImage& image, const std::vector<const cv::Mat*>
     }
   }
 
+  // The censored measurement: the band followed into the pier/hull it runs into. Accepted
+  // when the band reaches the block and what follows it is not water.
+  auto try_censored = [&](const StationProfile& pr) -> bool {
+    if (!std::isfinite(pr.t_block) || pr.t_ext.size() < 8) return false;
+    TwoEdgeFitOptions o = fit_options;
+    o.first_edge_max_px = std::min(t1_max, pr.t_block - 0.5);
+    const TwoEdgeFit fit = FitTwoEdgeProfile(pr.t_ext, pr.values_ext, o);
+    if (!fit.ok || fit.edge1_px < t1_min - 1.0 || fit.edge1_px > t1_max + 1.0 ||
+        fit.edge2_px < pr.t_block - 1.5 * fit.blur_sigma_px - 0.5 ||
+        fit.edge2_px + fit.blur_sigma_px > pr.t_ext.back() || !std::isfinite(fit.width_sigma_px) ||
+        AfterLevelIsWater(fit, water_level)) {
+      return false;
+    }
+    // Shadow all the way to the structure, or shadow then a strip of lit water?
+    const GapSplit split =
+        SplitGap(pr.t_ext, pr.values_ext, fit, water_level, blur0, t1_min, t1_max, 1.0 / step);
+    if (!split.ok || split.shadow_depth < 0.25) return false;
+    Station s;
+    s.x_m = pr.x_px * gsd_m;
+    s.gain_px = side.gain_px;
+    s.cue = side.cue;
+    // Lit water between shadow and structure, and the bright edge is the structure's (not a
+    // shadow's end on its deck): the shadow's end was seen.
+    if (split.t2 < fit.edge2_px - std::max(0.75, 3.0 * split.sigma) &&
+        fit.edge2_px < pr.t_block + 1.5) {
+      // The shadow ends on the water: a measured width.
+      s.width_px = split.t2 - split.t1;
+      s.sigma_px = std::hypot(split.sigma, fit.edge1_sigma_px);
+      result.stations.push_back(s);
+      return true;
+    }
+    s.width_px = std::max(0.0, fit.width_px - side.face_allowance_px);
+    s.sigma_px = fit.width_sigma_px;
+    s.censored = true;
+    result.censored.push_back(s);
+    return true;
+  };
+
   for (size_t k = 0; k < profiles.size(); ++k) {
     const TwoEdgeFit& fit = fits[k];
     const StationProfile& pr = profiles[k];
+    const double after_room = 2.0 * fit.blur_sigma_px + 1.0;
     if (!fit.ok || fit.edge1_px < t1_min - 1.0 || fit.edge1_px > t1_max + 1.0 ||
-        fit.edge2_px + 2.0 * fit.blur_sigma_px + 1.0 > pr.t_last ||
-        !std::isfinite(fit.width_sigma_px) || fit.width_sigma_px > 0.5 * side.max_width_px ||
+        fit.edge2_px + after_room > pr.t_last || !std::isfinite(fit.width_sigma_px) ||
+        fit.width_sigma_px > 0.5 * side.max_width_px ||
         (pr.truncated && !AfterLevelIsWater(fit, water_level))) {
+      if (try_censored(pr)) continue;
       if (pr.truncated && pr.hit_cloud) {
         ++result.cloud;
       } else if (pr.truncated && pr.hit_block) {
@@ -455,6 +616,8 @@ FreeboardEstimate EstimateFreeboard(const HullImage& image, const Hull& hull,
     s.polarity = -1;
     s.cue = 0;
     s.edge_slack_px = slack_px;
+    s.face_allowance_px = options.max_structure_height_m * std::tan(v) *
+                          std::max(0.0, Dot(n_shadow, relief)) / geometry.gsd_m;
     shadow_side = MeasureSide(image, bands, hull, axis, s, geometry.gsd_m, options);
     stations.insert(stations.end(), shadow_side.stations.begin(), shadow_side.stations.end());
   }
@@ -478,6 +641,28 @@ FreeboardEstimate EstimateFreeboard(const HullImage& image, const Hull& hull,
   cues[0].stations = static_cast<int>(shadow_side.stations.size());
   cues[1].stations = static_cast<int>(lit_side.stations.size());
 
+  if (static_cast<double>(stations.size()) < options.min_valid_stations &&
+      static_cast<double>(shadow_side.censored.size()) >= options.min_valid_stations) {
+    // The shadow runs into the pier or a neighbouring hull along most of the hull: its end
+    // is hidden, so the band seen bounds the freeboard from below.
+    std::vector<double> fs;
+    for (const Station& st : shadow_side.censored) fs.push_back(st.width_px / st.gain_px);
+    std::nth_element(fs.begin(), fs.begin() + fs.size() / 2, fs.end());
+    const double med = fs[fs.size() / 2];
+    std::vector<double> dev;
+    for (double f : fs) dev.push_back(std::abs(f - med));
+    std::nth_element(dev.begin(), dev.begin() + dev.size() / 2, dev.end());
+    const double mad = 1.4826 * dev[dev.size() / 2];
+    FreeboardEstimate est = Unobservable("shadow runs into the pier or another hull", cues);
+    est.cues[0].stations = static_cast<int>(shadow_side.censored.size());
+    est.cues[0].width_m = med * gain_shadow_m;
+    est.lower_bound_m = med;
+    est.lower_bound_sigma_m =
+        std::hypot(mad / std::sqrt(static_cast<double>(fs.size())), 0.15 / gain_shadow_px);
+    spdlog::debug("freeboard: censored, f >= {:.2f} m (sigma {:.2f}) from {} stations", med,
+                  est.lower_bound_sigma_m, fs.size());
+    return est;
+  }
   if (static_cast<double>(stations.size()) < options.min_valid_stations) {
     const SideResult& main = use_shadow ? shadow_side : lit_side;
     std::string reason = "too few valid stations";

@@ -28,6 +28,9 @@ struct FreeboardOptions {
   double min_band_change_px = 1.2;
   double min_valid_stations = 8;       // fewer valid stations => unobservable
   double sun_side_min_width_px = 2.0;  // lit hull side used when expected wider than this
+  // Tallest pier face or neighbouring hull side assumed when a shadow runs into one that
+  // faces the sensor: its shaded face may add up to this height's relief to the band.
+  double max_structure_height_m = 8.0;
   // Expected freeboard change between ballast and laden (m); NaN: class proportions by
   // the measured length.
   double freeboard_range_m = kNaN;
@@ -48,6 +51,11 @@ struct FreeboardEstimate {
   std::string reason;  // why unobservable ("sun along the hull", "shadow on the pier", ...)
   std::vector<CueMeasurement> cues;
   double trim_m_per_m = 0.0;  // fitted freeboard slope along the axis (bow-positive), m/m
+  // When the shadow runs into a pier or another hull, its end is hidden: the dark band seen
+  // is then a lower bound of the shadow, hence of the freeboard. Set (with its 1-sigma) when
+  // only such censored stations were found; `observable` stays false.
+  double lower_bound_m = kNaN;
+  double lower_bound_sigma_m = kNaN;
 };
 
 // Fits freeboard from the shadow band on the anti-sun side and the lit hull side / red
@@ -65,7 +73,7 @@ struct LoadOptions {
 };
 
 struct LoadEstimate {
-  double load_fraction = kNaN;
+  double load_fraction = kNaN;  // an upper bound when only a freeboard lower bound is known
   double load_sigma = kNaN;
   LoadState state = LoadState::kUnknown;
   double confidence = 0.0;  // probability that `state` is right; 0 when unknown

@@ -40,11 +40,17 @@ LoadEstimate EstimateLoad(const FreeboardEstimate& freeboard, double length_m, d
   (void)beam_m;
   options.Check();
   LoadEstimate out;
-  if (!freeboard.observable || !std::isfinite(freeboard.freeboard_m) ||
-      !std::isfinite(freeboard.sigma_m)) {
+  // A censored shadow bounds the freeboard from below, so the load from above: enough to
+  // call a hull empty, never full.
+  const bool bound_only = !freeboard.observable && std::isfinite(freeboard.lower_bound_m) &&
+                          std::isfinite(freeboard.lower_bound_sigma_m);
+  if (!bound_only && (!freeboard.observable || !std::isfinite(freeboard.freeboard_m) ||
+                      !std::isfinite(freeboard.sigma_m))) {
     out.reason = freeboard.reason.empty() ? "freeboard unobservable" : freeboard.reason;
     return out;
   }
+  const double f0 = bound_only ? freeboard.lower_bound_m : freeboard.freeboard_m;
+  const double f_sigma = bound_only ? freeboard.lower_bound_sigma_m : freeboard.sigma_m;
   double depth, depth_sd, laden, laden_sd, ballast, ballast_sd;
   if (registry != nullptr && registry->depth_m > 0 &&
       registry->laden_draft_m > registry->ballast_draft_m) {
@@ -82,7 +88,7 @@ LoadEstimate EstimateLoad(const FreeboardEstimate& freeboard, double length_m, d
     // Laden draft scales with depth when it comes from proportions.
     const double tl = laden * (d / depth) + laden_sd * g(rng);
     const double tb = std::min(ballast + ballast_sd * g(rng), tl - 0.2);
-    const double f = freeboard.freeboard_m + freeboard.sigma_m * g(rng);
+    const double f = f0 + f_sigma * g(rng);
     const double load = (d - f - tb) / (tl - tb);
     if (load < options.empty_below) ++n_empty;
     if (load > options.full_above) ++n_full;
@@ -90,11 +96,22 @@ LoadEstimate EstimateLoad(const FreeboardEstimate& freeboard, double length_m, d
     sum += lc;
     sum2 += lc * lc;
   }
-  const double nominal = (depth - freeboard.freeboard_m - ballast) / (laden - ballast);
+  const double nominal = (depth - f0 - ballast) / (laden - ballast);
   out.load_fraction = std::clamp(nominal, 0.0, 1.0);
   const double mean = sum / kSamples;
   out.load_sigma = std::sqrt(std::max(0.0, sum2 / kSamples - mean * mean));
   const double p_empty = static_cast<double>(n_empty) / kSamples;
+  if (bound_only) {
+    // load_fraction is then the upper bound of the load.
+    if (p_empty >= options.min_confidence) {
+      out.state = LoadState::kEmpty;
+      out.confidence = p_empty;
+    } else {
+      out.reason = freeboard.reason + " (load at most " +
+                   std::to_string(out.load_fraction).substr(0, 4) + ")";
+    }
+    return out;
+  }
   const double p_full = static_cast<double>(n_full) / kSamples;
   const double p_partial = 1.0 - p_empty - p_full;
   LoadState best = LoadState::kPartial;

@@ -104,6 +104,93 @@ TEST(EstimateFreeboard, ShadowOnPierIsUnobservable) {
   EXPECT_EQ(clouded.reason, "cloud");
 }
 
+// A pier alongside on the shadow side, drawn as a pier (bright deck, the hull's shadow on it
+// where the deck edge stands higher). Registry: depth 10, ballast 3, laden 7.5 m, so empty is
+// f = 7 and full is f = 2.5.
+FleetVessel PierTestVessel() {
+  FleetVessel v;
+  v.name = "pier test";
+  v.length_m = 100;
+  v.beam_m = 18;
+  v.depth_m = 10;
+  v.ballast_draft_m = 3;
+  v.laden_draft_m = 7.5;
+  return v;
+}
+
+TEST(EstimateFreeboard, ShortShadowEndingBeforeThePierIsMeasured) {
+  const FleetVessel reg = PierTestVessel();
+  for (uint64_t seed : {1, 2, 3}) {
+    HullRenderSpec spec;
+    spec.heading_deg = 60;
+    spec.sun_azimuth_deg = 150;
+    spec.sun_elevation_deg = 50;
+    spec.freeboard_m = 2.5;  // shadow 2.1 m, pier 3 m off: 0.9 m of lit water in between
+    spec.pier_gap_m = 3.0;
+    spec.seed = seed;
+    const auto r = RenderHull(spec);
+    const FreeboardEstimate est = EstimateFreeboard(r.image, r.hull, r.geometry);
+    ASSERT_TRUE(est.observable) << est.reason;
+    EXPECT_NEAR(est.freeboard_m, 2.5, 0.35);
+    const LoadEstimate load = EstimateLoad(est, 100, 18, &reg);
+    EXPECT_EQ(load.state, LoadState::kFull);
+  }
+}
+
+TEST(EstimateFreeboard, ShadowIntoThePierBoundsTheFreeboardFromBelow) {
+  const FleetVessel reg = PierTestVessel();
+  // High sun: the 7 m freeboard's shadow (3.3 m) just covers the 3 m gap; the bound 3/0.47 m
+  // is enough to call the hull empty.
+  HullRenderSpec spec;
+  spec.heading_deg = 60;
+  spec.sun_azimuth_deg = 150;
+  spec.sun_elevation_deg = 65;
+  spec.freeboard_m = 7.0;
+  spec.pier_gap_m = 3.0;
+  const auto r = RenderHull(spec);
+  const FreeboardEstimate est = EstimateFreeboard(r.image, r.hull, r.geometry);
+  EXPECT_FALSE(est.observable);
+  ASSERT_TRUE(std::isfinite(est.lower_bound_m)) << est.reason;
+  EXPECT_LE(est.lower_bound_m, 7.0 + 2 * est.lower_bound_sigma_m);
+  EXPECT_GE(est.lower_bound_m, 3.0 * std::tan(65 * M_PI / 180) - 0.5);
+  const LoadEstimate load = EstimateLoad(est, 100, 18, &reg);
+  EXPECT_EQ(load.state, LoadState::kEmpty);
+
+  // Lower sun, a low pier: the shadow continues on the pier deck. Still only a bound, and a
+  // bound never makes a hull full.
+  spec.sun_elevation_deg = 50;
+  spec.pier_height_m = 2.0;
+  for (double f : {7.0, 4.0}) {
+    spec.freeboard_m = f;
+    const auto r2 = RenderHull(spec);
+    const FreeboardEstimate e2 = EstimateFreeboard(r2.image, r2.hull, r2.geometry);
+    if (std::isfinite(e2.lower_bound_m)) {
+      EXPECT_LE(e2.lower_bound_m, f + 2 * e2.lower_bound_sigma_m) << f;
+    } else if (e2.observable) {
+      EXPECT_NEAR(e2.freeboard_m, f, 0.5);
+    }
+    EXPECT_NE(EstimateLoad(e2, 100, 18, &reg).state, LoadState::kFull) << f;
+  }
+}
+
+TEST(EstimateFreeboard, LitWaterBetweenHullAndPierIsNotAShadow) {
+  // A hull at a low freeboard with the pier 3 m off: the gap is mostly lit water, darker than
+  // deck and pier alike. It must never read as a shadow filling the gap (that would say empty).
+  const FleetVessel reg = PierTestVessel();
+  HullRenderSpec spec;
+  spec.heading_deg = 60;
+  spec.sun_azimuth_deg = 150;
+  spec.sun_elevation_deg = 60;
+  spec.freeboard_m = 1.0;
+  spec.pier_gap_m = 3.0;
+  const auto r = RenderHull(spec);
+  const FreeboardEstimate est = EstimateFreeboard(r.image, r.hull, r.geometry);
+  EXPECT_NE(EstimateLoad(est, 100, 18, &reg).state, LoadState::kEmpty) << est.reason;
+  if (est.observable) {
+    EXPECT_NEAR(est.freeboard_m, 1.0, 0.5);
+  }
+}
+
 // The stated sigma matches the scatter of the estimates over noise realisations and
 // sub-pixel placements.
 TEST(EstimateFreeboard, SigmaIsCalibrated) {

@@ -62,6 +62,43 @@ RenderedHull RenderHull(const HullRenderSpec& s) {
     for (const auto& p : wl) pts.push_back(p + shadow_shift);
     fill(pts, s.shadow);
   }
+  // The pier on the anti-sun side: deck over the water, the hull's shadow on its deck where
+  // the deck edge stands higher than the pier.
+  cv::Mat pier_mask;
+  if (std::isfinite(s.pier_gap_m)) {
+    const cv::Point2d ns = n.dot(sun) > 0 ? -n : n;
+    const double g0 = hb + s.pier_gap_m, g1 = g0 + s.pier_width_m, ext = hl + 40.0;
+    const std::vector<cv::Point2d> pier = {ns * g0 + a * ext, ns * g1 + a * ext, ns * g1 - a * ext,
+                                           ns * g0 - a * ext};
+    fill(pier, s.pier);
+    if (s.freeboard_m > s.pier_height_m) {
+      const cv::Point2d top_shift = -sun * ((s.freeboard_m - s.pier_height_m) / std::tan(e));
+      cv::Mat sweep(img.size(), CV_8U, cv::Scalar(0)), pm(img.size(), CV_8U, cv::Scalar(0));
+      auto mask_poly = [&](cv::Mat& m, const std::vector<cv::Point2d>& poly) {
+        std::vector<cv::Point> pts, hull;
+        for (const auto& p : poly) {
+          const cv::Point2d f = fine(p) - cv::Point2d(0.5, 0.5);
+          pts.emplace_back(static_cast<int>(std::lround(f.x * 16)),
+                           static_cast<int>(std::lround(f.y * 16)));
+        }
+        cv::convexHull(pts, hull);
+        cv::fillConvexPoly(m, hull, cv::Scalar(255), cv::LINE_8, 4);
+      };
+      std::vector<cv::Point2d> pts = wl;
+      for (const auto& p : wl) pts.push_back(p + top_shift);
+      mask_poly(sweep, pts);
+      mask_poly(pm, pier);
+      img.setTo(Color(s.pier_shadow), sweep & pm);
+    }
+    pier_mask = cv::Mat(s.height_px, s.width_px, CV_8U, cv::Scalar(0));
+    std::vector<cv::Point> px;
+    for (const auto& p : pier) {
+      const cv::Point2d q = centre_px + p * (1.0 / s.gsd_m) - cv::Point2d(0.5, 0.5);
+      px.emplace_back(static_cast<int>(std::lround(q.x * 16)),
+                      static_cast<int>(std::lround(q.y * 16)));
+    }
+    cv::fillConvexPoly(pier_mask, px, cv::Scalar(255), cv::LINE_8, 4);
+  }
   // Hull sides between the waterline edge and the imaged deck edge.
   for (int i = 0; i < 4; ++i) {
     const cv::Point2d p0 = wl[i], p1 = wl[(i + 1) % 4];
@@ -102,6 +139,10 @@ RenderedHull RenderHull(const HullRenderSpec& s) {
   for (int k = 0; k < 4; ++k) out.image.bands[k] = ch[k];
   out.image.water = cv::Mat(coarse.size(), CV_8U, cv::Scalar(255));
   out.image.blocked = cv::Mat(coarse.size(), CV_8U, cv::Scalar(0));
+  if (!pier_mask.empty()) {
+    out.image.blocked = pier_mask.clone();
+    out.image.water.setTo(0, pier_mask);
+  }
   out.image.psf_sigma_px = s.psf_sigma_px;
   out.hull.center_px = centre_px + deck_shift * (1.0 / s.gsd_m);
   out.hull.axis_px = a;

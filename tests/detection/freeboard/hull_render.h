@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <limits>
 
 #include "detection/hull.h"
 
@@ -32,6 +33,13 @@ struct HullRenderSpec {
   std::array<double, 4> hull_shaded{0.02, 0.02, 0.026, 0.02};
   std::array<double, 4> antifouling_lit{0.30, 0.06, 0.05, 0.20};
   std::array<double, 4> antifouling_shaded{0.05, 0.012, 0.012, 0.035};
+  // A pier alongside the hull on its anti-sun side (nadir view only): its near face this far
+  // from the hull side (NaN: no pier), its deck this high above the water. The pier is
+  // marked in image.blocked, as a terminal's land polygon would be.
+  double pier_gap_m = std::numeric_limits<double>::quiet_NaN();
+  double pier_height_m = 4.5, pier_width_m = 16.0;
+  std::array<double, 4> pier{0.30, 0.30, 0.28, 0.32};
+  std::array<double, 4> pier_shadow{0.06, 0.07, 0.08, 0.04};
 };
 
 struct RenderedHull {
