@@ -15,7 +15,9 @@ struct TerminalLayout {
   std::string name = "Vostochny oil terminal";
   double lon_deg = 133.07;  // pier centre
   double lat_deg = 42.74;
-  double pier_azimuth_deg = 150.0;  // from the shore out to sea, clockwise from true north
+  // From the shore out to sea, clockwise from true north. 60 puts the late-morning sun
+  // (azimuth ~150) across the hulls, where their shadows tell the freeboard.
+  double pier_azimuth_deg = 60.0;
   double pier_length_m = 420.0;
   double pier_width_m = 16.0;
   double pier_height_m = 4.5;  // deck above the water
