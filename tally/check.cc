@@ -4,7 +4,10 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <iterator>
+#include <limits>
 #include <map>
+#include <numeric>
 #include <random>
 #include <set>
 #include <sstream>
@@ -81,31 +84,77 @@ std::string OpWords(const std::string& op) {
   return "about";
 }
 
-// Share of uniformly random arrivals in [start - dwell, end] for which a stay of `dwell`
-// seconds covers at least one view time.
-double DetectProbability(const std::vector<double>& views, double start, double end, double dwell) {
-  const double lo = start - dwell;
-  const double span = end - lo;
-  if (span <= 0) return 1.0;
-  double covered = 0.0;
-  double cur_a = 0.0, cur_b = -1.0;
-  bool have = false;
-  for (double t : views) {
-    const double a = std::max(lo, t - dwell);
-    const double b = std::min(end, t);
-    if (b <= a) continue;
-    if (have && a <= cur_b) {
-      cur_b = std::max(cur_b, b);
-    } else {
-      if (have) covered += cur_b - cur_a;
-      cur_a = a;
-      cur_b = b;
-      have = true;
-    }
+// Lengths of the arrival times a in [lo, hi] grouped by an integer count(a) that only
+// changes at the given breakpoints: out[n] = total length with count n.
+template <typename CountFn>
+std::vector<double> HistogramOver(double lo, double hi, std::vector<double> breaks, CountFn count) {
+  std::vector<double> out;
+  if (!(hi > lo)) return out;
+  breaks.push_back(lo);
+  breaks.push_back(hi);
+  std::erase_if(breaks, [&](double x) { return x < lo || x > hi; });
+  std::sort(breaks.begin(), breaks.end());
+  breaks.erase(std::unique(breaks.begin(), breaks.end()), breaks.end());
+  for (size_t i = 0; i + 1 < breaks.size(); ++i) {
+    const double len = breaks[i + 1] - breaks[i];
+    if (!(len > 0)) continue;
+    const size_t n = static_cast<size_t>(count(0.5 * (breaks[i] + breaks[i + 1])));
+    if (out.size() <= n) out.resize(n + 1, 0.0);
+    out[n] += len;
   }
-  if (have) covered += cur_b - cur_a;
-  return std::clamp(covered / span, 0.0, 1.0);
+  return out;
 }
+
+// Views in [a, b] of a sorted calendar.
+int ViewsIn(const std::vector<double>& views, double a, double b) {
+  if (b < a) return 0;
+  return static_cast<int>(std::upper_bound(views.begin(), views.end(), b) -
+                          std::lower_bound(views.begin(), views.end(), a));
+}
+
+// For a stay of `dwell` arriving uniformly in [start - dwell, end]: how long (seconds of
+// arrival time) it covers n views, by n.
+std::vector<double> CoverHistogram(const std::vector<double>& views, double start, double end,
+                                   double dwell) {
+  std::vector<double> breaks;
+  for (double t : views) {
+    breaks.push_back(t);
+    breaks.push_back(t - dwell);
+  }
+  return HistogramOver(start - dwell, end, std::move(breaks),
+                       [&](double a) { return ViewsIn(views, a, a + dwell); });
+}
+
+// For a visit seen from `first` to `last` and a stay of `dwell` covering both: the arrival
+// times that allow it, grouped by how many views outside [first, last] the stay also covered
+// (each a view in which the detector must have missed it).
+std::vector<double> ExtraViewsHistogram(const std::vector<double>& views, double first, double last,
+                                        double dwell) {
+  std::vector<double> breaks;
+  for (double t : views) {
+    breaks.push_back(t);
+    breaks.push_back(t - dwell);
+  }
+  return HistogramOver(last - dwell, first, std::move(breaks), [&](double a) {
+    const int before = static_cast<int>(std::lower_bound(views.begin(), views.end(), first) -
+                                        std::lower_bound(views.begin(), views.end(), a));
+    const int after = static_cast<int>(std::upper_bound(views.begin(), views.end(), a + dwell) -
+                                       std::upper_bound(views.begin(), views.end(), last));
+    return std::max(0, before) + std::max(0, after);
+  });
+}
+
+// sum_n hist[n] * q^n
+double Weighted(const std::vector<double>& hist, double q) {
+  double sum = 0.0, qn = 1.0;
+  for (double h : hist) {
+    sum += h * qn;
+    qn *= q;
+  }
+  return sum;
+}
+
+double Seconds(TimePoint t) { return static_cast<double>(t.time_since_epoch().count()); }
 
 double Percentile(std::vector<double> v, double q) {
   if (v.empty()) return 0.0;
@@ -194,7 +243,9 @@ std::vector<ClaimItem> ParseClaim(const std::string& claim) {
 
 void CheckOptions::Check() const {
   if (iterations < 100 || !(interval > 0 && interval < 1) || approx_tolerance < 0 ||
-      !(max_dwell_days > 0)) {
+      !(max_dwell_days > 0) || !(min_dwell_days > 0) || !(min_dwell_days < max_dwell_days) ||
+      dwell_cells < 4 || !(min_detect_probability > 0 && min_detect_probability <= 1) ||
+      detect_cells < 4 || !(detect_prior_a > 0) || !(detect_prior_b > 0)) {
     throw InputError(kStage, "", "check options out of range");
   }
 }
@@ -210,58 +261,234 @@ MissedVisitEstimate EstimateMissedVisits(const TallyResult& result, const CheckO
   std::map<std::string, std::vector<double>> views;
   for (const auto& [berth, times] : result.views_by_berth) {
     auto& v = views[berth];
-    for (TimePoint t : times) v.push_back(static_cast<double>(t.time_since_epoch().count()));
+    for (TimePoint t : times) v.push_back(Seconds(t));
+    std::sort(v.begin(), v.end());
     for (size_t i = 1; i < v.size(); ++i) gaps.push_back((v[i] - v[i - 1]) / 86400.0);
   }
   est.median_view_gap_days = Percentile(gaps, 0.5);
   if (result.visits.empty() || !result.period_start) return est;
+  const double start = Seconds(*result.period_start);
+  const double end = Seconds(*result.period_end);
 
-  const double start = static_cast<double>(result.period_start->time_since_epoch().count());
-  const double end = static_cast<double>(result.period_end->time_since_epoch().count());
-  const double max_dwell = options.max_dwell_days * 86400.0;
-
-  struct Bounds {
-    double lo, hi;
-    const std::vector<double>* views;
+  // Per visit: the views of its berth from first to last seen (it was there for all of them)
+  // and in how many of those the detector found it. The ones it missed inside a visit, and
+  // the ones it found, tell the detection probability p on a clear view.
+  struct Seen {
+    double first = 0, last = 0;
+    int berth = 0;
+    int detected = 0;  // views in [first, last] with a detection
+    int missed = 0;    // views in [first, last] without one
   };
-  std::vector<Bounds> bounds;
-  std::vector<double> mids;
-  // Without a view before (after) the visit, assume one a typical gap earlier (later).
-  const double typical_gap = std::max(86400.0, 86400.0 * est.median_view_gap_days);
+  std::vector<std::string> berth_names;
+  std::vector<Seen> seen;
+  double longest = 0.0;
   for (const Visit& v : result.visits) {
-    const double first = static_cast<double>(v.first_seen.time_since_epoch().count());
-    const double last = static_cast<double>(v.last_seen.time_since_epoch().count());
-    const double before = v.view_before
-                              ? static_cast<double>(v.view_before->time_since_epoch().count())
-                              : first - typical_gap;
-    const double after = v.view_after
-                             ? static_cast<double>(v.view_after->time_since_epoch().count())
-                             : last + typical_gap;
-    const double lo = last - first;
-    const double hi = std::max(lo, std::min(after - before, lo + max_dwell));
-    bounds.push_back({lo, hi, &views[v.berth]});
-    mids.push_back(0.5 * (lo + hi) / 86400.0);
+    Seen s;
+    s.first = Seconds(v.first_seen);
+    s.last = Seconds(v.last_seen);
+    auto it = std::find(berth_names.begin(), berth_names.end(), v.berth);
+    s.berth = static_cast<int>(it - berth_names.begin());
+    if (it == berth_names.end()) berth_names.push_back(v.berth);
+    const std::vector<double>& cal = views[v.berth];
+    const int inside = ViewsIn(cal, s.first, s.last);
+    if (v.seen.empty()) {
+      s.detected = inside;  // no per-view record: every view inside showed it
+    } else {
+      std::set<double> hits;
+      for (TimePoint t : v.seen) {
+        const double x = Seconds(t);
+        if (std::binary_search(cal.begin(), cal.end(), x)) hits.insert(x);
+      }
+      s.detected = static_cast<int>(hits.size());
+    }
+    s.detected = std::min(s.detected, inside);
+    s.missed = inside - s.detected;
+    // Reported: the views strictly between first and last seen (those two are detections by
+    // construction, so only the views between are a fair sample of the detector).
+    int ends = std::binary_search(cal.begin(), cal.end(), s.first) ? 1 : 0;
+    if (s.last > s.first && std::binary_search(cal.begin(), cal.end(), s.last)) ++ends;
+    ends = std::min(ends, s.detected);
+    est.views_inside_visits += inside - ends;
+    est.detections_inside_visits += s.detected - ends;
+    longest = std::max(longest, s.last - s.first);
+    seen.push_back(s);
   }
-  est.median_dwell_days = Percentile(mids, 0.5);
+  const size_t n_berths = berth_names.size();
+  std::vector<int> n_of_berth(n_berths, 0);
+  for (const Seen& s : seen) ++n_of_berth[static_cast<size_t>(s.berth)];
 
+  // Dwell cells, equal in log from min_dwell to max_dwell (or beyond the longest visit seen).
+  const int cells = options.dwell_cells;
+  const double d_min = options.min_dwell_days * 86400.0;
+  const double d_max =
+      std::max({2.0 * d_min, options.max_dwell_days * 86400.0, 1.5 * longest + d_min});
+  std::vector<double> dwell(static_cast<size_t>(cells));
+  for (int j = 0; j < cells; ++j) {
+    dwell[static_cast<size_t>(j)] = d_min * std::pow(d_max / d_min, (j + 0.5) / cells);
+  }
+  // Detection probability cells.
+  const int pcells = options.detect_cells;
+  std::vector<double> pgrid(static_cast<size_t>(pcells));
+  for (int k = 0; k < pcells; ++k) pgrid[static_cast<size_t>(k)] = (k + 0.5) / pcells;
+
+  // cover[b][j]: arrival-time lengths by number of views covered; span[b][j]: all arrivals.
+  std::vector<std::vector<std::vector<double>>> cover(n_berths);
+  std::vector<std::vector<double>> span(n_berths);
+  for (size_t b = 0; b < n_berths; ++b) {
+    for (double d : dwell) {
+      cover[b].push_back(CoverHistogram(views[berth_names[b]], start, end, d));
+      span[b].push_back(end - start + d);
+    }
+  }
+  // seen_p[b][k][j]: arrival-time length for which a stay of dwell j is detected at least
+  // once (1 - (1-p)^n over the n views it covers).
+  std::vector<std::vector<std::vector<double>>> seen_p(
+      n_berths, std::vector<std::vector<double>>(static_cast<size_t>(pcells),
+                                                 std::vector<double>(static_cast<size_t>(cells))));
+  for (size_t b = 0; b < n_berths; ++b) {
+    for (size_t k = 0; k < pgrid.size(); ++k) {
+      for (size_t j = 0; j < dwell.size(); ++j) {
+        const auto& h = cover[b][j];
+        const double total = std::accumulate(h.begin(), h.end(), 0.0);
+        seen_p[b][k][j] = std::max(0.0, total - Weighted(h, 1.0 - pgrid[k]));
+      }
+    }
+  }
+  // like[i][k][j]: what visit i's views say about a dwell j under detection probability k:
+  // the arrival times that put the stay over [first, last], each weighted by the chance that
+  // the detector missed the views the stay covered outside it. (With p = 1 that is the
+  // trapezoid between "as seen" and "from the view before to the view after"; with p < 1 a
+  // visit seen once may well have lasted over neighbouring views the detector missed.)
+  std::vector<std::vector<std::vector<double>>> like(
+      seen.size(),
+      std::vector<std::vector<double>>(static_cast<size_t>(pcells),
+                                       std::vector<double>(static_cast<size_t>(cells))));
+  for (size_t i = 0; i < seen.size(); ++i) {
+    const Seen& s = seen[i];
+    const auto& cal = views[berth_names[static_cast<size_t>(s.berth)]];
+    for (size_t j = 0; j < dwell.size(); ++j) {
+      if (dwell[j] < s.last - s.first) continue;
+      const std::vector<double> h = ExtraViewsHistogram(cal, s.first, s.last, dwell[j]);
+      for (size_t k = 0; k < pgrid.size(); ++k) like[i][k][j] = Weighted(h, 1.0 - pgrid[k]);
+    }
+  }
+
+  // Posterior over (dwell distribution, p): dwells log-normal with median exp(mu) and spread
+  // sigma (flat over a grid of both; the widest is close to scale-free), p with a Beta prior.
+  // Given them, the visits seen at a berth are a thinned Poisson sample: each contributes
+  // its likelihood, divided by the chance that a visit is seen at all.
+  std::vector<double> mus, sigmas = {0.15, 0.3, 0.5, 0.8, 1.2, 2.0};
+  for (int m = 0; m < 16; ++m) mus.push_back(std::log(d_min) + std::log(d_max / d_min) * m / 15.0);
+  struct Hyper {
+    size_t k = 0;
+    std::vector<double> w;  // dwell cell weights
+    double log_post = 0.0;
+    std::vector<double> seen_share;  // per berth: the share of visits seen
+  };
+  std::vector<Hyper> grid;
+  for (double mu : mus) {
+    for (double sg : sigmas) {
+      std::vector<double> w(dwell.size());
+      double wsum = 0.0;
+      for (size_t j = 0; j < dwell.size(); ++j) {
+        const double z = (std::log(dwell[j]) - mu) / sg;
+        w[j] = std::exp(-0.5 * z * z);
+        wsum += w[j];
+      }
+      for (double& x : w) x /= wsum;
+      for (size_t k = 0; k < pgrid.size(); ++k) {
+        Hyper h;
+        h.k = k;
+        h.w = w;
+        const double p = pgrid[k];
+        double lp = (options.detect_prior_a - 1.0) * std::log(p) +
+                    (options.detect_prior_b - 1.0) * std::log1p(-p);
+        for (size_t i = 0; i < seen.size(); ++i) {
+          double l = 0.0;
+          for (size_t j = 0; j < dwell.size(); ++j) l += w[j] * like[i][k][j];
+          lp += seen[i].detected * std::log(p) + seen[i].missed * std::log1p(-p) +
+                std::log(std::max(l, 1e-300));
+        }
+        for (size_t b = 0; b < n_berths; ++b) {
+          double sp = 0.0, all = 0.0;
+          for (size_t j = 0; j < dwell.size(); ++j) {
+            sp += w[j] * seen_p[b][k][j];
+            all += w[j] * span[b][j];
+          }
+          lp -= n_of_berth[b] * std::log(std::max(sp, 1e-300));
+          h.seen_share.push_back(std::clamp(sp / all, options.min_detect_probability, 1.0));
+        }
+        h.log_post = lp;
+        grid.push_back(std::move(h));
+      }
+    }
+  }
+  double best = -std::numeric_limits<double>::infinity();
+  size_t map_index = 0;
+  for (size_t g = 0; g < grid.size(); ++g) {
+    if (grid[g].log_post > best) {
+      best = grid[g].log_post;
+      map_index = g;
+    }
+  }
+  std::vector<double> post(grid.size());
+  for (size_t g = 0; g < grid.size(); ++g) post[g] = std::exp(grid[g].log_post - best);
+  const double post_sum = std::accumulate(post.begin(), post.end(), 0.0);
+  std::vector<double> p_marginal(pgrid.size(), 0.0);
+  for (size_t g = 0; g < grid.size(); ++g) p_marginal[grid[g].k] += post[g] / post_sum;
+  {
+    double mean = 0.0, cum = 0.0;
+    bool low_set = false, high_set = false;
+    for (size_t k = 0; k < pgrid.size(); ++k) {
+      mean += p_marginal[k] * pgrid[k];
+      cum += p_marginal[k];
+      if (!low_set && cum >= 0.05) {
+        est.detect_probability_low = pgrid[k];
+        low_set = true;
+      }
+      if (!high_set && cum >= 0.95) {
+        est.detect_probability_high = pgrid[k];
+        high_set = true;
+      }
+    }
+    est.detect_probability = mean;
+  }
+  // Dwell of each visit seen (posterior mean at the most probable grid point).
+  {
+    const Hyper& h = grid[map_index];
+    std::vector<double> dw;
+    for (size_t i = 0; i < seen.size(); ++i) {
+      double num = 0.0, den = 0.0;
+      for (size_t j = 0; j < dwell.size(); ++j) {
+        num += h.w[j] * like[i][h.k][j] * dwell[j];
+        den += h.w[j] * like[i][h.k][j];
+      }
+      if (den > 0) dw.push_back(num / den / 86400.0);
+    }
+    est.median_dwell_days = Percentile(dw, 0.5);
+  }
+
+  // Monte Carlo: (dwell distribution, p) from the posterior; per berth, the visits missed
+  // are negative binomial: N - n ~ NB(n, share seen) under a scale-free prior on the rate.
   std::mt19937_64 rng(options.seed);
-  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  std::discrete_distribution<size_t> pick(post.begin(), post.end());
   std::vector<double> totals;
   totals.reserve(static_cast<size_t>(options.iterations));
-  double p_sum = 0.0;
+  double share_sum = 0.0;
   for (int it = 0; it < options.iterations; ++it) {
-    double total = 0.0;
-    for (const Bounds& b : bounds) {
-      // A visit seen once lasted at least part of the gap around it: the shortest quarter of
-      // the range would make it a lucky catch, weighted by 1/p beyond what the data support.
-      const double dwell = b.lo + (b.hi - b.lo) * (0.25 + 0.75 * unit(rng));
-      const double p = std::max(0.05, DetectProbability(*b.views, start, end, dwell));
-      p_sum += p;
-      // Unseen visits this one stands for: Geometric(p) failures before the first success.
-      const double u = std::max(1e-12, unit(rng));
-      const double missed = p >= 1.0 ? 0.0 : std::floor(std::log(u) / std::log1p(-p));
-      total += 1.0 + missed;
+    const Hyper& h = grid[pick(rng)];
+    double total = 0.0, expected = 0.0;
+    for (size_t b = 0; b < n_berths; ++b) {
+      const int n = n_of_berth[b];
+      const double q = h.seen_share[b];
+      total += n;
+      expected += n / q;
+      if (n == 0 || q >= 1.0) continue;
+      std::gamma_distribution<double> rate(n, (1.0 - q) / q);
+      std::poisson_distribution<long> missed(std::max(1e-12, rate(rng)));
+      total += static_cast<double>(missed(rng));
     }
+    share_sum += expected > 0 ? static_cast<double>(est.observed) / expected : 1.0;
     totals.push_back(total);
   }
   const double tail = 0.5 * (1.0 - options.interval);
@@ -272,8 +499,7 @@ MissedVisitEstimate EstimateMissedVisits(const TallyResult& result, const CheckO
   est.low_total = static_cast<int>(std::floor(Percentile(totals, tail)));
   est.high_total = static_cast<int>(std::ceil(Percentile(totals, 1.0 - tail)));
   est.low_total = std::max(est.low_total, est.observed);
-  est.mean_detect_probability =
-      p_sum / (static_cast<double>(options.iterations) * static_cast<double>(bounds.size()));
+  est.mean_detect_probability = share_sum / static_cast<double>(options.iterations);
   return est;
 }
 
@@ -303,15 +529,26 @@ CheckResult CheckClaim(const std::vector<ClaimItem>& claim, const TallyResult& r
            << FormatTime(*result.period_end).substr(0, 10);
   }
   report << ".\n";
-  report << "What the calendar may have missed: a berth was seen every "
+  report << "What the calendar and the detector may have missed: a berth was seen every "
          << Days(e.median_view_gap_days) << " days (median gap between views) and the visits "
-         << "seen lasted about " << Days(e.median_dwell_days)
-         << " days (median, between what was seen and what the neighbouring views allow). "
-         << "A visit of such length arriving at a random time is caught with probability "
-         << "about " << static_cast<int>(std::lround(100 * e.mean_detect_probability))
-         << " %, so shorter visits can fall between views. Weighting each visit seen by that "
-         << "chance gives an estimated total of " << e.median_total << " visits (" << pct
-         << " % interval " << e.low_total << " to " << e.high_total << ").\n";
+         << "seen lasted about " << Days(e.median_dwell_days) << " days. ";
+  if (e.views_inside_visits > 0) {
+    report << "Between the first and last sighting of the visits seen there were "
+           << e.views_inside_visits << " more views of the berth, of which "
+           << e.detections_inside_visits << " showed the vessel; ";
+  } else {
+    report << "No visit seen had a view of its berth between its first and last sighting, "
+           << "so the detector's miss rate rests on the prior and the neighbouring views; ";
+  }
+  report << "the detector finds a vessel on a clear view with probability about "
+         << static_cast<int>(std::lround(100 * e.detect_probability)) << " % ("
+         << static_cast<int>(std::lround(100 * e.detect_probability_low)) << " to "
+         << static_cast<int>(std::lround(100 * e.detect_probability_high))
+         << " %), so a visit can be missed by falling between views or by being missed on "
+         << "every view it covered. About "
+         << static_cast<int>(std::lround(100 * e.mean_detect_probability))
+         << " % of visits are seen at all, which gives an estimated total of " << e.median_total
+         << " visits (" << pct << " % interval " << e.low_total << " to " << e.high_total << ").\n";
 
   for (const ClaimItem& item : claim) {
     ClaimVerdict v;

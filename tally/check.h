@@ -2,13 +2,21 @@
 // pattern=empty->full") with what the scenes showed, and estimates how many visits the image
 // calendar could have missed.
 //
-// Missed visits: a visit shorter than the gaps between views of its berth can fall between
-// them. For each observed visit, its dwell is drawn between what was seen (last - first
-// seen) and what the neighbouring views allow (view after - view before); the chance p that
-// a visit of that dwell, arriving at a uniformly random time, overlaps at least one view of
-// the berth follows from the berth's calendar. Each observed visit then stands for itself
-// plus Geometric(p) unseen ones (inverse-probability weighting, Monte Carlo over dwell draws
-// and the geometric counts); the 5th and 95th percentiles give the 90 % interval.
+// Missed visits: a visit can be missed because it fell between views of its berth, or
+// because the detector missed it on every view it covered (on a clear view of the berth with
+// the vessel there it is found with probability p_det < 1). A visit of dwell d is then seen
+// with probability 1 - prod(1 - p_det) over the views it covers, averaged over arrival times.
+// What the visits seen say:
+//  - p_det: inside a visit (from first to last seen) the vessel was there on every view, so
+//    the views with and without a detection are Bernoulli(p_det) draws (Beta prior);
+//  - each visit's dwell: every arrival time that puts the stay over [first, last] is
+//    possible, weighted by (1 - p_det)^(views it also covered outside them): a visit seen
+//    once is not read as short when its neighbouring views may have been misses;
+//  - the dwell distribution (log-normal, median and spread on a grid) and p_det jointly,
+//    from all visits, with each visit's likelihood divided by the chance a visit is seen at
+//    all (the sample is thinned).
+// Per berth the visits missed are then negative binomial given the share seen; a Monte Carlo
+// over the posterior gives the estimated total and its 90 % interval.
 #pragma once
 
 #include <cstdint>
@@ -38,6 +46,17 @@ struct CheckOptions {
   double approx_tolerance = 0.10;  // `~` accepts within this share of the value
   // Visit dwell upper bound when the berth has no view before/after the visit.
   double max_dwell_days = 30.0;
+  // Shortest plausible stay at a berth (mooring, hoses, cargo, unmooring): below this the
+  // calendar cannot tell how many visits it missed, so the dwell model stops here.
+  double min_dwell_days = 0.5;
+  int dwell_cells = 48;                  // log-spaced dwell grid, min to max dwell
+  double min_detect_probability = 0.02;  // floor on the share of visits seen
+  int detect_cells = 40;                 // grid of the detection probability p_det
+  // Beta prior on p_det (the share of clear views of a berth with the vessel there in
+  // which the detector finds it).
+  // Beta(2, 1): a detector that works more often than not, otherwise uninformative.
+  double detect_prior_a = 2.0;
+  double detect_prior_b = 1.0;
   void Check() const;
 };
 
@@ -47,9 +66,14 @@ struct MissedVisitEstimate {
   int median_total = 0;
   int low_total = 0;                     // lower end of the interval
   int high_total = 0;                    // upper end
-  double mean_detect_probability = 1.0;  // mean p over observed visits
-  double median_dwell_days = 0.0;        // of the observed visits (mid of their bounds)
-  double median_view_gap_days = 0.0;     // between views of a berth
+  double mean_detect_probability = 1.0;  // share of all visits that are seen (posterior mean)
+  double detect_probability = 1.0;       // p_det: posterior mean and 90 % interval
+  double detect_probability_low = 1.0;
+  double detect_probability_high = 1.0;
+  int views_inside_visits = 0;        // views from first to last seen of the visits seen
+  int detections_inside_visits = 0;   // of which showed the vessel
+  double median_dwell_days = 0.0;     // of the observed visits (mid of their bounds)
+  double median_view_gap_days = 0.0;  // between views of a berth
 };
 
 MissedVisitEstimate EstimateMissedVisits(const TallyResult& result, const CheckOptions& options);

@@ -7,6 +7,7 @@
 #include <limits>
 #include <numeric>
 #include <set>
+#include <tuple>
 
 #include "geo/error.h"
 
@@ -92,6 +93,11 @@ Distance Compare(const Cluster& a, const Cluster& b, const Signature& sigma, dou
   return {std::sqrt(sum / used), max_z};
 }
 
+// Noise from the within-track scatter: every pair of looks at one hull differs by noise
+// alone, |x_i - x_j| / sqrt(2) has the noise's MAD, so 1.4826 * median of those is an
+// unbiased robust sigma even for tracks of two or three looks (deviations from a track's own
+// median are not: with three looks one of them is always zero, which biased sigma ~45 % low
+// and split vessels on noise).
 Signature EstimateSigma(const std::vector<IdentityGroup>& groups, const IdentityOptions& o) {
   Signature sigma = o.sigma;
   if (!o.estimate_noise) return sigma;
@@ -102,10 +108,9 @@ Signature EstimateSigma(const std::vector<IdentityGroup>& groups, const Identity
       for (const Signature& s : g.members) {
         if (std::isfinite(s[k])) v.push_back(s[k]);
       }
-      if (v.size() < 3) continue;
-      const double m = Median(v);
-      const double inflate = std::sqrt(static_cast<double>(v.size()) / (v.size() - 1.0));
-      for (double x : v) dev.push_back(std::abs(x - m) * inflate);
+      for (size_t i = 0; i < v.size(); ++i) {
+        for (size_t j = i + 1; j < v.size(); ++j) dev.push_back(std::abs(v[i] - v[j]) / M_SQRT2);
+      }
     }
     if (dev.size() < 8) continue;  // too little to estimate: keep the prior
     const double mad_sigma = 1.4826 * Median(dev);
@@ -117,8 +122,16 @@ Signature EstimateSigma(const std::vector<IdentityGroup>& groups, const Identity
 }  // namespace
 
 Signature SignatureOf(const Detection& d) {
-  return {d.length_m,           d.beam_m,      d.deck_rgb[0], d.deck_rgb[1], d.deck_rgb[2],
-          d.superstructure_pos, d.manifold_pos};
+  // Positions along the hull are measured from whichever end was taken as the bow; the
+  // superstructure is aft of midships on a tanker, so a position below 0.5 was measured from
+  // the stern: fold it (the manifold is amidships and folds the same way).
+  auto fold = [](double p) { return std::isfinite(p) && p < 0.5 ? 1.0 - p : p; };
+  const bool flipped = std::isfinite(d.superstructure_pos) && d.superstructure_pos < 0.5;
+  const double manifold =
+      flipped && std::isfinite(d.manifold_pos) ? 1.0 - d.manifold_pos : d.manifold_pos;
+  return {d.length_m,    d.beam_m,      d.deck_rgb[0],
+          d.deck_rgb[1], d.deck_rgb[2], fold(d.superstructure_pos),
+          manifold};
 }
 
 void IdentityOptions::Check() const {
@@ -237,6 +250,283 @@ IdentityResult ClusterGroups(const std::vector<IdentityGroup>& groups,
   return result;
 }
 
+IdentityResult ClusterWithRegistry(const std::vector<IdentityGroup>& groups, const Fleet& fleet,
+                                   const IdentityOptions& options) {
+  options.Check();
+  if (fleet.vessels.empty()) {
+    IdentityResult r = ClusterGroups(groups, options);
+    r.registry.assign(static_cast<size_t>(r.vessels), -1);
+    return r;
+  }
+  const Signature sigma = EstimateSigma(groups, options);
+  const size_t n_groups = groups.size();
+  const size_t n_reg = fleet.vessels.size();
+  const int kNone = -1;
+
+  // Cannot-links between groups.
+  std::vector<Cluster> single(n_groups);
+  for (size_t i = 0; i < n_groups; ++i) {
+    single[i].scenes.insert(groups[i].scenes.begin(), groups[i].scenes.end());
+    single[i].spans.push_back({groups[i].first, groups[i].last});
+  }
+  std::vector<std::vector<char>> conflict(n_groups, std::vector<char>(n_groups, 0));
+  for (size_t i = 0; i < n_groups; ++i) {
+    for (size_t j = i + 1; j < n_groups; ++j) {
+      conflict[i][j] = conflict[j][i] = CannotLink(single[i], single[j]) ? 1 : 0;
+    }
+  }
+
+  // Uniform densities over the registry's range (the outlier and "unlisted" model).
+  double l_lo = 1e9, l_hi = -1e9, b_lo = 1e9, b_hi = -1e9;
+  for (const FleetVessel& v : fleet.vessels) {
+    l_lo = std::min(l_lo, v.length_m);
+    l_hi = std::max(l_hi, v.length_m);
+    b_lo = std::min(b_lo, v.beam_m);
+    b_hi = std::max(b_hi, v.beam_m);
+  }
+  const double u_l = 1.0 / (l_hi - l_lo + 0.5 * l_hi);
+  const double u_b = 1.0 / (b_hi - b_lo + 0.5 * b_hi);
+  const double eps = options.registry_outlier_share;
+  const double s_l = std::hypot(sigma[0], options.registry_sigma_length_m);
+  const double s_b = std::hypot(sigma[1], options.registry_sigma_beam_m);
+  const double prior_listed =
+      std::log((1.0 - options.registry_unlisted_prior) / static_cast<double>(n_reg));
+  const double prior_none = std::log(options.registry_unlisted_prior);
+
+  auto member_llr = [&](double x, double mu, double sd, double u) {
+    if (!std::isfinite(x)) return 0.0;
+    const double z = (x - mu) / sd;
+    const double normal = std::exp(-0.5 * z * z) / (sd * std::sqrt(2.0 * M_PI));
+    return std::log((1.0 - eps) * normal + eps * u) - std::log(u);
+  };
+  double scale_l = 1.0, scale_b = 1.0;
+  std::vector<std::vector<double>> score(n_groups, std::vector<double>(n_reg));
+  auto compute_scores = [&]() {
+    for (size_t g = 0; g < n_groups; ++g) {
+      // Looks at one hull share view-dependent errors: count at most three looks' worth.
+      const double n = static_cast<double>(std::max<size_t>(1, groups[g].members.size()));
+      const double weight = std::min(1.0, 3.0 / n);
+      for (size_t r = 0; r < n_reg; ++r) {
+        double llr = 0.0;
+        for (const Signature& m : groups[g].members) {
+          llr += member_llr(m[0], scale_l * fleet.vessels[r].length_m, s_l, u_l);
+          llr += member_llr(m[1], scale_b * fleet.vessels[r].beam_m, s_b, u_b);
+        }
+        score[g][r] = weight * llr + prior_listed;
+      }
+    }
+  };
+  std::vector<int> assign(n_groups, kNone);
+  // Appearance (deck colour, superstructure and manifold position) against the other groups
+  // given to the same registry vessel: a likelihood ratio "same hull" against "any hull",
+  // robust like the dimensions; 0 when the registry vessel has no other group.
+  std::vector<Signature> group_median(n_groups);
+  std::vector<std::array<int, kSignatureSize>> group_counts(n_groups);
+  for (size_t g = 0; g < n_groups; ++g) {
+    group_median[g] = MedianSignature(groups[g].members, &group_counts[g]);
+  }
+  const double sys = options.systematic_share;
+  auto appearance = [&](size_t g, int r) {
+    if (!options.registry_use_appearance) return 0.0;
+    std::vector<Signature> others;
+    for (size_t h = 0; h < n_groups; ++h) {
+      if (h != g && assign[h] == r) {
+        others.insert(others.end(), groups[h].members.begin(), groups[h].members.end());
+      }
+    }
+    if (others.empty()) return 0.0;
+    std::array<int, kSignatureSize> counts{};
+    const Signature med = MedianSignature(others, &counts);
+    double llr = 0.0;
+    for (size_t k = 2; k < kSignatureSize; ++k) {
+      const double a = group_median[g][k], b = med[k];
+      if (!std::isfinite(a) || !std::isfinite(b)) continue;
+      const double var =
+          sigma[k] * sigma[k] *
+          (1.0 / std::max(1, group_counts[g][k]) + 1.0 / std::max(1, counts[k]) + 2.0 * sys);
+      const double u = k <= 4 ? 1.0 / 0.4 : 1.0 / 0.5;  // colour, positions along the hull
+      llr += member_llr(a, b, std::sqrt(var), u);
+    }
+    return llr;
+  };
+  auto gain = [&](size_t g, int r) {
+    return r == kNone ? prior_none : score[g][static_cast<size_t>(r)] + appearance(g, r);
+  };
+
+  auto feasible = [&](size_t g, int r) {
+    if (r == kNone) return true;
+    for (size_t h = 0; h < n_groups; ++h) {
+      if (h != g && assign[h] == r && conflict[g][h]) return false;
+    }
+    return true;
+  };
+  for (int round = 0; round < 3; ++round) {
+    compute_scores();
+    // Greedy: best-fitting (group, registry vessel) pairs first.
+    std::fill(assign.begin(), assign.end(), kNone);
+    std::vector<std::tuple<double, size_t, int>> pairs;
+    for (size_t g = 0; g < n_groups; ++g) {
+      for (size_t r = 0; r < n_reg; ++r) {
+        if (score[g][r] > prior_none) pairs.emplace_back(score[g][r], g, static_cast<int>(r));
+      }
+    }
+    std::sort(pairs.begin(), pairs.end(),
+              [](const auto& a, const auto& b) { return std::get<0>(a) > std::get<0>(b); });
+    for (const auto& [sc, g, r] : pairs) {
+      if (assign[g] == kNone && feasible(g, r)) assign[g] = r;
+    }
+    // Local improvement: single moves and swaps while the total score rises.
+    for (int pass = 0; pass < 20; ++pass) {
+      bool changed = false;
+      for (size_t g = 0; g < n_groups; ++g) {
+        int best = assign[g];
+        double best_gain = gain(g, assign[g]);
+        for (int r = kNone; r < static_cast<int>(n_reg); ++r) {
+          if (r == assign[g] || !feasible(g, r)) continue;
+          if (gain(g, r) > best_gain + 1e-9) {
+            best_gain = gain(g, r);
+            best = r;
+          }
+        }
+        if (best != assign[g]) {
+          assign[g] = best;
+          changed = true;
+        }
+      }
+      for (size_t g = 0; g < n_groups; ++g) {
+        for (size_t h = g + 1; h < n_groups; ++h) {
+          const int rg = assign[g], rh = assign[h];
+          if (rg == rh) continue;
+          const double before = gain(g, rg) + gain(h, rh);
+          const double after = gain(g, rh) + gain(h, rg);
+          if (after <= before + 1e-9) continue;
+          assign[g] = rh;
+          assign[h] = rg;
+          if (feasible(g, rh) && feasible(h, rg)) {
+            changed = true;
+          } else {
+            assign[g] = rg;
+            assign[h] = rh;
+          }
+        }
+      }
+      if (!changed) break;
+    }
+    // Common scale of the measurements against the registry, from the assigned hulls.
+    std::vector<double> rl, rb;
+    for (size_t g = 0; g < n_groups; ++g) {
+      if (assign[g] == kNone) continue;
+      const FleetVessel& v = fleet.vessels[static_cast<size_t>(assign[g])];
+      for (const Signature& m : groups[g].members) {
+        if (std::isfinite(m[0])) rl.push_back(m[0] / v.length_m);
+        if (std::isfinite(m[1])) rb.push_back(m[1] / v.beam_m);
+      }
+    }
+    const double lim = options.registry_max_scale_bias;
+    if (rl.size() >= 5) scale_l = std::clamp(Median(rl), 1.0 - lim, 1.0 + lim);
+    if (rb.size() >= 5) scale_b = std::clamp(Median(rb), 1.0 - lim, 1.0 + lim);
+  }
+
+  // Vessels: one per registry vessel used, then the unlisted groups clustered.
+  std::vector<size_t> unlisted;
+  for (size_t g = 0; g < n_groups; ++g) {
+    if (assign[g] == kNone) unlisted.push_back(g);
+  }
+  std::vector<IdentityGroup> rest;
+  for (size_t g : unlisted) rest.push_back(groups[g]);
+  IdentityResult rest_result;
+  if (!rest.empty()) rest_result = ClusterGroups(rest, options);
+
+  struct Proto {
+    std::vector<size_t> groups;
+    int registry = kNone;
+    TimePoint first{};
+  };
+  std::vector<Proto> protos;
+  for (size_t r = 0; r < n_reg; ++r) {
+    Proto p;
+    p.registry = static_cast<int>(r);
+    for (size_t g = 0; g < n_groups; ++g) {
+      if (assign[g] == static_cast<int>(r)) p.groups.push_back(g);
+    }
+    if (!p.groups.empty()) protos.push_back(p);
+  }
+  for (int v = 0; v < rest_result.vessels; ++v) {
+    Proto p;
+    for (size_t i = 0; i < unlisted.size(); ++i) {
+      if (rest_result.vessel_of_group[i] == v) p.groups.push_back(unlisted[i]);
+    }
+    protos.push_back(p);
+  }
+  for (Proto& p : protos) {
+    p.first = groups[p.groups.front()].first;
+    for (size_t g : p.groups) p.first = std::min(p.first, groups[g].first);
+  }
+  std::stable_sort(protos.begin(), protos.end(),
+                   [](const Proto& a, const Proto& b) { return a.first < b.first; });
+
+  IdentityResult result;
+  result.sigma = sigma;
+  result.length_scale = scale_l;
+  result.beam_scale = scale_b;
+  result.vessel_of_group.assign(n_groups, -1);
+  for (size_t v = 0; v < protos.size(); ++v) {
+    std::vector<Signature> members;
+    for (size_t g : protos[v].groups) {
+      result.vessel_of_group[g] = static_cast<int>(v);
+      members.insert(members.end(), groups[g].members.begin(), groups[g].members.end());
+    }
+    result.signature.push_back(MedianSignature(members, nullptr));
+    result.detections.push_back(static_cast<int>(members.size()));
+    result.registry.push_back(protos[v].registry);
+  }
+  result.vessels = static_cast<int>(protos.size());
+
+  // Range: a registry vessel whose only group could as well be another registry vessel in
+  // use may be that one (one fewer); a group that could as well be unlisted or an unused
+  // registry vessel may be one more.
+  std::vector<int> groups_of(n_reg, 0);
+  for (int a : assign) {
+    if (a != kNone) ++groups_of[static_cast<size_t>(a)];
+  }
+  int fewer = 0, more = 0;
+  std::vector<char> counted(n_reg, 0);
+  for (size_t g = 0; g < n_groups; ++g) {
+    if (assign[g] == kNone) continue;
+    const size_t r = static_cast<size_t>(assign[g]);
+    const double chosen = gain(g, assign[g]);
+    bool could_merge = false, could_split = false;
+    for (int alt = kNone; alt < static_cast<int>(n_reg); ++alt) {
+      if (alt == assign[g] || chosen - gain(g, alt) > options.registry_ambiguous_nats) continue;
+      if (alt != kNone && groups_of[static_cast<size_t>(alt)] > 0) {
+        bool ok = true;
+        for (size_t h = 0; h < n_groups; ++h) {
+          if (assign[h] == alt && conflict[g][h]) ok = false;
+        }
+        if (ok) could_merge = true;
+      } else {
+        could_split = true;
+      }
+    }
+    if (could_merge && groups_of[r] == 1 && !counted[r]) {
+      ++fewer;
+      counted[r] = 1;
+    }
+    if (could_split && groups_of[r] > 1) ++more;
+  }
+  const int listed = result.vessels - rest_result.vessels;
+  result.vessels_low = listed - fewer + (rest.empty() ? 0 : rest_result.vessels_low);
+  result.vessels_high = listed + more + (rest.empty() ? 0 : rest_result.vessels_high);
+  result.vessels_low = std::min(result.vessels_low, result.vessels);
+  result.vessels_high = std::max(result.vessels_high, result.vessels);
+  spdlog::info(
+      "{}: {} groups -> {} vessels ({} in the registry, range {}-{}); measured/registry "
+      "length {:.3f}, beam {:.3f}",
+      kStage, n_groups, result.vessels, listed, result.vessels_low, result.vessels_high, scale_l,
+      scale_b);
+  return result;
+}
+
 std::vector<std::string> NameVessels(const IdentityResult& identity, const Fleet& fleet,
                                      const IdentityOptions& options) {
   struct Candidate {
@@ -249,6 +539,12 @@ std::vector<std::string> NameVessels(const IdentityResult& identity, const Fleet
   for (size_t v = 0; v < identity.signature.size(); ++v) {
     const Signature& s = identity.signature[v];
     if (!std::isfinite(s[0]) || !std::isfinite(s[1])) continue;
+    if (v < identity.registry.size() && identity.registry[v] >= 0) {
+      const size_t e = static_cast<size_t>(identity.registry[v]);
+      if (e < fleet.vessels.size()) candidates.push_back({-1.0, v, e});  // assigned: first
+      continue;
+    }
+    if (v < identity.registry.size()) continue;  // fits no registry vessel
     const double n = std::max(1, identity.detections[v]);
     const double se_l = identity.sigma[0] * std::sqrt(1.0 / n + sys) + 1.0;
     const double se_b = identity.sigma[1] * std::sqrt(1.0 / n + sys) + 0.5;

@@ -2,6 +2,8 @@
 // the same vessel, from the appearance signature (length, beam, deck colour, superstructure
 // and manifold position), under the constraint that one vessel cannot be in two places at
 // once (two detections in one scene, or overlapping tracks at two berths, are two vessels).
+// With a fleet registry, tracks are first assigned to registry vessels by their measured
+// length and beam (ClusterWithRegistry); only those that fit none are clustered freely.
 #pragma once
 
 #include <array>
@@ -35,6 +37,24 @@ struct IdentityOptions {
   double ambiguous_rms = 3.2;
   // Registry naming: accept a fleet vessel when the RMS z of length and beam is below this.
   double name_max_rms = 3.0;
+  // Registry-guided identity (ClusterWithRegistry). Registry dimensions are nominal: the
+  // measured hull differs from them by the measurement noise plus this (1 sigma, metres).
+  double registry_sigma_length_m = 1.0;
+  double registry_sigma_beam_m = 0.25;
+  // Share of gross measurement errors (a clipped end, a shadow merged into the hull side):
+  // a measurement is a mixture of the noise around the registry value and this share spread
+  // over the registry's range.
+  double registry_outlier_share = 0.1;
+  // Prior chance that a hull at the berths is not in the registry.
+  double registry_unlisted_prior = 0.1;
+  // Measured lengths and beams may be biased by a common scale (hull ends are soft at the
+  // pixel level): estimated from the assignment, within 1 +- this.
+  double registry_max_scale_bias = 0.05;
+  // An alternative assignment within this many nats of the chosen one counts as ambiguous
+  // (widens the distinct-vessel range).
+  double registry_ambiguous_nats = 2.0;
+  // Also weigh the appearance of the groups given to one registry vessel against each other.
+  bool registry_use_appearance = true;
   void Check() const;  // throws InputError
 };
 
@@ -54,12 +74,24 @@ struct IdentityResult {
   std::vector<Signature> signature;  // per vessel: median over its detections
   std::vector<int> detections;       // per vessel
   Signature sigma{};                 // the noise used (estimated or prior)
+  std::vector<int> registry;         // per vessel: fleet index, -1 when not in the registry
+  double length_scale = 1.0;         // measured / registry (registry-guided only)
+  double beam_scale = 1.0;
 };
 
 // Clusters groups into vessels (greedy agglomerative, closest pair first, cannot-links
 // respected). Vessel indices are in order of first appearance.
 IdentityResult ClusterGroups(const std::vector<IdentityGroup>& groups,
                              const IdentityOptions& options);
+
+// Registry-guided identity: each group (all its detections) is assigned to a registry vessel
+// by the likelihood of its measured lengths and beams (noise as estimated from pairs of looks,
+// robust to gross errors), or to none; groups that share a scene or overlap in time (two
+// berths at once) never share a registry vessel. The groups of one registry vessel are one
+// vessel; the groups that fit none are clustered among themselves as ClusterGroups does.
+// The range counts assignments within registry_ambiguous_nats of another choice.
+IdentityResult ClusterWithRegistry(const std::vector<IdentityGroup>& groups, const Fleet& fleet,
+                                   const IdentityOptions& options);
 
 // Names vessels from a registry by length and beam (one name per vessel, best matches
 // first); empty name where no registry vessel is close enough.

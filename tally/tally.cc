@@ -3,10 +3,13 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -97,6 +100,9 @@ void TallyOptions::Check() const {
   }
   if (!(link_max_z > 0) || clear_views_to_end < 1) {
     throw InputError(kStage, "", "link_max_z must be > 0 and clear_views_to_end >= 1");
+  }
+  if (rejoin_max_missed_views < 0 || !(rejoin_max_gap_days >= 0)) {
+    throw InputError(kStage, "", "rejoin limits must be >= 0");
   }
 }
 
@@ -241,24 +247,44 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
     g.last = scenes[static_cast<size_t>(t.members.back().scene)].datetime;
     groups.push_back(std::move(g));
   }
-  const IdentityResult identity = ClusterGroups(groups, options.identity);
+  const bool registry = fleet != nullptr && !fleet->vessels.empty();
+  const IdentityResult identity = registry ? ClusterWithRegistry(groups, *fleet, options.identity)
+                                           : ClusterGroups(groups, options.identity);
   for (size_t i = 0; i < tracks.size(); ++i) tracks[i].vessel = identity.vessel_of_group[i];
 
-  // 3. Join consecutive tracks of one vessel at one berth with no view between them.
+  // 3. Join consecutive tracks of one vessel at one berth when nothing between them says it
+  // left: no view between them, or only a few views (each a miss of the detector, which
+  // finds a vessel on a clear view only with some probability) within a short gap, and no
+  // other vessel seen at the berth in between.
   std::sort(tracks.begin(), tracks.end(), [](const Track& a, const Track& b) {
     if (a.berth != b.berth) return a.berth < b.berth;
     return a.members.front().scene < b.members.front().scene;
   });
+  std::map<std::string, std::vector<std::pair<int, int>>> sightings;  // berth: (scene, vessel)
+  for (const Track& t : tracks) {
+    for (const DetRef& r : t.members) sightings[t.berth].push_back({r.scene, t.vessel});
+  }
+  const auto max_gap = std::chrono::seconds{
+      static_cast<std::int64_t>(std::llround(options.rejoin_max_gap_days * 86400.0))};
   std::vector<Track> joined;
   for (Track& t : tracks) {
     if (!joined.empty() && joined.back().berth == t.berth && joined.back().vessel == t.vessel) {
       Track& prev = joined.back();
-      const TimePoint end = scenes[static_cast<size_t>(prev.members.back().scene)].datetime;
-      const TimePoint begin = scenes[static_cast<size_t>(t.members.front().scene)].datetime;
+      const int end_scene = prev.members.back().scene;
+      const int begin_scene = t.members.front().scene;
+      const TimePoint end = scenes[static_cast<size_t>(end_scene)].datetime;
+      const TimePoint begin = scenes[static_cast<size_t>(begin_scene)].datetime;
       const auto& cal = result.views_by_berth[t.berth];
-      const bool view_between =
-          std::any_of(cal.begin(), cal.end(), [&](TimePoint x) { return x > end && x < begin; });
-      if (!view_between) {
+      const auto views_between =
+          std::count_if(cal.begin(), cal.end(), [&](TimePoint x) { return x > end && x < begin; });
+      const auto& sg = sightings[t.berth];
+      const bool other_between = std::any_of(sg.begin(), sg.end(), [&](const auto& x) {
+        return x.first > end_scene && x.first < begin_scene && x.second != t.vessel;
+      });
+      const bool join = views_between == 0 ||
+                        (!other_between && views_between <= options.rejoin_max_missed_views &&
+                         begin - end <= max_gap);
+      if (join) {
         prev.members.insert(prev.members.end(), t.members.begin(), t.members.end());
         prev.signatures.insert(prev.signatures.end(), t.signatures.begin(), t.signatures.end());
         continue;
@@ -304,6 +330,9 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
           scenes[static_cast<size_t>(r.scene)].detections[static_cast<size_t>(r.det)];
       result.vessel_id_of_detection[static_cast<size_t>(r.scene)][static_cast<size_t>(r.det)] =
           visit.vessel_id;
+      if (!options.require_clean_sighting || (!d.truncated && !d.cloud_affected)) {
+        visit.seen.push_back(scenes[static_cast<size_t>(r.scene)].datetime);
+      }
       if (Confident(d, options.min_state_confidence)) {
         if (visit.arrival_state == LoadState::kUnknown) visit.arrival_state = d.load_state;
         visit.departure_state = d.load_state;
@@ -437,7 +466,9 @@ std::string SummaryJson(const TallyResult& result) {
   const MissedVisitEstimate est = EstimateMissedVisits(result, CheckOptions{});
   j["visits_estimated_total"] = {{"median", est.median_total},
                                  {"mean", est.mean_total},
-                                 {"interval_90", {est.low_total, est.high_total}}};
+                                 {"interval_90", {est.low_total, est.high_total}},
+                                 {"detect_probability", est.detect_probability},
+                                 {"share_of_visits_seen", est.mean_detect_probability}};
   nlohmann::ordered_json berths = nlohmann::ordered_json::object();
   for (const auto& [berth, views] : result.views_by_berth) {
     int visits = 0;

@@ -29,6 +29,11 @@ struct TallyOptions {
   double link_max_z = 4.0;
   // Clear views without the vessel that end a visit.
   int clear_views_to_end = 1;
+  // Two tracks of one vessel at one berth are one visit when at most this many views of the
+  // berth (each then a miss of the detector) and at most this long a gap separate them, and
+  // no other vessel was seen there in between. With no view between them they always are.
+  int rejoin_max_missed_views = 2;
+  double rejoin_max_gap_days = 3.0;
   // Count a visit only when it was seen at least once cleanly (berth fully covered, hull not
   // truncated nor under cloud); glimpses through cloud extend visits but do not make one.
   bool require_clean_sighting = true;
@@ -45,6 +50,8 @@ struct Visit {
   LoadState arrival_state = LoadState::kUnknown;
   LoadState departure_state = LoadState::kUnknown;
   int observations = 0;
+  // Times of the clean sightings (views of the berth that showed the vessel), sorted.
+  std::vector<TimePoint> seen;
   // The berth's nearest views (clear, or with a detection) before first_seen and after
   // last_seen: the visit began after the first and ended before the second.
   std::optional<TimePoint> view_before;
