@@ -52,6 +52,7 @@ struct Station {
   double gain_px = 0;     // pixels of width per metre of freeboard
   int cue = 0;            // index into the cue list
   bool censored = false;  // the band ran into a pier/hull: width is a lower bound
+  bool in_gap = false;    // measured in the gap between the hull and a pier/hull
 };
 
 struct SideResult {
@@ -380,7 +381,8 @@ SideResult MeasureSide(const HullImage& image, const std::vector<const cv::Mat*>
     // Shadow all the way to the structure, or shadow then a strip of lit water?
     const GapSplit split =
         SplitGap(pr.t_ext, pr.values_ext, fit, water_level, blur0, t1_min, t1_max, 1.0 / step);
-    if (!split.ok || split.shadow_depth < 0.25) return false;
+    // A shadow removes the direct sun: darker than lit water, never darker than black.
+    if (!split.ok || split.shadow_depth < 0.25 || split.shadow_depth > 1.0) return false;
     Station s;
     s.x_m = pr.x_px * gsd_m;
     s.gain_px = side.gain_px;
@@ -392,6 +394,7 @@ SideResult MeasureSide(const HullImage& image, const std::vector<const cv::Mat*>
       // The shadow ends on the water: a measured width.
       s.width_px = split.t2 - split.t1;
       s.sigma_px = std::hypot(split.sigma, fit.edge1_sigma_px);
+      s.in_gap = true;
       result.stations.push_back(s);
       return true;
     }
@@ -641,6 +644,18 @@ FreeboardEstimate EstimateFreeboard(const HullImage& image, const Hull& hull,
   cues[0].stations = static_cast<int>(shadow_side.stations.size());
   cues[1].stations = static_cast<int>(lit_side.stations.size());
 
+  // Along a hull parallel to the pier the shadow either reaches it or it does not: many
+  // stations saying each is a contradiction (a misread gap), not a measurement.
+  {
+    int gap_measured = 0;
+    for (const Station& st : shadow_side.stations) gap_measured += st.in_gap ? 1 : 0;
+    const int censored = static_cast<int>(shadow_side.censored.size());
+    const int gap_total = gap_measured + censored;
+    if (censored > 0 && gap_total >= options.min_valid_stations &&
+        std::min(censored, gap_measured) >= std::max(3, gap_total / 4)) {
+      return Unobservable("shadow against the pier is ambiguous", cues);
+    }
+  }
   if (static_cast<double>(stations.size()) < options.min_valid_stations &&
       static_cast<double>(shadow_side.censored.size()) >= options.min_valid_stations) {
     // The shadow runs into the pier or a neighbouring hull along most of the hull: its end
