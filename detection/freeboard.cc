@@ -381,8 +381,9 @@ SideResult MeasureSide(const HullImage& image, const std::vector<const cv::Mat*>
     // Shadow all the way to the structure, or shadow then a strip of lit water?
     const GapSplit split =
         SplitGap(pr.t_ext, pr.values_ext, fit, water_level, blur0, t1_min, t1_max, 1.0 / step);
-    // A shadow removes the direct sun: darker than lit water, never darker than black.
-    if (!split.ok || split.shadow_depth < 0.25 || split.shadow_depth > 1.0) return false;
+    // A shadow removes the direct sun: darker than lit water, never darker than black (with
+    // a margin for noise in a near-black shadow).
+    if (!split.ok || split.shadow_depth < 0.25 || split.shadow_depth > 1.15) return false;
     Station s;
     s.x_m = pr.x_px * gsd_m;
     s.gain_px = side.gain_px;
