@@ -325,6 +325,7 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
     visit.observations = static_cast<int>(members.size());
     double lon = 0, lat = 0;
     int centers = 0;
+    int first_state_scene = -1, last_state_scene = -1;
     for (const DetRef& r : members) {
       const Detection& d =
           scenes[static_cast<size_t>(r.scene)].detections[static_cast<size_t>(r.det)];
@@ -334,14 +335,23 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
         visit.seen.push_back(scenes[static_cast<size_t>(r.scene)].datetime);
       }
       if (Confident(d, options.min_state_confidence)) {
-        if (visit.arrival_state == LoadState::kUnknown) visit.arrival_state = d.load_state;
+        if (visit.arrival_state == LoadState::kUnknown) {
+          visit.arrival_state = d.load_state;
+          first_state_scene = r.scene;
+        }
         visit.departure_state = d.load_state;
+        last_state_scene = r.scene;
       }
       if (std::isfinite(d.center.lon_deg) && std::isfinite(d.center.lat_deg)) {
         lon += d.center.lon_deg;
         lat += d.center.lat_deg;
         ++centers;
       }
+    }
+    // A state seen in one scene only tells how the vessel arrived (the first state seen), not
+    // how it left: the departure stays unknown unless a later scene states it.
+    if (first_state_scene >= 0 && first_state_scene == last_state_scene) {
+      visit.departure_state = LoadState::kUnknown;
     }
     visit.center = centers > 0 ? LonLat{lon / centers, lat / centers} : LonLat{kNaN, kNaN};
     const auto& cal = result.views_by_berth[t.berth];

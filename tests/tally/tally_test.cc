@@ -169,6 +169,20 @@ TEST(Tally, ArrivalAndDepartureAreFirstAndLastConfidentStates) {
   EXPECT_EQ(r.transitions.at("empty->full"), 1);
 }
 
+TEST(Tally, AStateSeenOnceGivesTheArrivalOnly) {
+  // Seen three times, a confident state only in the middle scene: how it left is not known.
+  std::vector<SceneDetections> s = {
+      Scene(0, {{"B1", true}}, {Det("B1", kA, LoadState::kUnknown, 0.0)}),
+      Scene(1, {{"B1", true}}, {Det("B1", kA, LoadState::kEmpty, 0.95)}),
+      Scene(2, {{"B1", true}}, {Det("B1", kA, LoadState::kUnknown, 0.0)}),
+      Scene(3, {{"B1", true}}, {}),
+  };
+  const TallyResult r = Tally(s, nullptr, TallyOptions{});
+  ASSERT_EQ(r.visits.size(), 1u);
+  EXPECT_EQ(r.visits[0].transition(), "empty->unknown");
+  EXPECT_EQ(r.transitions.count("empty->empty"), 0u);
+}
+
 TEST(Tally, SisterShipsAreToldApartByDeckColour) {
   Hull sister = kA;
   sister.deck = {0.60, 0.25, 0.20};
