@@ -69,6 +69,22 @@ void BM_ProcessWindow(benchmark::State& state) {
 }
 BENCHMARK(BM_ProcessWindow)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// Steady state of a tile loop: the result's buffers are re-used from one call to the next
+// (no page faults on fresh allocations).
+void BM_ProcessWindowReuse(benchmark::State& state) {
+  const auto& px = TestWindow();
+  const bw::RadiometricScale scale = bw::EstimateScale(px, bw::PixelType::kUInt16);
+  bw::ImagingOptions opt;
+  opt.threads = static_cast<int>(state.range(0));
+  bw::ImagingResult r;
+  for (auto _ : state) {
+    bw::ProcessWindow(px, scale, cv::Mat(), opt, r);
+    benchmark::DoNotOptimize(r.contrast.data);
+  }
+  SetBytes(state, 4);
+}
+BENCHMARK(BM_ProcessWindowReuse)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
 void BM_MaskedBoxMean(benchmark::State& state) {
   const auto& px = TestWindow();
   const cv::Mat mask(kSize, kSize, CV_8U, cv::Scalar(255));

@@ -6,7 +6,10 @@
 #include <tbb/task_arena.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <opencv2/imgproc.hpp>
 #include <vector>
 
@@ -54,62 +57,106 @@ void ForEachTile(int width, int height, int tile_size, int halo, int threads,
 
 cv::Mat MaskedBoxMean(const cv::Mat& values, const cv::Mat& mask, int radius, int min_count,
                       float fallback, int tile_size, int threads) {
-  CV_Assert(values.type() == CV_32F && mask.type() == CV_8U && values.size() == mask.size());
-  cv::Mat out(values.size(), CV_32F);
-  const int w = values.cols, h = values.rows;
-  tile_size = std::max(tile_size, 2 * radius);
-  ForEachTile(w, h, tile_size, radius, threads, [&](const cv::Rect& core, const cv::Rect& pad) {
-    // Integral images (double sums, int counts) of the padded tile; (pw+1) x (ph+1).
-    const int pw = pad.width, ph = pad.height;
-    std::vector<double> sum((pw + 1) * static_cast<size_t>(ph + 1), 0.0);
-    std::vector<int> cnt((pw + 1) * static_cast<size_t>(ph + 1), 0);
-    for (int y = 0; y < ph; ++y) {
-      const float* v = values.ptr<float>(pad.y + y) + pad.x;
-      const uchar* m = mask.ptr<uchar>(pad.y + y) + pad.x;
-      double row_sum = 0.0;
-      int row_cnt = 0;
-      double* s_prev = &sum[y * static_cast<size_t>(pw + 1)];
-      double* s_cur = s_prev + (pw + 1);
-      int* c_prev = &cnt[y * static_cast<size_t>(pw + 1)];
-      int* c_cur = c_prev + (pw + 1);
-      for (int x = 0; x < pw; ++x) {
-        if (m[x]) {
-          row_sum += v[x];
-          ++row_cnt;
-        }
-        s_cur[x + 1] = s_prev[x + 1] + row_sum;
-        c_cur[x + 1] = c_prev[x + 1] + row_cnt;
-      }
-    }
-    for (int y = core.y; y < core.y + core.height; ++y) {
-      const int y0 = std::max(y - radius, 0) - pad.y;
-      const int y1 = std::min(y + radius + 1, h) - pad.y;
-      float* o = out.ptr<float>(y);
-      const double* sa = &sum[y0 * static_cast<size_t>(pw + 1)];
-      const double* sb = &sum[y1 * static_cast<size_t>(pw + 1)];
-      const int* ca = &cnt[y0 * static_cast<size_t>(pw + 1)];
-      const int* cb = &cnt[y1 * static_cast<size_t>(pw + 1)];
-      for (int x = core.x; x < core.x + core.width; ++x) {
-        const int x0 = std::max(x - radius, 0) - pad.x;
-        const int x1 = std::min(x + radius + 1, w) - pad.x;
-        const int c = cb[x1] - cb[x0] - ca[x1] + ca[x0];
-        if (c < min_count || c <= 0) {
-          o[x] = fallback;
-        } else {
-          const double s = sb[x1] - sb[x0] - sa[x1] + sa[x0];
-          o[x] = static_cast<float>(s / c);
-        }
-      }
-    }
-  });
+  cv::Mat out;
+  MaskedBoxMean(values, mask, radius, min_count, fallback, out, tile_size, threads);
   return out;
 }
 
-float MaskedPercentile(const cv::Mat& values, const cv::Mat& mask, double percentile, int stride) {
-  CV_Assert(values.type() == CV_32F);
-  std::vector<float> samples;
-  stride = std::max(stride, 1);
-  samples.reserve(static_cast<size_t>(values.total() / (stride * stride) + 1));
+void MaskedBoxMean(const cv::Mat& values, const cv::Mat& mask, int radius, int min_count,
+                   float fallback, cv::Mat& out, int tile_size, int threads) {
+  CV_Assert(values.type() == CV_32F && mask.type() == CV_8U && values.size() == mask.size());
+  CV_Assert(radius >= 0);
+  out.create(values.size(), CV_32F);
+  const int w = values.cols, h = values.rows;
+  if (w == 0 || h == 0) return;
+  // Sums of integers in doubles: every value is quantised to an integer q (|q| < 2^30) and
+  // every partial sum stays below 2^52, so sums are exact and associative and the result
+  // depends on nothing but the inputs (not on strips, tiles or threads). The scale is a
+  // power of two chosen from the largest masked magnitude.
+  float max_abs = 0;
+  for (int y = 0; y < h; ++y) {
+    const float* v = values.ptr<float>(y);
+    const uchar* m = mask.ptr<uchar>(y);
+    float mx = 0;
+    for (int x = 0; x < w; ++x) mx = std::max(mx, m[x] ? std::fabs(v[x]) : 0.0f);
+    max_abs = std::max(max_abs, mx);
+  }
+  // Bound on any partial sum: column sums of 2r+1 rows, prefix sums over the full width.
+  const double terms = (2.0 * radius + 1) * std::max(w, 2 * radius + 1);
+  const double top = std::max(static_cast<double>(max_abs), 1e-30);
+  const int shift = std::clamp(std::min(static_cast<int>(std::floor(29 - std::log2(top))),
+                                        static_cast<int>(std::floor(51 - std::log2(top * terms)))),
+                               -60, 60);
+  const float to_fixed = std::ldexp(1.0f, shift);
+  const double from_fixed = std::ldexp(1.0, -shift);
+  // Row strips; each strip slides a (2r+1)-row column sum down its rows, then takes the
+  // horizontal box from a prefix sum of the column sums.
+  const int strip = std::max(std::max(tile_size / 2, 64), std::min(2 * radius + 1, 512));
+  const int n_strips = (h + strip - 1) / strip;
+  auto body = [&](const tbb::blocked_range<int>& range) {
+    std::vector<double> col_sum(w), pre_sum(w + 1);
+    std::vector<int32_t> col_cnt(w), pre_cnt(w + 1);
+    auto add_row = [&](int y, double sign) {
+      const float* v = values.ptr<float>(y);
+      const uchar* m = mask.ptr<uchar>(y);
+      const int32_t isign = sign > 0 ? 1 : -1;
+      double* cs = col_sum.data();
+      int32_t* cc = col_cnt.data();
+      for (int x = 0; x < w; ++x) {
+        const int32_t on = m[x] != 0;
+        const int32_t q = static_cast<int32_t>((on ? v[x] : 0.0f) * to_fixed);
+        cs[x] += sign * static_cast<double>(q);
+        cc[x] += isign * on;
+      }
+    };
+    for (int s = range.begin(); s != range.end(); ++s) {
+      const int ys = s * strip, ye = std::min(h, ys + strip);
+      std::fill(col_sum.begin(), col_sum.end(), 0.0);
+      std::fill(col_cnt.begin(), col_cnt.end(), 0);
+      for (int y = std::max(ys - radius, 0); y <= std::min(ys + radius, h - 1); ++y)
+        add_row(y, 1.0);
+      for (int y = ys; y < ye; ++y) {
+        if (y > ys) {
+          if (y + radius < h) add_row(y + radius, 1.0);
+          if (y - radius - 1 >= 0) add_row(y - radius - 1, -1.0);
+        }
+        pre_sum[0] = 0;
+        pre_cnt[0] = 0;
+        for (int x = 0; x < w; ++x) {
+          pre_sum[x + 1] = pre_sum[x] + col_sum[x];
+          pre_cnt[x + 1] = pre_cnt[x] + col_cnt[x];
+        }
+        float* o = out.ptr<float>(y);
+        for (int x = 0; x < w; ++x) {
+          const int x0 = std::max(x - radius, 0);
+          const int x1 = std::min(x + radius + 1, w);
+          const int c = pre_cnt[x1] - pre_cnt[x0];
+          if (c < min_count || c <= 0) {
+            o[x] = fallback;
+          } else {
+            o[x] = static_cast<float>((pre_sum[x1] - pre_sum[x0]) * from_fixed / c);
+          }
+        }
+      }
+    }
+  };
+  if (n_strips == 1 || threads == 1) {
+    body(tbb::blocked_range<int>(0, n_strips));
+  } else if (threads > 0) {
+    tbb::task_arena arena(threads);
+    arena.execute([&] { tbb::parallel_for(tbb::blocked_range<int>(0, n_strips, 1), body); });
+  } else {
+    tbb::parallel_for(tbb::blocked_range<int>(0, n_strips, 1), body);
+  }
+}
+
+namespace {
+
+// Finite values of a float map over a mask (empty = all), every `stride`-th row/column,
+// into a per-thread buffer that keeps its capacity between calls (no page faults).
+std::vector<float>& MaskedSamples(const cv::Mat& values, const cv::Mat& mask, int stride) {
+  thread_local std::vector<float> samples;
+  samples.clear();
   for (int y = 0; y < values.rows; y += stride) {
     const float* v = values.ptr<float>(y);
     const uchar* m = mask.empty() ? nullptr : mask.ptr<uchar>(y);
@@ -117,31 +164,45 @@ float MaskedPercentile(const cv::Mat& values, const cv::Mat& mask, double percen
       if ((m == nullptr || m[x]) && std::isfinite(v[x])) samples.push_back(v[x]);
     }
   }
-  if (samples.empty()) return std::numeric_limits<float>::quiet_NaN();
+  return samples;
+}
+
+size_t PercentileRank(size_t n, double percentile) {
   const double q = std::clamp(percentile, 0.0, 100.0) / 100.0;
-  const size_t k =
-      std::min(samples.size() - 1, static_cast<size_t>(q * (samples.size() - 1) + 0.5));
+  return std::min(n - 1, static_cast<size_t>(q * (n - 1) + 0.5));
+}
+
+}  // namespace
+
+float MaskedPercentile(const cv::Mat& values, const cv::Mat& mask, double percentile, int stride) {
+  CV_Assert(values.type() == CV_32F);
+  std::vector<float>& samples = MaskedSamples(values, mask, std::max(stride, 1));
+  if (samples.empty()) return std::numeric_limits<float>::quiet_NaN();
+  const size_t k = PercentileRank(samples.size(), percentile);
   std::nth_element(samples.begin(), samples.begin() + k, samples.end());
   return samples[k];
 }
 
 float OtsuThreshold(const cv::Mat& values, const cv::Mat& mask) {
   const int stride = std::max(1, static_cast<int>(std::sqrt(values.total() / 1.0e6)));
-  const float lo = MaskedPercentile(values, mask, 1.0, stride);
-  const float hi = MaskedPercentile(values, mask, 99.0, stride);
+  // The 1st and 99th percentiles from one sample set (the k-th order statistic does not
+  // depend on how the vector was partially ordered before).
+  std::vector<float>& samples = MaskedSamples(values, mask, stride);
+  if (samples.empty()) return std::numeric_limits<float>::quiet_NaN();
+  const size_t k_lo = PercentileRank(samples.size(), 1.0);
+  const size_t k_hi = PercentileRank(samples.size(), 99.0);
+  std::nth_element(samples.begin(), samples.begin() + k_lo, samples.end());
+  const float lo = samples[k_lo];
+  std::nth_element(samples.begin() + k_lo, samples.begin() + k_hi, samples.end());
+  const float hi = samples[k_hi];
   if (!std::isfinite(lo) || !(hi > lo)) return lo;
   constexpr int kBins = 256;
   std::array<double, kBins> hist{};
   double total = 0;
-  for (int y = 0; y < values.rows; y += stride) {
-    const float* v = values.ptr<float>(y);
-    const uchar* m = mask.empty() ? nullptr : mask.ptr<uchar>(y);
-    for (int x = 0; x < values.cols; x += stride) {
-      if (m != nullptr && !m[x]) continue;
-      const int b = std::clamp(static_cast<int>((v[x] - lo) / (hi - lo) * kBins), 0, kBins - 1);
-      hist[b] += 1;
-      total += 1;
-    }
+  for (const float v : samples) {
+    const int b = std::clamp(static_cast<int>((v - lo) / (hi - lo) * kBins), 0, kBins - 1);
+    hist[b] += 1;
+    total += 1;
   }
   double sum_all = 0;
   for (int i = 0; i < kBins; ++i) sum_all += i * hist[i];
@@ -208,7 +269,8 @@ cv::Mat Disk(int radius) {
 // Robust sigma (1.4826 * MAD) of a float map over a mask, subsampled.
 float RobustSigma(const cv::Mat& values, const cv::Mat& mask) {
   const int stride = std::max(1, static_cast<int>(std::sqrt(values.total() / 300000.0)));
-  std::vector<float> s;
+  thread_local std::vector<float> s;
+  s.clear();
   for (int y = 0; y < values.rows; y += stride) {
     const float* v = values.ptr<float>(y);
     const uchar* m = mask.ptr<uchar>(y);
@@ -224,127 +286,220 @@ float RobustSigma(const cv::Mat& values, const cv::Mat& mask) {
   return 1.4826f * s[k];
 }
 
+// Percentile as MaskedPercentile picks it, from collected finite samples.
+float SamplePercentile(std::vector<float>& samples, double percentile) {
+  if (samples.empty()) return std::numeric_limits<float>::quiet_NaN();
+  const double q = std::clamp(percentile, 0.0, 100.0) / 100.0;
+  const size_t k =
+      std::min(samples.size() - 1, static_cast<size_t>(q * (samples.size() - 1) + 0.5));
+  std::nth_element(samples.begin(), samples.begin() + k, samples.end());
+  return samples[k];
+}
+
+// RobustSigma of (brightness - background) over a mask, evaluated only at the sample
+// points RobustSigma would visit (no residual map).
+float RobustResidualSigma(const cv::Mat& brightness, const cv::Mat& background,
+                          const cv::Mat& mask) {
+  const int stride = std::max(1, static_cast<int>(std::sqrt(brightness.total() / 300000.0)));
+  thread_local std::vector<float> s;
+  s.clear();
+  for (int y = 0; y < brightness.rows; y += stride) {
+    const float* b = brightness.ptr<float>(y);
+    const float* bg = background.ptr<float>(y);
+    const uchar* m = mask.ptr<uchar>(y);
+    for (int x = 0; x < brightness.cols; x += stride)
+      if (m[x]) s.push_back(b[x] - bg[x]);
+  }
+  if (s.size() < 16) return std::numeric_limits<float>::quiet_NaN();
+  const size_t k = s.size() / 2;
+  std::nth_element(s.begin(), s.begin() + k, s.end());
+  const float med = s[k];
+  for (auto& x : s) x = std::fabs(x - med);
+  std::nth_element(s.begin(), s.begin() + k, s.end());
+  return 1.4826f * s[k];
+}
+
+// Cloud classes in the per-pixel pass (0 = none).
+constexpr uchar kCloudLow = 1;   // consistent with a cloud of opacity >= 0.04
+constexpr uchar kCloudHigh = 3;  // ... and >= 0.12 (a core candidate; implies low)
+
 }  // namespace
 
 ImagingResult ProcessWindow(const WindowPixels& pixels, const RadiometricScale& scale,
                             const cv::Mat& land, const ImagingOptions& options) {
-  options.Check();
   ImagingResult r;
+  ProcessWindow(pixels, scale, land, options, r);
+  return r;
+}
+
+void ProcessWindow(const WindowPixels& pixels, const RadiometricScale& scale, const cv::Mat& land,
+                   const ImagingOptions& options, ImagingResult& r) {
+  options.Check();
   const cv::Size size = pixels.bands[0].size();
   const int w = size.width, h = size.height;
   r.has_nir = pixels.has_nir();
   const int nb = r.has_nir ? 4 : 3;
-  for (int b = 0; b < nb; ++b) r.bands[b].create(size, CV_32F);
+  for (int b = 0; b < 4; ++b) {
+    if (b < nb) {
+      r.bands[b].create(size, CV_32F);
+    } else {
+      r.bands[b].release();
+    }
+  }
   r.brightness.create(size, CV_32F);
-  r.valid = pixels.valid.empty() ? cv::Mat(size, CV_8U, cv::Scalar(255)) : pixels.valid.clone();
-  r.land = land.empty() ? cv::Mat::zeros(size, CV_8U) : land.clone();
-  r.cloud = cv::Mat::zeros(size, CV_8U);
-  cv::Mat ndwi;
-  if (r.has_nir) ndwi.create(size, CV_32F);
+  if (pixels.valid.empty()) {
+    r.valid.create(size, CV_8U);
+    r.valid.setTo(255);
+  } else {
+    pixels.valid.copyTo(r.valid);
+  }
+  if (land.empty()) {
+    r.land.create(size, CV_8U);
+    r.land.setTo(0);
+  } else {
+    land.copyTo(r.land);
+  }
+  r.cloud.create(size, CV_8U);  // cloud classes first, the cloud mask below
+  r.open.create(size, CV_8U);
+  if (r.has_nir) {
+    r.ndwi.create(size, CV_32F);
+  } else {
+    r.ndwi.release();
+  }
   const int tile = options.tile_size;
   const int threads = options.threads;
 
-  // 1. Normalised bands, brightness and NDWI (per pixel, no halo needed).
-  ForEachTile(w, h, tile, 0, threads, [&](const cv::Rect& core, const cv::Rect&) {
-    for (int y = core.y; y < core.y + core.height; ++y) {
-      const uchar* valid = r.valid.ptr<uchar>(y);
-      float* bright = r.brightness.ptr<float>(y);
-      std::array<const float*, 4> in{};
-      std::array<float*, 4> out{};
-      for (int b = 0; b < nb; ++b) {
-        in[b] = pixels.bands[b].ptr<float>(y);
-        out[b] = r.bands[b].ptr<float>(y);
-      }
-      float* nd = r.has_nir ? ndwi.ptr<float>(y) : nullptr;
-      for (int x = core.x; x < core.x + core.width; ++x) {
-        if (!valid[x]) {
-          for (int b = 0; b < nb; ++b) out[b][x] = 0.0f;
-          bright[x] = 0.0f;
-          if (nd) nd[x] = 0.0f;
-          continue;
-        }
-        float s = 0;
-        for (int b = 0; b < nb; ++b) {
-          const float v = (in[b][x] - scale.offset[b]) * scale.gain[b];
-          out[b][x] = v;
-          s += v;
-        }
-        bright[x] = s / nb;
-        if (nd) nd[x] = (out[1][x] - out[3][x]) / std::max(out[1][x] + out[3][x], 1e-4f);
-      }
-    }
-  });
-
-  // 2. Cloud. A pixel under cloud of opacity a is water*(1-a) + cloud*a in every band, so
-  //    the per-band opacities (p - water) / (cloud - water) agree; hull paint does not.
-  //    Cores (opacity >= 0.12, consistent) are opened with a disk wider than any beam, so
-  //    grey decks and white superstructures drop out; the cloud is every consistent pixel
-  //    (opacity >= 0.04) connected to a core, soft edges included.
-  cv::Mat not_land;
-  cv::bitwise_not(r.land, not_land);
-  not_land &= r.valid;
+  // Water colour for the cloud test: the 30th percentile of each normalised band over valid
+  // non-land pixels. Normalisation is monotone, so it is taken on the digital numbers at the
+  // same sample points and normalised (bit-identical to normalising first).
   const int pstride = std::max(1, static_cast<int>(std::sqrt(static_cast<double>(w) * h / 3e5)));
+  const std::optional<WaterStats>& fixed = options.fixed_stats;
   std::array<float, 4> water_col{0.05f, 0.05f, 0.05f, 0.05f};
-  for (int b = 0; b < nb; ++b) {
-    const float v = MaskedPercentile(r.bands[b], not_land, 30.0, pstride);
-    // Water is dark: a window under cloud must not take the cloud for its water.
-    if (std::isfinite(v)) water_col[b] = std::min(v, 0.15f);
+  if (fixed) {
+    water_col = fixed->water_colour;
+  } else {
+    thread_local std::vector<float> samples;
+    for (int b = 0; b < nb; ++b) {
+      samples.clear();
+      for (int y = 0; y < h; y += pstride) {
+        const float* in = pixels.bands[b].ptr<float>(y);
+        const uchar* valid = r.valid.ptr<uchar>(y);
+        const uchar* ld = r.land.ptr<uchar>(y);
+        for (int x = 0; x < w; x += pstride) {
+          if (!valid[x] || ld[x]) continue;
+          const float v = (in[x] - scale.offset[b]) * scale.gain[b];
+          if (std::isfinite(v)) samples.push_back(v);
+        }
+      }
+      const float v = SamplePercentile(samples, 30.0);
+      // Water is dark: a window under cloud must not take the cloud for its water.
+      if (std::isfinite(v)) water_col[b] = std::min(v, 0.15f);
+    }
   }
+
+  // 1. One pass per pixel: normalised bands, brightness, NDWI and the cloud classes.
+  //    A pixel under cloud of opacity a is water*(1-a) + cloud*a in every band, so the
+  //    per-band opacities (p - water) / (cloud - water) agree; hull paint does not.
   const float cloud_ref = static_cast<float>(options.cloud_reflectance);
-  cv::Mat cloud_low = cv::Mat::zeros(size, CV_8U), cloud_high = cv::Mat::zeros(size, CV_8U);
-  ForEachTile(w, h, tile, 0, threads, [&](const cv::Rect& core, const cv::Rect&) {
-    std::array<float, 4> inv_range{};
-    for (int b = 0; b < nb; ++b) inv_range[b] = 1.0f / std::max(cloud_ref - water_col[b], 0.05f);
+  std::array<float, 4> inv_range{};
+  for (int b = 0; b < nb; ++b) inv_range[b] = 1.0f / std::max(cloud_ref - water_col[b], 0.05f);
+  std::atomic<bool> any_core{false};
+  // Simple loops over a row segment, one output at a time, so that they vectorise.
+  auto normalise = [&]<int NB>(const cv::Rect& core) {
+    bool core_seen = false;
+    const int x0 = core.x, n = core.width;
     for (int y = core.y; y < core.y + core.height; ++y) {
-      const uchar* nl = not_land.ptr<uchar>(y);
-      uchar* lo = cloud_low.ptr<uchar>(y);
-      uchar* hi = cloud_high.ptr<uchar>(y);
-      std::array<const float*, 4> in{};
-      for (int b = 0; b < nb; ++b) in[b] = r.bands[b].ptr<float>(y);
-      for (int x = core.x; x < core.x + core.width; ++x) {
-        if (!nl[x]) continue;
+      const uchar* valid = r.valid.ptr<uchar>(y) + x0;
+      const uchar* ld = r.land.ptr<uchar>(y) + x0;
+      float* bright = r.brightness.ptr<float>(y) + x0;
+      uchar* cls = r.cloud.ptr<uchar>(y) + x0;
+      std::array<float*, NB> out{};
+      for (int b = 0; b < NB; ++b) {
+        const float* in = pixels.bands[b].ptr<float>(y) + x0;
+        float* o = r.bands[b].ptr<float>(y) + x0;
+        out[b] = o;
+        const float off = scale.offset[b], gain = scale.gain[b];
+        for (int x = 0; x < n; ++x) o[x] = valid[x] ? (in[x] - off) * gain : 0.0f;
+      }
+      for (int x = 0; x < n; ++x) {
+        float sum = 0;
+        for (int b = 0; b < NB; ++b) sum += out[b][x];
+        bright[x] = sum / NB;
+      }
+      if constexpr (NB == 4) {
+        float* nd = r.ndwi.ptr<float>(y) + x0;
+        const float* g = out[1];
+        const float* ni = out[3];
+        for (int x = 0; x < n; ++x) nd[x] = (g[x] - ni[x]) / std::max(g[x] + ni[x], 1e-4f);
+      }
+      uchar any_high = 0;
+      for (int x = 0; x < n; ++x) {
         float amin = 1e30f, amax = -1e30f, asum = 0;
-        for (int b = 0; b < nb; ++b) {
-          const float a = (in[b][x] - water_col[b]) * inv_range[b];
+        for (int b = 0; b < NB; ++b) {
+          const float a = (out[b][x] - water_col[b]) * inv_range[b];
           amin = std::min(amin, a);
           amax = std::max(amax, a);
           asum += a;
         }
-        const float amean = asum / nb;
-        const bool consistent = (amax - amin) <= 0.05f + 0.15f * amean;
-        lo[x] = (consistent && amean >= 0.04f) ? 255 : 0;
-        hi[x] = (consistent && amean >= 0.12f) ? 255 : 0;
+        const float amean = asum / NB;
+        const bool candidate =
+            (valid[x] != 0) & (ld[x] == 0) & ((amax - amin) <= 0.05f + 0.15f * amean);
+        const uchar c = candidate ? (amean >= 0.12f   ? kCloudHigh
+                                     : amean >= 0.04f ? kCloudLow
+                                                      : 0)
+                                  : uchar{0};
+        cls[x] = c;
+        any_high |= c == kCloudHigh;
       }
+      core_seen = core_seen || any_high;
+    }
+    if (core_seen) any_core = true;
+  };
+  ForEachTile(w, h, tile, 0, threads, [&](const cv::Rect& core, const cv::Rect&) {
+    if (nb == 4) {
+      normalise.operator()<4>(core);
+    } else {
+      normalise.operator()<3>(core);
     }
   });
+
+  // 2. Cloud. Cores (high class) are opened with a disk wider than any beam, so grey decks
+  //    and white superstructures drop out; the cloud is every low-class pixel connected to
+  //    a surviving core, soft edges included. Cloud is coarse: the opening runs on a map
+  //    downsampled by f (a cell is core when most of its pixels are).
   const int cloud_r =
       std::max(2, static_cast<int>(std::lround(options.cloud_min_radius_m / options.gsd_m)));
-  {
-    // Opening at reduced resolution for speed when the radius is large.
+  bool have_cloud = false;
+  if (any_core.load()) {
     const int f = std::max(1, cloud_r / 6);
-    cv::Mat small;
-    if (f > 1) {
-      cv::resize(cloud_high, small, cv::Size((w + f - 1) / f, (h + f - 1) / f), 0, 0,
-                 cv::INTER_AREA);
-      cv::threshold(small, small, 127, 255, cv::THRESH_BINARY);
-    } else {
-      small = cloud_high;
+    const int sw = (w + f - 1) / f, sh = (h + f - 1) / f;
+    cv::Mat small(sh, sw, CV_8U);
+    for (int sy = 0; sy < sh; ++sy) {
+      uchar* o = small.ptr<uchar>(sy);
+      const int y0 = sy * f, y1 = std::min(h, y0 + f);
+      for (int sx = 0; sx < sw; ++sx) {
+        const int x0 = sx * f, x1 = std::min(w, x0 + f);
+        int n = 0;
+        for (int y = y0; y < y1; ++y) {
+          const uchar* c = r.cloud.ptr<uchar>(y);
+          for (int x = x0; x < x1; ++x) n += c[x] == kCloudHigh;
+        }
+        o[sx] = 2 * n > (y1 - y0) * (x1 - x0) ? 255 : 0;
+      }
     }
     const int rr = std::max(1, cloud_r / f);
-    cv::Mat opened;
-    cv::morphologyEx(small, opened, cv::MORPH_OPEN, Disk(rr));
-    if (f > 1) cv::resize(opened, opened, size, 0, 0, cv::INTER_NEAREST);
-    opened &= cloud_low;
-    if (cv::countNonZero(opened) > 0) {
-      // Reconstruction: components of the low mask that touch a core.
+    cv::morphologyEx(small, small, cv::MORPH_OPEN, Disk(rr));
+    if (cv::countNonZero(small) > 0) {
+      // Reconstruction: components of the low class that touch an opened core cell.
       cv::Mat labels;
-      const int n = cv::connectedComponents(cloud_low, labels, 8, CV_32S);
+      const int n = cv::connectedComponents(r.cloud, labels, 8, CV_32S);
       std::vector<uchar> keep(n, 0);
       for (int y = 0; y < h; ++y) {
-        const uchar* o = opened.ptr<uchar>(y);
+        const uchar* o = small.ptr<uchar>(y / f);
         const int* l = labels.ptr<int>(y);
+        const uchar* c = r.cloud.ptr<uchar>(y);
         for (int x = 0; x < w; ++x)
-          if (o[x]) keep[l[x]] = 1;
+          if (c[x] && o[x / f]) keep[l[x]] = 1;
       }
       keep[0] = 0;
       for (int y = 0; y < h; ++y) {
@@ -352,29 +507,55 @@ ImagingResult ProcessWindow(const WindowPixels& pixels, const RadiometricScale& 
         uchar* c = r.cloud.ptr<uchar>(y);
         for (int x = 0; x < w; ++x) c[x] = keep[l[x]] ? 255 : 0;
       }
-      // Close small holes (texture) inside the cloud.
+      // Close small holes (texture) inside the cloud; never onto land or nodata.
       cv::morphologyEx(r.cloud, r.cloud, cv::MORPH_CLOSE, Disk(2));
-      r.cloud &= not_land;
+      have_cloud = true;
     }
   }
+  if (!have_cloud) r.cloud.setTo(0);
 
-  // 3. Open area: valid, not land, not cloud.
-  cv::Mat open = r.valid.clone();
-  open.setTo(0, r.land);
-  open.setTo(0, r.cloud);
+  // 3. Open area: valid, not land, not cloud (the close above may reach onto land; the
+  //    cloud is cleared there too).
+  ForEachTile(w, h, tile, 0, threads, [&](const cv::Rect& core, const cv::Rect&) {
+    for (int y = core.y; y < core.y + core.height; ++y) {
+      const uchar* valid = r.valid.ptr<uchar>(y);
+      const uchar* ld = r.land.ptr<uchar>(y);
+      uchar* cl = r.cloud.ptr<uchar>(y);
+      uchar* op = r.open.ptr<uchar>(y);
+      for (int x = core.x; x < core.x + core.width; ++x) {
+        const bool not_land = valid[x] && !ld[x];
+        cl[x] = not_land ? cl[x] : 0;
+        op[x] = (not_land && !cl[x]) ? 255 : 0;
+      }
+    }
+  });
 
   // 4. Water seed: NDWI (Otsu, clamped) when NIR exists, else brightness near the water
   //    level (the 30th percentile of the open area: water is the darkest extensive class).
   const int stride = std::max(1, static_cast<int>(std::sqrt(static_cast<double>(w) * h / 4e5)));
-  cv::Mat seed;
-  const float level = MaskedPercentile(r.brightness, open, 30.0, stride);
-  r.water_level = std::isfinite(level) ? level : 0.05f;
-  if (r.has_nir && options.use_ndwi) {
-    float t = OtsuThreshold(ndwi, open);
+  cv::Mat& seed = r.seed;
+  seed.create(size, CV_8U);
+  if (fixed) {
+    r.water_level = fixed->water_level;
+  } else {
+    const float level = MaskedPercentile(r.brightness, r.open, 30.0, stride);
+    r.water_level = std::isfinite(level) ? level : 0.05f;
+  }
+  float ndwi_t = 0.0f;
+  const bool ndwi_mode = r.has_nir && options.use_ndwi;
+  if (ndwi_mode) {
+    float t = fixed ? fixed->ndwi_threshold : OtsuThreshold(r.ndwi, r.open);
     if (!std::isfinite(t)) t = 0.0f;
     t = std::clamp(t, -0.05f, 0.3f);
-    cv::compare(ndwi, t, seed, cv::CMP_GT);
-    seed &= open;
+    ndwi_t = t;
+    ForEachTile(w, h, tile, 0, threads, [&](const cv::Rect& core, const cv::Rect&) {
+      for (int y = core.y; y < core.y + core.height; ++y) {
+        const float* nd = r.ndwi.ptr<float>(y);
+        const uchar* op = r.open.ptr<uchar>(y);
+        uchar* sd = seed.ptr<uchar>(y);
+        for (int x = core.x; x < core.x + core.width; ++x) sd[x] = (op[x] && nd[x] > t) ? 255 : 0;
+      }
+    });
   } else {
     // Neighbour differences estimate the noise before any background exists.
     cv::Mat diff;
@@ -383,14 +564,14 @@ ImagingResult ProcessWindow(const WindowPixels& pixels, const RadiometricScale& 
     cv::subtract(shifted, base, diff);
     cv::Mat near_level;
     cv::inRange(r.brightness, r.water_level * 0.5f, r.water_level * 1.5f + 0.01f, near_level);
-    near_level &= open;
+    near_level &= r.open;
     cv::Mat m = near_level(cv::Rect(0, 0, std::max(w - 1, 1), h));
     float s = RobustSigma(diff, m) / std::sqrt(2.0f);
     if (!std::isfinite(s) || s <= 0) s = 0.005f;
     const float tol =
         std::max(static_cast<float>(options.contrast_sigma) * s, 0.25f * r.water_level);
     cv::inRange(r.brightness, r.water_level - tol, r.water_level + tol, seed);
-    seed &= open;
+    seed &= r.open;
   }
 
   // 5. Local water background and first noise estimate.
@@ -398,21 +579,31 @@ ImagingResult ProcessWindow(const WindowPixels& pixels, const RadiometricScale& 
       std::max(static_cast<int>(options.min_background_radius_px),
                static_cast<int>(std::lround(options.background_radius_m / options.gsd_m)));
   const int min_count = std::max(8, (2 * bg_r + 1) * (2 * bg_r + 1) / 50);
-  r.background = MaskedBoxMean(r.brightness, seed, bg_r, min_count, r.water_level, tile, threads);
-  cv::Mat resid = r.brightness - r.background;
-  float sigma = RobustSigma(resid, seed);
-  if (!(r.has_nir && options.use_ndwi) && std::isfinite(sigma) && sigma > 0) {
+  MaskedBoxMean(r.brightness, seed, bg_r, min_count, r.water_level, r.background, tile, threads);
+  float sigma = fixed ? fixed->noise_sigma : RobustResidualSigma(r.brightness, r.background, seed);
+  if (!ndwi_mode && std::isfinite(sigma) && sigma > 0) {
     // Without NIR the first seed came from one global level: reseed from the local
     // background so that smooth gradients (haze, glint) are followed.
-    cv::Mat abs_resid = cv::abs(resid);
-    cv::compare(abs_resid, static_cast<float>(options.contrast_sigma) * sigma, seed, cv::CMP_LT);
-    seed &= open;
-    r.background = MaskedBoxMean(r.brightness, seed, bg_r, min_count, r.water_level, tile, threads);
-    resid = r.brightness - r.background;
-    sigma = RobustSigma(resid, seed);
+    const float k_reseed = static_cast<float>(options.contrast_sigma) * sigma;
+    ForEachTile(w, h, tile, 0, threads, [&](const cv::Rect& core, const cv::Rect&) {
+      for (int y = core.y; y < core.y + core.height; ++y) {
+        const float* b = r.brightness.ptr<float>(y);
+        const float* bg = r.background.ptr<float>(y);
+        const uchar* op = r.open.ptr<uchar>(y);
+        uchar* sd = seed.ptr<uchar>(y);
+        for (int x = core.x; x < core.x + core.width; ++x)
+          sd[x] = (op[x] && std::fabs(b[x] - bg[x]) < k_reseed) ? 255 : 0;
+      }
+    });
+    MaskedBoxMean(r.brightness, seed, bg_r, min_count, r.water_level, r.background, tile, threads);
+    if (!fixed) sigma = RobustResidualSigma(r.brightness, r.background, seed);
   }
   if (!std::isfinite(sigma) || sigma <= 1e-5f) sigma = 0.005f;
   r.noise_sigma = std::max(sigma, 1e-4f);
+  r.stats.water_colour = water_col;
+  r.stats.water_level = r.water_level;
+  r.stats.ndwi_threshold = ndwi_t;
+  r.stats.noise_sigma = r.noise_sigma;
 
   // 6. Water: open, within k sigma of the background (and NDWI-water when NIR exists).
   const float k = static_cast<float>(options.contrast_sigma) * r.noise_sigma;
@@ -423,21 +614,22 @@ ImagingResult ProcessWindow(const WindowPixels& pixels, const RadiometricScale& 
     for (int y = core.y; y < core.y + core.height; ++y) {
       const float* b = r.brightness.ptr<float>(y);
       const float* bg = r.background.ptr<float>(y);
-      const uchar* op = open.ptr<uchar>(y);
+      const uchar* op = r.open.ptr<uchar>(y);
       const uchar* sd = seed.ptr<uchar>(y);
-      const bool ndwi_mode = r.has_nir && options.use_ndwi;
       float* c = r.contrast.ptr<float>(y);
       uchar* wt = r.water.ptr<uchar>(y);
       for (int x = core.x; x < core.x + core.width; ++x) {
         const float d = b[x] - bg[x];
         c[x] = op[x] ? d * inv : 0.0f;
-        // Shadows (darker than the background) stay water: cues are measured there.
-        const bool like = d < k && (!ndwi_mode || sd[x] != 0 || d < 0);
-        wt[x] = (op[x] && like) ? 255 : 0;
+      }
+      // Shadows (darker than the background) stay water: cues are measured there.
+      for (int x = core.x; x < core.x + core.width; ++x) {
+        const float d = b[x] - bg[x];
+        const bool like = (d < k) & ((sd[x] != 0) | (d < 0) | !ndwi_mode);
+        wt[x] = ((op[x] != 0) & like) ? 255 : 0;
       }
     }
   });
-  return r;
 }
 
 }  // namespace bw

@@ -8,6 +8,7 @@
 #include <array>
 #include <functional>
 #include <opencv2/core.hpp>
+#include <optional>
 
 #include "geo/scene.h"
 
@@ -26,6 +27,15 @@ struct RadiometricScale {
 RadiometricScale EstimateScale(const WindowPixels& pixels, PixelType type,
                                float dark_level = 0.01f);
 
+// Window-wide statistics ProcessWindow derives (and can be given instead, see
+// ImagingOptions::fixed_stats). Reflectance units.
+struct WaterStats {
+  std::array<float, 4> water_colour{0.05f, 0.05f, 0.05f, 0.05f};  // 30th pct per band, <= 0.15
+  float water_level = 0.05f;    // 30th percentile of the open area's brightness
+  float ndwi_threshold = 0.0f;  // Otsu on NDWI, clamped to [-0.05, 0.3] (NIR only)
+  float noise_sigma = 0.01f;    // robust sigma of brightness - background over the seed
+};
+
 struct ImagingOptions {
   double gsd_m = 0.5;               // metres per pixel
   double background_radius_m = 60;  // half size of the water background box
@@ -36,6 +46,9 @@ struct ImagingOptions {
   double cloud_min_radius_m = 30;   // cloud cores are opened with a disk of this radius
   int tile_size = 512;
   int threads = 0;  // 0 = all cores
+  // When set, these replace the window's own statistics, so that the tiles of one scene
+  // are thresholded alike whatever the tiling (take them from a sample of the scene).
+  std::optional<WaterStats> fixed_stats;
   void Check() const;
 };
 
@@ -49,14 +62,24 @@ struct ImagingResult {
   cv::Mat water;                 // CV_8U 255 = open water (valid, not land/cloud/object)
   cv::Mat background;            // CV_32F local water brightness
   cv::Mat contrast;              // CV_32F (brightness - background) / noise_sigma
+  cv::Mat ndwi;                  // CV_32F (green - NIR) / (green + NIR); empty without NIR
+  cv::Mat open;                  // CV_8U 255 = valid, not land, not cloud
+  cv::Mat seed;                  // CV_8U 255 = water seed the background was averaged over
   float noise_sigma = 0.01f;     // brightness noise over water (reflectance units)
   float water_level = 0.05f;     // median water brightness
+  WaterStats stats;              // the statistics used (the window's own or the fixed ones)
   bool has_nir = false;
 };
 
 // REQUIRES: pixels.bands[0..2] non-empty CV_32F; land empty or CV_8U of the window size.
+// The result does not depend on options.tile_size or options.threads (bit for bit).
 ImagingResult ProcessWindow(const WindowPixels& pixels, const RadiometricScale& scale,
                             const cv::Mat& land, const ImagingOptions& options);
+
+// Same, into `out`, re-using its buffers when they already have the window's size (no
+// allocation when called again for windows of one size, e.g. the tiles of a scene).
+void ProcessWindow(const WindowPixels& pixels, const RadiometricScale& scale, const cv::Mat& land,
+                   const ImagingOptions& options, ImagingResult& out);
 
 // Parallel tile loop: calls fn(core, padded) for every tile of a width x height grid, where
 // `core` tiles the grid without overlap and `padded` is core grown by `halo` and clipped.
@@ -64,11 +87,16 @@ ImagingResult ProcessWindow(const WindowPixels& pixels, const RadiometricScale& 
 void ForEachTile(int width, int height, int tile_size, int halo, int threads,
                  const std::function<void(const cv::Rect& core, const cv::Rect& padded)>& fn);
 
-// Box sums of a float map restricted to a mask, exact (double integral), as the masked
-// mean over a (2r+1)^2 box; pixels whose box holds fewer than min_count mask pixels get
-// `fallback`. Runs the tile loop. Output CV_32F.
+// Masked mean of a float map over the (2r+1)^2 box around each pixel (clipped at the
+// border); pixels whose box holds fewer than min_count mask pixels get `fallback`. Sliding
+// column sums + row prefix sums in 64-bit fixed point (a power-of-two scale from the largest
+// masked |value|, ~1e-11 relative for reflectances), O(1) per pixel whatever the radius,
+// exact and so independent of tile size and threads. REQUIRES finite values under the
+// mask. Output CV_32F.
 cv::Mat MaskedBoxMean(const cv::Mat& values, const cv::Mat& mask, int radius, int min_count,
                       float fallback, int tile_size = 512, int threads = 0);
+void MaskedBoxMean(const cv::Mat& values, const cv::Mat& mask, int radius, int min_count,
+                   float fallback, cv::Mat& out, int tile_size = 512, int threads = 0);
 
 // Otsu threshold of a float map over a mask (256 bins between the 1st and 99th percentile).
 float OtsuThreshold(const cv::Mat& values, const cv::Mat& mask);
