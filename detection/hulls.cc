@@ -5,7 +5,9 @@
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <numeric>
+#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "geo/error.h"
@@ -36,6 +38,13 @@ float SampleBilinear(const cv::Mat& map, double x, double y, float outside) {
 
 namespace {
 
+// Candidate trace on stderr when BW_HULL_TRACE is set (debugging aid, not an interface).
+template <typename... Args>
+void Trace(fmt::format_string<Args...> f, Args&&... args) {
+  static const bool on = std::getenv("BW_HULL_TRACE") != nullptr;
+  if (on) fmt::print(stderr, "hulls: {}\n", fmt::format(f, std::forward<Args>(args)...));
+}
+
 double Median(std::vector<double> v) {
   if (v.empty()) return std::nan("");
   const size_t k = v.size() / 2;
@@ -44,6 +53,42 @@ double Median(std::vector<double> v) {
 }
 
 cv::Point2d Normal(const cv::Point2d& a) { return {-a.y, a.x}; }
+
+// Robust line fit y = m x + b (Eigen least squares, outliers beyond 3 robust sigmas dropped
+// twice). `mad` is the median absolute residual of the points kept. False with < 3 points.
+bool FitLineRobust(const std::vector<double>& x, const std::vector<double>& y, double& m, double& b,
+                   double* mad_out = nullptr) {
+  if (x.size() < 3) return false;
+  std::vector<int> use(x.size());
+  std::iota(use.begin(), use.end(), 0);
+  m = 0;
+  b = 0;
+  double mad = 0;
+  for (int pass = 0; pass < 3; ++pass) {
+    Eigen::MatrixXd A(use.size(), 2);
+    Eigen::VectorXd v(use.size());
+    for (size_t i = 0; i < use.size(); ++i) {
+      A(i, 0) = x[use[i]];
+      A(i, 1) = 1.0;
+      v(i) = y[use[i]];
+    }
+    const Eigen::Vector2d sol = A.colPivHouseholderQr().solve(v);
+    m = sol(0);
+    b = sol(1);
+    std::vector<double> res, res_used;
+    for (size_t i = 0; i < x.size(); ++i) res.push_back(std::fabs(y[i] - (m * x[i] + b)));
+    for (int i : use) res_used.push_back(res[i]);
+    mad = std::max(Median(res_used), 0.05);
+    if (pass == 2) break;
+    std::vector<int> keep;
+    for (size_t i = 0; i < x.size(); ++i)
+      if (res[i] <= 3.0 * 1.4826 * mad) keep.push_back(static_cast<int>(i));
+    if (keep.size() < 3) break;
+    use = keep;
+  }
+  if (mad_out != nullptr) *mad_out = mad;
+  return true;
+}
 
 // Profile of `map` along `dir` through `origin`, t in [t0, t1] step dt, averaged over
 // offsets along `avg_dir` (avg_offsets).
@@ -138,7 +183,7 @@ EdgePair FindEdges(const std::vector<double>& v, double t0, double dt, double ha
 
 }  // namespace
 
-bool RefineHull(const cv::Mat& contrast, Hull& hull, double* psf_sigma_px) {
+bool RefineHull(const cv::Mat& contrast, Hull& hull, double* psf_sigma_px, double* edge_mad_px) {
   cv::Point2d a = hull.axis_px;
   a *= 1.0 / std::max(cv::norm(a), 1e-12);
   cv::Point2d c = hull.center_px;
@@ -147,6 +192,7 @@ bool RefineHull(const cv::Mat& contrast, Hull& hull, double* psf_sigma_px) {
   std::vector<double> prof;
   std::vector<double> psfs;
   bool any = false;
+  double edge_mad = 1e9;
   for (int iter = 0; iter < 3; ++iter) {
     const cv::Point2d n = Normal(a);
     // Sides at stations along the parallel mid-body.
@@ -157,7 +203,7 @@ bool RefineHull(const cv::Mat& contrast, Hull& hull, double* psf_sigma_px) {
     const int nt = static_cast<int>(std::ceil(2 * (0.5 * beam + margin) / dt)) + 1;
     const double avg = std::clamp(length / stations / 2, 0.5, 2.0);
     const std::vector<double> offs{-avg, 0.0, avg};
-    std::vector<double> ss, mids, widths;
+    std::vector<double> ss, mids, widths, lefts, rights, out_l, out_r;
     psfs.clear();
     for (int k = 0; k < stations; ++k) {
       const double s = -0.3 * length + 0.6 * length * (k + 0.5) / stations;
@@ -167,32 +213,40 @@ bool RefineHull(const cv::Mat& contrast, Hull& hull, double* psf_sigma_px) {
       ss.push_back(s);
       mids.push_back(0.5 * (e.left + e.right));
       widths.push_back(e.right - e.left);
+      lefts.push_back(e.left);
+      rights.push_back(e.right);
+      out_l.push_back(e.out_left);
+      out_r.push_back(e.out_right);
       if (!std::isnan(e.psf)) psfs.push_back(e.psf);
     }
     if (ss.size() < 3) break;
-    // Robust line fit mid(s) = m s + b (Eigen least squares, one outlier rejection pass).
-    std::vector<int> use(ss.size());
-    std::iota(use.begin(), use.end(), 0);
+    // Each long side is a straight edge: fit both with lines. The centre comes from the
+    // midline; the direction from the sides that face water (a side against the pier, a
+    // platform or another hull has no dark outside and its edge wanders), weighted by how
+    // straight each edge is.
     double m = 0, b = 0;
-    for (int pass = 0; pass < 2; ++pass) {
-      Eigen::MatrixXd A(use.size(), 2);
-      Eigen::VectorXd y(use.size());
-      for (size_t i = 0; i < use.size(); ++i) {
-        A(i, 0) = ss[use[i]];
-        A(i, 1) = 1.0;
-        y(i) = mids[use[i]];
-      }
-      Eigen::Vector2d sol = A.colPivHouseholderQr().solve(y);
-      m = sol(0);
-      b = sol(1);
-      std::vector<double> res;
-      for (size_t i = 0; i < ss.size(); ++i) res.push_back(std::fabs(mids[i] - (m * ss[i] + b)));
-      const double mad = std::max(Median(res), 0.05);
-      std::vector<int> keep;
-      for (size_t i = 0; i < ss.size(); ++i)
-        if (res[i] <= 3.0 * 1.4826 * mad) keep.push_back(static_cast<int>(i));
-      if (keep.size() < 3) break;
-      use = keep;
+    FitLineRobust(ss, mids, m, b);
+    double ml = 0, bl = 0, mr = 0, br = 0, madl = 1e9, madr = 1e9;
+    const bool fit_l = FitLineRobust(ss, lefts, ml, bl, &madl);
+    const bool fit_r = FitLineRobust(ss, rights, mr, br, &madr);
+    double h_deck = 0;
+    {
+      std::vector<double> dk;
+      for (int k = -4; k <= 4; ++k)
+        dk.push_back(SampleBilinear(contrast, c.x + a.x * (0.08 * length * k),
+                                    c.y + a.y * (0.08 * length * k)));
+      h_deck = std::max(Median(dk), 1e-6);
+    }
+    edge_mad = std::min(fit_l ? madl : 1e9, fit_r ? madr : 1e9);
+    const bool water_l = fit_l && Median(out_l) < 0.3 * h_deck;
+    const bool water_r = fit_r && Median(out_r) < 0.3 * h_deck;
+    if (water_l && water_r) {
+      const double wl = 1.0 / (madl * madl), wr = 1.0 / (madr * madr);
+      m = (wl * ml + wr * mr) / (wl + wr);
+    } else if (water_l) {
+      m = ml;
+    } else if (water_r) {
+      m = mr;
     }
     c += n * b;
     a = a + n * m;
@@ -234,6 +288,7 @@ bool RefineHull(const cv::Mat& contrast, Hull& hull, double* psf_sigma_px) {
     }
   }
   if (!any) return false;
+  if (edge_mad_px != nullptr) *edge_mad_px = edge_mad;
   hull.center_px = c;
   hull.axis_px = a;
   hull.length_px = length;
@@ -418,37 +473,64 @@ void SplitParts(const cv::Mat& contrast, Part part, double min_len_px, int depth
     SplitParts(contrast, std::move(b), min_len_px, depth + 1, out);
   };
   if (ratio < 3.6 && p.length() >= 2 * min_len_px && p.beam() >= 8) {
-    // Side by side: mean contrast per across-bin over the central 60 % of the length.
-    const int nb = static_cast<int>(std::ceil(p.beam())) + 1;
-    std::vector<double> sum(nb, 0), cnt(nb, 0);
-    for (const auto& q : part.pixels) {
-      const cv::Point2d d(q.x + 0.5 - p.center.x, q.y + 0.5 - p.center.y);
-      const double s = d.dot(p.axis);
-      if (std::fabs(s) > 0.3 * p.length()) continue;
-      const int i = std::clamp(static_cast<int>(d.dot(n) - p.t_min), 0, nb - 1);
-      sum[i] += contrast.at<float>(q.y, q.x);
-      cnt[i] += 1;
-    }
-    std::vector<double> prof(nb, 0);
-    for (int i = 0; i < nb; ++i) prof[i] = cnt[i] > 0 ? sum[i] / cnt[i] : 0;
-    const int lo = static_cast<int>(0.2 * nb), hi = static_cast<int>(0.8 * nb);
+    // Side by side: mean contrast per across-bin (half a pixel) over the central 60 % of the
+    // length. Two hulls pointing opposite ways tilt the principal axis by a few degrees and
+    // smear a narrow valley, so the direction of the deepest valley is searched around it.
+    constexpr double kDegToRad = 3.14159265358979323846 / 180.0;
+    const double bin = 0.5;
     int best = -1;
-    double best_depth = 0;
-    for (int i = lo; i <= hi && i < nb; ++i) {
-      const double left = *std::max_element(prof.begin(), prof.begin() + i + 1);
-      const double right = *std::max_element(prof.begin() + i, prof.end());
-      const double depth_rel = 1.0 - prof[i] / std::max(std::min(left, right), 1e-6);
-      if (depth_rel > best_depth) {
-        best_depth = depth_rel;
-        best = i;
+    double best_depth = 0, best_cut = 0;
+    cv::Point2d best_n = n;
+    for (int k = -12; k <= 12; ++k) {
+      const double ang = 0.5 * k * kDegToRad;
+      const cv::Point2d ax(p.axis.x * std::cos(ang) - p.axis.y * std::sin(ang),
+                           p.axis.x * std::sin(ang) + p.axis.y * std::cos(ang));
+      const cv::Point2d nk = Normal(ax);
+      double t_lo = 1e30, t_hi = -1e30;
+      for (const auto& q : part.pixels) {
+        const cv::Point2d d(q.x + 0.5 - p.center.x, q.y + 0.5 - p.center.y);
+        t_lo = std::min(t_lo, d.dot(nk));
+        t_hi = std::max(t_hi, d.dot(nk));
+      }
+      const int nb = static_cast<int>(std::ceil((t_hi - t_lo) / bin)) + 1;
+      std::vector<double> sum(nb, 0), cnt(nb, 0);
+      for (const auto& q : part.pixels) {
+        const cv::Point2d d(q.x + 0.5 - p.center.x, q.y + 0.5 - p.center.y);
+        if (std::fabs(d.dot(ax)) > 0.3 * p.length()) continue;
+        const int i = std::clamp(static_cast<int>((d.dot(nk) - t_lo) / bin), 0, nb - 1);
+        sum[i] += contrast.at<float>(q.y, q.x);
+        cnt[i] += 1;
+      }
+      std::vector<double> prof(nb, 0);
+      for (int i = 0; i < nb; ++i) prof[i] = cnt[i] > 0 ? sum[i] / cnt[i] : 0;
+      const int lo = static_cast<int>(0.2 * nb), hi = static_cast<int>(0.8 * nb);
+      for (int i = lo; i <= hi && i < nb; ++i) {
+        if (cnt[i] == 0) continue;
+        const double left = *std::max_element(prof.begin(), prof.begin() + i + 1);
+        const double right = *std::max_element(prof.begin() + i, prof.end());
+        const double depth_rel = 1.0 - prof[i] / std::max(std::min(left, right), 1e-6);
+        if (depth_rel > best_depth + 1e-9) {
+          best_depth = depth_rel;
+          best = i;
+          best_cut = t_lo + (i + 0.5) * bin;
+          best_n = nk;
+        }
       }
     }
     if (best >= 0 && best_depth > 0.3) {
-      split_by(true, p.t_min + best + 0.5);
+      Trace("split across ({:.0f},{:.0f}) L={:.0f} B={:.0f} at {:.1f} depth {:.2f}", p.center.x,
+            p.center.y, p.length(), p.beam(), best_cut, best_depth);
+      Part pa, pb;
+      for (const auto& q : part.pixels) {
+        const cv::Point2d d(q.x + 0.5 - p.center.x, q.y + 0.5 - p.center.y);
+        (d.dot(best_n) < best_cut ? pa : pb).pixels.push_back(q);
+      }
+      SplitParts(contrast, std::move(pa), min_len_px, depth + 1, out);
+      SplitParts(contrast, std::move(pb), min_len_px, depth + 1, out);
       return;
     }
   }
-  if (ratio > 11.0 && p.length() >= 2 * min_len_px) {
+  if (ratio > 8.5 && p.length() >= 2 * min_len_px) {
     // End to end: the mask width along the axis drops where bow meets stern.
     const int nb = static_cast<int>(std::ceil(p.length())) + 1;
     std::vector<double> w(nb, 0);
@@ -458,16 +540,73 @@ void SplitParts(const cv::Mat& contrast, Part part, double min_len_px, int depth
       w[i] += 1;
     }
     const double med = Median(w);
-    const int guard = static_cast<int>(std::max(min_len_px, 3.0 * p.beam()));
+    // Away from the ends by more than a bow taper (a tug nosing a stern is split off).
+    const int guard = static_cast<int>(std::max(min_len_px, 1.2 * p.beam()));
     int best = -1;
     for (int i = guard; i < nb - guard; ++i)
       if (w[i] < 0.45 * med && (best < 0 || w[i] < w[best])) best = i;
     if (best >= 0) {
+      Trace("split along ({:.0f},{:.0f}) L={:.0f} B={:.0f} at {}", p.center.x, p.center.y,
+            p.length(), p.beam(), best);
       split_by(false, p.s_min + best + 0.5);
       return;
     }
   }
   out.push_back(std::move(part));
+}
+
+// A hull is a strip of constant width between two straight sides. Trims a part to the
+// strip along its straighter long side, cutting off what bulges out on the other: loading
+// platforms and pier fringes it touches, fenders, a tug alongside.
+void TrimToStrip(Part& part) {
+  if (part.pixels.size() < 200) return;
+  const Pca p = ComputePca(part.pixels);
+  if (p.length() < 3.0 * p.beam()) return;
+  const cv::Point2d n = Normal(p.axis);
+  const int nb = static_cast<int>(std::ceil(p.length())) + 1;
+  std::vector<double> tmin(nb, 1e30), tmax(nb, -1e30);
+  for (const auto& q : part.pixels) {
+    const cv::Point2d d(q.x + 0.5 - p.center.x, q.y + 0.5 - p.center.y);
+    const int i = std::clamp(static_cast<int>(d.dot(p.axis) - p.s_min), 0, nb - 1);
+    const double t = d.dot(n);
+    tmin[i] = std::min(tmin[i], t - 0.5);
+    tmax[i] = std::max(tmax[i], t + 0.5);
+  }
+  // Stations over the parallel mid-body (bow taper and stern rounding left out).
+  std::vector<double> ss, lo, hi, w;
+  for (int i = static_cast<int>(0.2 * nb); i <= static_cast<int>(0.8 * nb); ++i) {
+    if (i < 0 || i >= nb || tmin[i] > 1e29) continue;
+    ss.push_back(p.s_min + i + 0.5);
+    lo.push_back(tmin[i]);
+    hi.push_back(tmax[i]);
+    w.push_back(tmax[i] - tmin[i]);
+  }
+  if (ss.size() < 10) return;
+  double m_lo = 0, b_lo = 0, mad_lo = 0, m_hi = 0, b_hi = 0, mad_hi = 0;
+  if (!FitLineRobust(ss, lo, m_lo, b_lo, &mad_lo) || !FitLineRobust(ss, hi, m_hi, b_hi, &mad_hi))
+    return;
+  const double beam = Median(w);
+  const bool use_lo = mad_lo <= mad_hi;
+  // Only a part with one straight long side is a hull to trim (a cloud or shore blob is
+  // not: trimming would carve a hull-like strip out of it).
+  if (std::min(mad_lo, mad_hi) > 1.0) {
+    Trace("trim ({:.0f},{:.0f}) L={:.0f}: no straight side (mad {:.2f} {:.2f})", p.center.x,
+          p.center.y, p.length(), mad_lo, mad_hi);
+    return;
+  }
+  const double slack = 1.5;
+  std::vector<cv::Point> kept;
+  kept.reserve(part.pixels.size());
+  for (const auto& q : part.pixels) {
+    const cv::Point2d d(q.x + 0.5 - p.center.x, q.y + 0.5 - p.center.y);
+    const double s = d.dot(p.axis), t = d.dot(n);
+    const bool in = use_lo ? (t >= m_lo * s + b_lo - slack && t <= m_lo * s + b_lo + beam + slack)
+                           : (t <= m_hi * s + b_hi + slack && t >= m_hi * s + b_hi - beam - slack);
+    if (in) kept.push_back(q);
+  }
+  Trace("trim ({:.0f},{:.0f}) L={:.0f} B={:.0f}: beam {:.1f}, keeps {}/{}", p.center.x, p.center.y,
+        p.length(), p.beam(), beam, kept.size(), part.pixels.size());
+  if (kept.size() >= 0.75 * part.pixels.size()) part.pixels = std::move(kept);
 }
 
 std::string Classify(double length_m, double beam_m) {
@@ -476,6 +615,111 @@ std::string Classify(double length_m, double beam_m) {
   if (length_m >= 15 && length_m < 50 && ratio < 4.8) return "tug";
   if (length_m < 35) return "small_craft";
   return "other";
+}
+
+// Objectness in noise sigmas: the brightness contrast, and where a NIR band exists the
+// spectral anomaly against the local water as well. The residual p - w from the local water
+// spectrum w is taken orthogonal to w (a shadow on the water, p = k w, is no object) and
+// whitened by the covariance of those residuals over the water (waves, glint and haze vary
+// along a few spectral directions; what water does do is not an object). Paint and steel
+// leave the water's subspace: water absorbs NIR, decks of any colour reflect it, so hulls
+// as dark as the water in the visible still stand out.
+cv::Mat ObjectContrast(const ImagingResult& img, double gsd) {
+  if (img.bands[3].empty() || img.bands[3].size() != img.contrast.size()) return img.contrast;
+  for (int b = 0; b < 3; ++b)
+    if (img.bands[b].size() != img.contrast.size()) return img.contrast;
+  if (cv::countNonZero(img.water) < 200) return img.contrast;
+  const int stride =
+      std::max(1, static_cast<int>(std::sqrt(static_cast<double>(img.contrast.total()) / 4e5)));
+  const int r = std::max(6, static_cast<int>(std::lround(60.0 / gsd)));
+  const int min_count = std::max(8, (2 * r + 1) * (2 * r + 1) / 50);
+  std::array<cv::Mat, 4> bg;
+  for (int b = 0; b < 4; ++b) {
+    const float level = MaskedPercentile(img.bands[b], img.water, 50.0, stride);
+    if (!std::isfinite(level)) return img.contrast;
+    bg[b] = MaskedBoxMean(img.bands[b], img.water, r, min_count, level);
+  }
+  const auto residual = [&](int y, int x) {
+    Eigen::Vector4d w, p;
+    for (int b = 0; b < 4; ++b) {
+      w(b) = bg[b].at<float>(y, x);
+      p(b) = img.bands[b].at<float>(y, x);
+    }
+    const double nw = w.norm();
+    Eigen::Vector4d res = p - w;
+    if (nw > 1e-6) {
+      const Eigen::Vector4d u = w / nw;
+      res -= u * u.dot(res);
+    }
+    return res;
+  };
+  // Robust covariance of the residuals over the water: drop the 2 % farthest, once.
+  std::vector<Eigen::Vector4d> samples;
+  const int step = std::max(1, stride);
+  for (int y = 0; y < img.water.rows; y += step) {
+    const uchar* wt = img.water.ptr<uchar>(y);
+    for (int x = 0; x < img.water.cols; x += step)
+      if (wt[x]) samples.push_back(residual(y, x));
+  }
+  if (samples.size() < 200) return img.contrast;
+  Eigen::Matrix4d cov = Eigen::Matrix4d::Zero();
+  for (const auto& v : samples) cov += v * v.transpose();
+  cov /= static_cast<double>(samples.size());
+  for (int pass = 0; pass < 2; ++pass) {
+    const Eigen::Matrix4d inv0 = (cov + 1e-10 * Eigen::Matrix4d::Identity()).inverse();
+    std::vector<double> d2;
+    d2.reserve(samples.size());
+    for (const auto& v : samples) d2.push_back(v.dot(inv0 * v));
+    std::vector<double> sorted = d2;
+    const size_t k = static_cast<size_t>(0.98 * (sorted.size() - 1));
+    std::nth_element(sorted.begin(), sorted.begin() + k, sorted.end());
+    const double cut = sorted[k];
+    Eigen::Matrix4d c2 = Eigen::Matrix4d::Zero();
+    size_t n = 0;
+    for (size_t i = 0; i < samples.size(); ++i) {
+      if (d2[i] > cut) continue;
+      c2 += samples[i] * samples[i].transpose();
+      ++n;
+    }
+    if (n < 100) break;
+    cov = c2 / static_cast<double>(n);
+  }
+  // The residual lives in 3 dimensions (orthogonal to w): regularise the null direction
+  // and any direction the water never varies in to the smallest real variance.
+  Eigen::SelfAdjointEigenSolver<Eigen::Matrix4d> es(cov);
+  Eigen::Vector4d ev = es.eigenvalues();
+  const double floor_var = std::max(ev(1) * 0.5, 1e-12);  // ev ascending; ev(0) ~ null
+  for (int i = 0; i < 4; ++i) ev(i) = std::max(ev(i), floor_var);
+  const Eigen::Matrix4d inv =
+      es.eigenvectors() * ev.cwiseInverse().asDiagonal() * es.eigenvectors().transpose();
+  cv::Mat spread(img.contrast.size(), CV_32F, cv::Scalar(0));
+  for (int y = 0; y < spread.rows; ++y) {
+    float* out = spread.ptr<float>(y);
+    const uchar* v = img.valid.ptr<uchar>(y);
+    for (int x = 0; x < spread.cols; ++x) {
+      if (!v[x]) continue;
+      const Eigen::Vector4d res = residual(y, x);
+      out[x] = static_cast<float>(std::sqrt(std::max(0.0, res.dot(inv * res))));
+    }
+  }
+  // Water gives a chi distribution with ~3 degrees of freedom; put its median at 0 and
+  // its spread on the noise-sigma scale of the brightness contrast.
+  const float q25 = MaskedPercentile(spread, img.water, 25.0, stride);
+  const float q50 = MaskedPercentile(spread, img.water, 50.0, stride);
+  const float q75 = MaskedPercentile(spread, img.water, 75.0, stride);
+  const float sigma = (q75 - q25) / 1.349f;
+  if (!(sigma > 1e-6f) || !std::isfinite(sigma) || !std::isfinite(q50)) return img.contrast;
+  cv::Mat obj;
+  cv::max(img.contrast, (spread - q50) * (1.0f / sigma), obj);
+  cv::Mat closed = ~img.valid | img.land | img.cloud;
+  obj.setTo(0, closed);
+  if (const char* dir = std::getenv("BW_HULL_TRACE"); dir != nullptr && *dir == '/') {
+    static int count = 0;
+    cv::Mat o8;
+    obj.convertTo(o8, CV_8U, 2.0, 128.0);
+    cv::imwrite(std::string(dir) + "/obj_" + std::to_string(count++) + ".png", o8);
+  }
+  return obj;
 }
 
 }  // namespace
@@ -487,12 +731,13 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
   const double gsd = options.gsd_m;
   std::vector<HullCandidate> result;
   if (size.area() == 0) return result;
+  const cv::Mat obj = ObjectContrast(img, gsd);
 
   cv::Mat open = img.valid.clone();
   open.setTo(0, img.land);
   open.setTo(0, img.cloud);
   cv::Mat grow;
-  cv::compare(c, options.grow_sigma, grow, cv::CMP_GT);
+  cv::compare(obj, options.grow_sigma, grow, cv::CMP_GT);
   grow &= open;
   // Pier edges and walls seen off-nadir lie just outside the land polygons: a margin keeps
   // them from joining hulls into one component (refinement still sees the full map).
@@ -511,6 +756,10 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
         grow, grow, cv::MORPH_OPEN,
         cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * r_open + 1, 2 * r_open + 1)));
   }
+  if (const char* dir = std::getenv("BW_HULL_TRACE"); dir != nullptr && *dir == '/') {
+    static int count = 0;
+    cv::imwrite(std::string(dir) + "/grow_" + std::to_string(count++) + ".png", grow);
+  }
   cv::Mat labels, stats, centroids;
   const int n = cv::connectedComponentsWithStats(grow, labels, stats, centroids, 8, CV_32S);
   const double min_area =
@@ -526,7 +775,10 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
     const cv::Rect box(stats.at<int>(i, cv::CC_STAT_LEFT), stats.at<int>(i, cv::CC_STAT_TOP),
                        stats.at<int>(i, cv::CC_STAT_WIDTH), stats.at<int>(i, cv::CC_STAT_HEIGHT));
     if (area < min_area) continue;
-    if (std::hypot(box.width, box.height) > 1.6 * max_len_px) continue;
+    if (std::hypot(box.width, box.height) > 1.6 * max_len_px) {
+      Trace("component ({},{}) {}x{} too large", box.x, box.y, box.width, box.height);
+      continue;
+    }
     // Hole-filled component mask (deck equipment darker than the threshold stays inside).
     cv::Mat roi_mask = (labels(box) == i);
     {
@@ -542,17 +794,20 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
     float peak = 0;
     for (int y = 0; y < box.height; ++y) {
       const uchar* m = roi_mask.ptr<uchar>(y);
-      const float* cv_ = c.ptr<float>(box.y + y) + box.x;
+      const float* cv_ = obj.ptr<float>(box.y + y) + box.x;
       for (int x = 0; x < box.width; ++x) {
         if (!m[x]) continue;
         pix.emplace_back(box.x + x, box.y + y);
         peak = std::max(peak, cv_[x]);
       }
     }
-    if (peak < seed) continue;
-    (void)0;
+    if (peak < seed) {
+      Trace("component ({},{}) {}x{} peak {:.1f} < seed", box.x, box.y, box.width, box.height,
+            peak);
+      continue;
+    }
     std::vector<Part> parts;
-    SplitParts(c, Part{std::move(pix)}, min_len_px, 0, parts);
+    SplitParts(obj, Part{std::move(pix)}, min_len_px, 0, parts);
     all_parts.insert(all_parts.end(), std::make_move_iterator(parts.begin()),
                      std::make_move_iterator(parts.end()));
   }
@@ -575,7 +830,7 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
         if (all_parts[ib].pixels.size() > all_parts[ia].pixels.size()) continue;
         const cv::Point2d na = Normal(A.axis);
         bool inside = true;
-        double s_lo = 1e30, s_hi = -1e30;
+        double s_lo = 1e30, s_hi = -1e30, t_lo = 1e30, t_hi = -1e30;
         for (const auto& q : all_parts[ib].pixels) {
           const cv::Point2d d(q.x + 0.5 - A.center.x, q.y + 0.5 - A.center.y);
           const double t = d.dot(na), sv = d.dot(A.axis);
@@ -585,8 +840,17 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
           }
           s_lo = std::min(s_lo, sv);
           s_hi = std::max(s_hi, sv);
+          t_lo = std::min(t_lo, t);
+          t_hi = std::max(t_hi, t);
         }
         if (!inside) continue;
+        // A piece cut off by a shadow across the deck spans the hull's beam where it was cut
+        // and sits on its centre line; a tug or boat moored in line is narrower or offset.
+        const double a_mid = 0.5 * (A.t_min + A.t_max);
+        if (t_hi - t_lo < 0.75 * A.beam() ||
+            std::fabs(0.5 * (t_lo + t_hi) - a_mid) > 0.15 * A.beam()) {
+          continue;
+        }
         const double gap = std::max(s_lo - A.s_max, A.s_min - s_hi);
         const double total = std::max(s_hi, A.s_max) - std::min(s_lo, A.s_min);
         if (gap > 0.3 * A.length() || total * gsd > options.max_length_m) continue;
@@ -600,12 +864,20 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
   {
     for (auto& part : all_parts) {
       if (part.pixels.empty()) continue;
+      TrimToStrip(part);
       if (part.pixels.size() < min_area) continue;
       const Pca p = ComputePca(part.pixels);
-      if (p.length() < 0.7 * min_len_px || p.length() > 1.3 * max_len_px) continue;
+      if (p.length() < 0.7 * min_len_px || p.length() > 1.3 * max_len_px) {
+        Trace("part ({:.0f},{:.0f}) L={:.0f} out of range", p.center.x, p.center.y, p.length());
+        continue;
+      }
       // Hulls fill most of their oriented box; cloud fringes and shorelines do not.
       const double fill = static_cast<double>(part.pixels.size()) / (p.length() * p.beam());
-      if (p.length() > 6 && fill < 0.55) continue;
+      if (p.length() > 6 && fill < 0.55) {
+        Trace("part ({:.0f},{:.0f}) L={:.0f} B={:.0f} fill {:.2f}", p.center.x, p.center.y,
+              p.length(), p.beam(), fill);
+        continue;
+      }
       HullCandidate cand;
       cand.area_px = static_cast<double>(part.pixels.size());
       cand.bbox = cv::boundingRect(part.pixels);
@@ -613,7 +885,7 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
       double csum = 0;
       for (const auto& q : part.pixels) {
         cand.mask.at<uchar>(q.y - cand.bbox.y, q.x - cand.bbox.x) = 255;
-        csum += c.at<float>(q.y, q.x);
+        csum += obj.at<float>(q.y, q.x);
       }
       cand.mean_contrast = csum / cand.area_px;
       // The surrounding ring must be mostly water (or land polygons): rejects unmasked
@@ -636,7 +908,7 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
         const uchar* l = img.land.ptr<uchar>(outer.y + y) + outer.x;
         const uchar* cl = img.cloud.ptr<uchar>(outer.y + y) + outer.x;
         const uchar* wt = img.water.ptr<uchar>(outer.y + y) + outer.x;
-        const float* cc = c.ptr<float>(outer.y + y) + outer.x;
+        const float* cc = obj.ptr<float>(outer.y + y) + outer.x;
         for (int x = 0; x < outer.width; ++x) {
           if (!d[x] || b[x]) continue;
           ++ring_total;
@@ -651,6 +923,8 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
         }
       }
       if (eligible > 0.2 * ring_total && waterish < options.min_water_ring_fraction * eligible) {
+        Trace("part ({:.0f},{:.0f}) L={:.0f} ring water {}/{}", p.center.x, p.center.y, p.length(),
+              waterish, eligible);
         continue;
       }
       const bool touches_edge = outer.x == 0 || outer.y == 0 ||
@@ -668,16 +942,41 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
       hull.length_px = p.length();
       hull.beam_px = std::max(1.0, cand.area_px / p.length());
       double psf = 0.6;
-      if (!RefineHull(c, hull, &psf)) continue;
       // Refinement must stay near the component (a failed edge search can run away).
-      if (!(hull.length_px > 0.6 * p.length() && hull.length_px < 1.5 * p.length() + 3 &&
-            hull.beam_px > 0.4 * (cand.area_px / p.length()) &&
-            hull.beam_px < 2.0 * p.beam() + 3)) {
-        hull.center_px = p.center;
-        hull.axis_px = p.axis;
-        hull.length_px = p.length();
-        hull.beam_px = std::max(1.0, cand.area_px / p.length());
+      const double mask_beam = std::max(1.0, cand.area_px / p.length());
+      const auto plausible = [&](const Hull& h) {
+        return h.length_px > 0.6 * p.length() && h.length_px < 1.5 * p.length() + 3 &&
+               h.beam_px > 0.4 * mask_beam && h.beam_px < 2.0 * p.beam() + 3;
+      };
+      // Edges from the brightness contrast (the deck edge as imaged, which the cue stage
+      // measures from); a hull that barely differs from the water in brightness (dark
+      // paint) from the objectness map; else the component's own extents.
+      Hull refined = hull;
+      double edge_mad = 1e9, edge_mad2 = 1e9;
+      bool edges = RefineHull(c, refined, &psf, &edge_mad);
+      bool ok = edges && plausible(refined);
+      if (!ok && obj.data != c.data) {
+        Hull second = hull;
+        const bool edges2 = RefineHull(obj, second, &psf, &edge_mad2);
+        if (edges2 && plausible(second)) {
+          refined = second;
+          ok = true;
+          edge_mad = edge_mad2;
+        }
+        edges = edges || edges2;
+        edge_mad = std::min(edge_mad, edge_mad2);
       }
+      // A hull has at least one straight long side (sub-pixel edges scatter by a fraction
+      // of a pixel); cloud fringes, glint and shore blobs do not.
+      if (!edges || edge_mad > 3.0) {
+        Trace("part ({:.0f},{:.0f}) L={:.0f} no straight edge (mad {:.2f})", p.center.x, p.center.y,
+              p.length(), edge_mad);
+        continue;
+      }
+      if (ok) hull = refined;
+      // A side against the pier or a platform has no water outside to find its edge on and
+      // can pull the measured beam in; the mask's mean width bounds it from below.
+      if (hull.beam_px < 0.8 * mask_beam) hull.beam_px = mask_beam;
       spdlog::debug(
           "hulls: component at ({:.1f},{:.1f}) pca L={:.1f} B={:.1f} -> refined "
           "({:.1f},{:.1f}) L={:.1f} B={:.1f} psf={:.2f}",
@@ -693,6 +992,9 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
       cand.beam_m = hull.beam_px * gsd;
       if (cand.length_m < options.min_length_m || cand.length_m > options.max_length_m) continue;
       cand.vessel_class = Classify(cand.length_m, cand.beam_m);
+      Trace("hull ({:.0f},{:.0f}) L={:.1f} m B={:.1f} m class {} pca L={:.0f} B={:.0f}",
+            hull.center_px.x, hull.center_px.y, cand.length_m, cand.beam_m, cand.vessel_class,
+            p.length(), p.beam());
       // Deck colour over the inner hull.
       std::array<double, 3> rgb{0, 0, 0};
       int cnt = 0;

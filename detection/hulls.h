@@ -51,7 +51,10 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
 // Sub-pixel refinement of an oriented hull: side edges at stations along the mid-body (the
 // midline fit gives centre and axis), ends from the centre-line profile. `contrast` is any
 // CV_32F map where hull > surroundings. Returns false when no edges were found.
-bool RefineHull(const cv::Mat& contrast, Hull& hull, double* psf_sigma_px = nullptr);
+// `edge_mad_px`: median absolute residual of the straighter long side's edges about its
+// fitted line (pixels), a measure of how hull-like the object is.
+bool RefineHull(const cv::Mat& contrast, Hull& hull, double* psf_sigma_px = nullptr,
+                double* edge_mad_px = nullptr);
 
 // Tells the bow from the stern by the width profile (a pointed bow tapers, the stern is
 // square) and a superstructure aft; flips hull.axis_px towards the bow. Returns a score in

@@ -119,10 +119,9 @@ ImagingResult FromContrast(const cv::Mat& contrast) {
   return r;
 }
 
-// Known failure (issue 4 open): two hulls 2 px apart stay one component; the separation
-// by the across-profile valley does not split them yet. Run with
-// --gtest_also_run_disabled_tests to see it.
-TEST(FindHulls, DISABLED_SeparatesHullsMooredSideBySide) {
+// Two hulls 2 px apart, bows opposite ways: one component whose principal axis is tilted;
+// the across-profile valley is searched over directions around it.
+TEST(FindHulls, SeparatesHullsMooredSideBySide) {
   cv::Mat map = Noise({500, 400}, 4, 1.0f);
   // Two hulls 240 x 40 px with a 2 px gap (blurred: a valley, no water pixel between).
   DrawHull(map, {250, 180}, 0, 240, 40, 40);
@@ -136,6 +135,22 @@ TEST(FindHulls, DISABLED_SeparatesHullsMooredSideBySide) {
     EXPECT_NEAR(h.beam_m, 20, 1.5);
     EXPECT_EQ(h.vessel_class, "tanker");
   }
+}
+
+// A loading platform touching one side of the hull (as at a pier) bulges out of the strip
+// between the two straight sides: it is trimmed off and does not bias length or beam.
+TEST(FindHulls, TrimsAPlatformTouchingTheHull) {
+  cv::Mat map = Noise({400, 300}, 7, 1.0f);
+  DrawHull(map, {200, 150}, 0, 220, 36, 40);
+  cv::rectangle(map, cv::Rect(185, 168, 30, 16), cv::Scalar(40), cv::FILLED);  // platform
+  HullFitOptions opt;
+  opt.gsd_m = 0.5;
+  const auto hulls = FindHulls(FromContrast(map), opt);
+  ASSERT_EQ(hulls.size(), 1u);
+  EXPECT_NEAR(hulls[0].length_m, 110, 2);
+  EXPECT_NEAR(hulls[0].beam_m, 18, 1.5);
+  EXPECT_EQ(hulls[0].vessel_class, "tanker");
+  EXPECT_LT(std::fabs(hulls[0].hull.axis_px.y), std::sin(0.5 * kDeg));
 }
 
 TEST(FindHulls, IgnoresSmallAndIrregularBlobs) {
