@@ -229,7 +229,9 @@ int main(int argc, char** argv) {
     if (detect.exit_code != 0) status = 1;
     std::printf("ratio b/a = %.2f (target <= 1.3)\n", detect.wall_s / floor.wall_s);
     const std::string eval = (dir / "evaluation.json").string();
-    RunChild({cli, "evaluate", "--truth", (dir / "truth.json").string(), det, "--json", eval});
+    // Every vessel on the water counts in wide mode, not only those at berths.
+    RunChild({cli, "evaluate", "--all-objects", "--truth", (dir / "truth.json").string(), det,
+              "--json", eval});
     std::ifstream in(eval);
     if (in) {
       nlohmann::json j = nlohmann::json::parse(in, nullptr, false);

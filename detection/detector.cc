@@ -9,8 +9,10 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "detection/candidate.h"
 #include "detection/freeboard.h"
 #include "detection/hulls.h"
+#include "detection/wide.h"
 #include "geo/crs.h"
 #include "geo/error.h"
 #include "geo/scene.h"
@@ -29,55 +31,7 @@ void DetectOptions::Check() const {
 
 namespace {
 
-constexpr double kDeg = std::numbers::pi / 180.0;
-constexpr long long kMaxWidePixels = 400LL * 1000 * 1000;
 constexpr long long kMaxWindowPixels = 200LL * 1000 * 1000;
-
-LonLat Offset(LonLat p, double azimuth_deg, double dist_m) {
-  constexpr double kR = 6371008.8;
-  LonLat q;
-  q.lat_deg = p.lat_deg + dist_m * std::cos(azimuth_deg * kDeg) / kR / kDeg;
-  q.lon_deg =
-      p.lon_deg + dist_m * std::sin(azimuth_deg * kDeg) / (kR * std::cos(p.lat_deg * kDeg)) / kDeg;
-  return q;
-}
-
-// Unit vector in scene pixels pointing towards a true-north azimuth at `where` (pixels).
-cv::Point2d PixelDirection(const Scene& scene, PixelXY where, double azimuth_deg) {
-  const LonLat c = scene.lonlat_from_pixel(where);
-  const double d = 5.0 * scene.gsd_m();
-  const PixelXY q = scene.pixel_from_lonlat(Offset(c, azimuth_deg, d));
-  cv::Point2d v(q.x - where.x, q.y - where.y);
-  const double n = cv::norm(v);
-  return n > 0 ? v * (1.0 / n) : cv::Point2d(0, 0);
-}
-
-void FillPolygons(cv::Mat& mask, const std::vector<std::vector<PixelXY>>& rings,
-                  const PixelWindow& w) {
-  constexpr int kShift = 4;
-  std::vector<std::vector<cv::Point>> pts;
-  for (const auto& ring : rings) {
-    std::vector<cv::Point> r;
-    for (const auto& p : ring) {
-      // OpenCV puts integer coordinates at pixel centres; ours are at +0.5.
-      r.emplace_back(static_cast<int>(std::lround((p.x - w.x0 - 0.5) * (1 << kShift))),
-                     static_cast<int>(std::lround((p.y - w.y0 - 0.5) * (1 << kShift))));
-    }
-    if (r.size() >= 3) pts.push_back(std::move(r));
-  }
-  // Even-odd over all rings: holes are cut out of their outer ring.
-  if (!pts.empty()) cv::fillPoly(mask, pts, cv::Scalar(255), cv::LINE_8, kShift);
-}
-
-double PolygonSignedDistance(const std::vector<std::vector<PixelXY>>& rings, cv::Point2d p) {
-  if (rings.empty()) return -1e30;
-  std::vector<cv::Point2f> outer;
-  for (const auto& q : rings[0])
-    outer.emplace_back(static_cast<float>(q.x), static_cast<float>(q.y));
-  if (outer.size() < 3) return -1e30;
-  return cv::pointPolygonTest(outer, cv::Point2f(static_cast<float>(p.x), static_cast<float>(p.y)),
-                              true);
-}
 
 struct WorkWindow {
   PixelWindow window;
@@ -110,11 +64,6 @@ std::vector<WorkWindow> MergeWindows(const std::vector<BerthWindow>& bws) {
     }
   }
   return out;
-}
-
-double AngleDiff180(double a, double b) {
-  double d = std::fmod(std::fabs(a - b), 180.0);
-  return std::min(d, 180.0 - d);
 }
 
 }  // namespace
@@ -156,16 +105,8 @@ SceneDetections DetectScene(const std::string& scene_path, const Terminal* termi
     bws = ComputeBerthWindows(scene, *terminal, wo);
   }
   if (options.wide) {
-    if (static_cast<long long>(scene.width()) * scene.height() > kMaxWidePixels) {
-      throw InputError("detection", scene_path,
-                       "scene of " + std::to_string(scene.width()) + "x" +
-                           std::to_string(scene.height()) +
-                           " pixels is too large for --wide (limit 400 Mpx)");
-    }
-    WorkWindow ww;
-    ww.window = {0, 0, scene.width(), scene.height()};
-    for (size_t i = 0; i < bws.size(); ++i) ww.berths.push_back(static_cast<int>(i));
-    work.push_back(ww);
+    // Streamed tile by tile (detection/wide.h): memory bounded whatever the scene size.
+    return DetectWideScene(scene, terminal, fleet, options, bws, std::move(out));
   } else {
     const bool any = std::any_of(bws.begin(), bws.end(), [](const BerthWindow& b) {
       return b.coverage != Coverage::kNone && !b.window.empty();
@@ -188,6 +129,7 @@ SceneDetections DetectScene(const std::string& scene_path, const Terminal* termi
   }
 
   const bool have_sun = !std::isnan(out.sun_elevation_deg) && !std::isnan(out.sun_azimuth_deg);
+  const detail::CandidateContext ctx{&scene, &out, fleet, have_sun};
   std::vector<const TerminalFeature*> lands;
   if (terminal != nullptr) lands = terminal->of_kind(FeatureKind::kLand);
   std::vector<std::vector<std::vector<PixelXY>>> land_px;
@@ -213,7 +155,7 @@ SceneDetections DetectScene(const std::string& scene_path, const Terminal* termi
       have_scale = true;
     }
     cv::Mat land = cv::Mat::zeros(win.height, win.width, CV_8U);
-    for (const auto& rings : land_px) FillPolygons(land, rings, win);
+    for (const auto& rings : land_px) detail::FillPolygons(land, rings, win);
     ImagingOptions io;
     io.gsd_m = gsd;
     io.threads = options.threads;
@@ -228,7 +170,7 @@ SceneDetections DetectScene(const std::string& scene_path, const Terminal* termi
     for (size_t k = 0; k < ww.berths.size(); ++k) {
       const BerthWindow& bw = bws[ww.berths[k]];
       cv::Mat m = cv::Mat::zeros(win.height, win.width, CV_8U);
-      FillPolygons(m, bw.polygon_px, win);
+      detail::FillPolygons(m, bw.polygon_px, win);
       berth_masks[k] = m;
       const int inside = cv::countNonZero(m);
       if (inside == 0) continue;
@@ -255,17 +197,7 @@ SceneDetections DetectScene(const std::string& scene_path, const Terminal* termi
     HullFitOptions ho;
     ho.gsd_m = gsd;
     std::vector<HullCandidate> cands = FindHulls(img, ho);
-    // Mask of every hull, to block other hulls in each hull's cue image.
-    cv::Mat all_hulls = cv::Mat::zeros(win.height, win.width, CV_8U);
-    for (const auto& c : cands) {
-      std::vector<cv::Point> poly;
-      for (const auto& p : c.hull.outline_px)
-        poly.emplace_back(static_cast<int>(std::lround((p.x - 0.5) * 16)),
-                          static_cast<int>(std::lround((p.y - 0.5) * 16)));
-      cv::fillPoly(all_hulls, std::vector<std::vector<cv::Point>>{poly}, cv::Scalar(255),
-                   cv::LINE_8, 4);
-      all_hulls(c.bbox) |= c.mask;
-    }
+    const cv::Mat all_hulls = detail::DrawHulls(cands, cv::Size(win.width, win.height));
     for (size_t ci = 0; ci < cands.size(); ++ci) {
       const HullCandidate& c = cands[ci];
       const cv::Point2d center_scene(c.hull.center_px.x + win.x0, c.hull.center_px.y + win.y0);
@@ -275,7 +207,7 @@ SceneDetections DetectScene(const std::string& scene_path, const Terminal* termi
       double best = -1e30;
       const double tol = std::max(5.0 / gsd, 0.5 * c.hull.beam_px);
       for (size_t k = 0; k < ww.berths.size(); ++k) {
-        const double d = PolygonSignedDistance(bws[ww.berths[k]].polygon_px, center_scene);
+        const double d = detail::PolygonSignedDistance(bws[ww.berths[k]].polygon_px, center_scene);
         if (d >= -tol && d > best) {
           best = d;
           berth_k = static_cast<int>(k);
@@ -283,98 +215,21 @@ SceneDetections DetectScene(const std::string& scene_path, const Terminal* termi
       }
       if (berth_k >= 0) berth = bws[ww.berths[berth_k]].berth;
       if (!options.wide && (berth.empty() || c.vessel_class != "tanker")) continue;
-
-      Detection d;
-      d.scene_id = out.scene_id;
-      d.datetime = out.datetime;
-      d.berth = berth;
-      d.vessel_class = c.vessel_class;
-      d.truncated = c.truncated;
-      d.cloud_affected = c.cloud_affected;
-      d.bow_resolved = c.hull.bow_resolved;
-      d.bow_score = c.bow_score;
-      d.psf_sigma_px = c.psf_sigma_px;
-      d.deck_rgb = c.deck_rgb;
-      d.superstructure_pos = c.superstructure_pos >= 0 ? c.superstructure_pos : kNaN;
-      d.detection_score =
-          std::clamp((c.mean_contrast - ho.grow_sigma) / (3 * ho.seed_sigma), 0.0, 1.0);
-      const auto to_ll = [&](cv::Point2d p) {
-        return scene.lonlat_from_pixel(PixelXY{p.x + win.x0, p.y + win.y0});
-      };
-      d.center = to_ll(c.hull.center_px);
-      for (const auto& p : c.hull.outline_px) d.hull_lonlat.push_back(to_ll(p));
-      if (!d.hull_lonlat.empty()) d.hull_lonlat.push_back(d.hull_lonlat.front());
-      const cv::Point2d a = c.hull.axis_px;
-      const cv::Point2d nrm(-a.y, a.x);
-      const LonLat bow = to_ll(c.hull.center_px + a * (0.5 * c.hull.length_px));
-      const LonLat stern = to_ll(c.hull.center_px - a * (0.5 * c.hull.length_px));
-      const LonLat port = to_ll(c.hull.center_px + nrm * (0.5 * c.hull.beam_px));
-      const LonLat stbd = to_ll(c.hull.center_px - nrm * (0.5 * c.hull.beam_px));
-      d.length_m = GeodesicDistanceM(stern, bow);
-      d.beam_m = GeodesicDistanceM(stbd, port);
-      double heading = GeodesicAzimuthDeg(stern, bow);
-      heading = std::fmod(heading + 360.0, 360.0);
-      if (!d.bow_resolved) heading = std::fmod(heading, 180.0);
-      d.heading_deg = heading;
-      if (have_sun)
-        d.sun_hull_angle_deg = std::min(AngleDiff180(out.sun_azimuth_deg, heading), 90.0);
-      if (fleet != nullptr) {
-        if (const FleetVessel* v = MatchFleetVessel(*fleet, d.length_m, d.beam_m)) {
-          d.registry_name = v->name;
+      // A vessel at a berth fits it: a "hull" far longer than the berth is a cloud or
+      // shore fringe that happens to run along the pier.
+      if (!options.wide && berth_k >= 0) {
+        const auto& rings = bws[ww.berths[berth_k]].polygon_px;
+        if (!rings.empty() && rings[0].size() >= 3) {
+          std::vector<cv::Point2f> pts;
+          for (const auto& q : rings[0])
+            pts.emplace_back(static_cast<float>(q.x), static_cast<float>(q.y));
+          const cv::RotatedRect rr = cv::minAreaRect(pts);
+          const double berth_len = std::max(rr.size.width, rr.size.height);
+          if (c.hull.length_px > 1.6 * berth_len) continue;
         }
       }
 
-      // Freeboard and load.
-      if (c.vessel_class != "tanker") {
-        d.unknown_reason = "not a tanker";
-      } else if (!have_sun) {
-        d.unknown_reason = "no sun angles";
-      } else {
-        const int margin = static_cast<int>(std::ceil(c.hull.beam_px + 40.0 / gsd));
-        cv::Rect roi(c.bbox.x - margin, c.bbox.y - margin, c.bbox.width + 2 * margin,
-                     c.bbox.height + 2 * margin);
-        roi &= cv::Rect(0, 0, win.width, win.height);
-        HullImage him;
-        for (int b = 0; b < 4; ++b)
-          if (!img.bands[b].empty()) him.bands[b] = img.bands[b](roi);
-        cv::Mat own = cv::Mat::zeros(win.height, win.width, CV_8U);
-        own(c.bbox) |= c.mask;
-        cv::Mat others = all_hulls(roi) & ~own(roi);
-        cv::dilate(others, others, cv::Mat());
-        him.blocked = img.land(roi) | img.cloud(roi) | ~img.valid(roi) | others;
-        him.water = img.water(roi) & ~others & ~own(roi);
-        him.cloud = img.cloud(roi).clone();
-        him.psf_sigma_px = c.psf_sigma_px;
-        Hull h = c.hull;
-        const cv::Point2d shift(roi.x, roi.y);
-        h.center_px -= shift;
-        for (auto& p : h.outline_px) p -= shift;
-        PixelGeometry g;
-        const PixelXY cs{center_scene.x, center_scene.y};
-        g.to_sun_px = PixelDirection(scene, cs, out.sun_azimuth_deg);
-        g.relief_dir_px = PixelDirection(scene, cs, out.view_azimuth_deg + 180.0);
-        g.sun_elevation_deg = out.sun_elevation_deg;
-        g.off_nadir_deg = out.off_nadir_deg;
-        g.gsd_m = gsd;
-        try {
-          const FreeboardEstimate fb = EstimateFreeboard(him, h, g);
-          const FleetVessel* reg =
-              fleet != nullptr ? MatchFleetVessel(*fleet, d.length_m, d.beam_m) : nullptr;
-          const LoadEstimate le = EstimateLoad(fb, d.length_m, d.beam_m, reg);
-          if (fb.observable) {
-            d.freeboard_m = fb.freeboard_m;
-            d.freeboard_sigma_m = fb.sigma_m;
-          }
-          d.load_fraction = le.load_fraction;
-          d.load_state = le.state;
-          d.confidence = le.confidence;
-          d.unknown_reason = !fb.observable ? fb.reason : le.reason;
-        } catch (const Error& e) {
-          spdlog::warn("detection: '{}': freeboard failed: {}", scene_path, e.what());
-          d.unknown_reason = "freeboard failed";
-        }
-      }
-      if (d.load_state != LoadState::kUnknown) d.unknown_reason.clear();
+      Detection d = detail::BuildDetection(ctx, img, win, ho, c, all_hulls, berth);
       if (berth_k >= 0 && d.vessel_class == "tanker")
         out.berths[ww.berths[berth_k]].occupied = true;
       dets.push_back(std::move(d));
