@@ -611,7 +611,9 @@ void TrimToStrip(Part& part) {
 
 std::string Classify(double length_m, double beam_m) {
   const double ratio = length_m / std::max(beam_m, 0.1);
-  if (length_m >= 50 && ratio >= 3.8 && ratio <= 10.0) return "tanker";
+  // Tankers are slender: L/B about 5-7.5 (coastal to VLCC); 4.5 leaves room for a beam
+  // overestimated by blur or a fender line, and keeps squat blobs (cloud, merged hulls) out.
+  if (length_m >= 50 && ratio >= 4.5 && ratio <= 10.0) return "tanker";
   if (length_m >= 15 && length_m < 50 && ratio < 4.8) return "tug";
   if (length_m < 35) return "small_craft";
   return "other";
