@@ -301,14 +301,27 @@ MissedVisitEstimate EstimateMissedVisits(const TallyResult& result, const CheckO
       }
       s.detected = static_cast<int>(hits.size());
     }
-    s.detected = std::min(s.detected, inside);
-    s.missed = inside - s.detected;
+    // A view with only an unclean sighting (cloud edge, truncated hull) is not a detector
+    // miss: the vessel was found there. Leave such views out of the detector's sample.
+    int unclean = 0;
+    {
+      std::set<double> clean;
+      for (TimePoint t : v.seen) clean.insert(Seconds(t));
+      std::set<double> other;
+      for (TimePoint t : v.sighted) {
+        const double x = Seconds(t);
+        if (!clean.count(x) && std::binary_search(cal.begin(), cal.end(), x)) other.insert(x);
+      }
+      unclean = static_cast<int>(other.size());
+    }
+    s.detected = std::min(s.detected, inside - unclean);
+    s.missed = std::max(0, inside - unclean - s.detected);
     // Reported: the views strictly between first and last seen (those two are detections by
     // construction, so only the views between are a fair sample of the detector).
     int ends = std::binary_search(cal.begin(), cal.end(), s.first) ? 1 : 0;
     if (s.last > s.first && std::binary_search(cal.begin(), cal.end(), s.last)) ++ends;
     ends = std::min(ends, s.detected);
-    est.views_inside_visits += inside - ends;
+    est.views_inside_visits += inside - unclean - ends;
     est.detections_inside_visits += s.detected - ends;
     longest = std::max(longest, s.last - s.first);
     seen.push_back(s);

@@ -334,6 +334,7 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
       if (!options.require_clean_sighting || (!d.truncated && !d.cloud_affected)) {
         visit.seen.push_back(scenes[static_cast<size_t>(r.scene)].datetime);
       }
+      visit.sighted.push_back(scenes[static_cast<size_t>(r.scene)].datetime);
       if (Confident(d, options.min_state_confidence)) {
         if (visit.arrival_state == LoadState::kUnknown) {
           visit.arrival_state = d.load_state;

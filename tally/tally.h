@@ -52,6 +52,8 @@ struct Visit {
   int observations = 0;
   // Times of the clean sightings (views of the berth that showed the vessel), sorted.
   std::vector<TimePoint> seen;
+  // Times of every sighting, clean or not (a hull under a cloud edge was still there).
+  std::vector<TimePoint> sighted;
   // The berth's nearest views (clear, or with a detection) before first_seen and after
   // last_seen: the visit began after the first and ended before the second.
   std::optional<TimePoint> view_before;
