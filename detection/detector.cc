@@ -5,15 +5,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
-#include <numbers>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "detection/candidate.h"
-#include "detection/freeboard.h"
 #include "detection/hulls.h"
 #include "detection/wide.h"
-#include "geo/crs.h"
 #include "geo/error.h"
 #include "geo/scene.h"
 #include "geo/window.h"

@@ -46,19 +46,18 @@ bool MaskSet(const cv::Mat& mask, double x, double y) {
 }
 
 struct Station {
-  double x_m = 0;         // position along the axis from the hull centre (bow-positive)
-  double width_px = 0;    // measured band width
-  double sigma_px = 0;    // its 1-sigma
-  double gain_px = 0;     // pixels of width per metre of freeboard
-  int cue = 0;            // index into the cue list
-  bool censored = false;  // the band ran into a pier/hull: width is a lower bound
-  bool in_gap = false;    // measured in the gap between the hull and a pier/hull
+  double x_m = 0;       // position along the axis from the hull centre (bow-positive)
+  double width_px = 0;  // measured band width
+  double sigma_px = 0;  // its 1-sigma
+  double gain_px = 0;   // pixels of width per metre of freeboard
+  int cue = 0;          // index into the cue list
 };
 
 struct SideResult {
   int tried = 0, blocked = 0, cloud = 0, edge = 0, failed = 0, no_sun = 0;
   std::vector<Station> stations;  // measured widths
   std::vector<Station> censored;  // lower bounds (shadow ran into a pier or another hull)
+  int gap_measured = 0;           // of `stations`, measured in the gap between hull and pier/hull
 };
 
 struct SideSetup {
@@ -236,6 +235,7 @@ SideResult MeasureSide(const HullImage& image, const std::vector<const cv::Mat*>
     std::vector<double> t_ext;
     std::vector<std::vector<double>> values_ext;
     double t_block = kNaN;
+    bool at_structure = false;  // the band can be followed into the pier/hull it meets
   };
   // Past a block, follow the profile this far to find where the dark band ends.
   const double beyond_block_px = 4.0 + 3.0 * blur0;
@@ -299,9 +299,9 @@ SideResult MeasureSide(const HullImage& image, const std::vector<const cv::Mat*>
     const double t_last = t_px.empty() ? t_start - 1 : t_px.back();
     const double min_room = side.polarity < 0 ? std::max(t1_min + 6.0 + 2 * blur0, half_beam + 2.0)
                                               : t1_max + 3.0 + 2 * blur0;
-    const bool can_censor = side.polarity < 0 && std::isfinite(t_block) &&
-                            t_ext.size() >= t_px.size() + 4 && t_block > t1_min + 1.0;
-    if (t_last < min_room && !can_censor) {
+    const bool at_structure = side.polarity < 0 && std::isfinite(t_block) &&
+                              t_ext.size() >= t_px.size() + 4 && t_block > t1_min + 1.0;
+    if (t_last < min_room && !at_structure) {
       if (hit_cloud) {
         ++result.cloud;
       } else if (hit_block) {
@@ -314,14 +314,13 @@ SideResult MeasureSide(const HullImage& image, const std::vector<const cv::Mat*>
       continue;
     }
     profiles.push_back({x_px, t_px, values, t_last, static_cast<int>(t_px.size()) < n_samples,
-                        hit_block, hit_cloud, t_ext, values_ext, t_block});
+                        hit_block, hit_cloud, t_ext, values_ext, t_block, at_structure});
   }
 
   // Pass 1: every station with free levels. Stations whose band meets a pier or hull close
   // alongside are measured by the gap model instead (try_censored below).
   auto pier_close = [&](const StationProfile& pr) {
-    return side.polarity < 0 && std::isfinite(pr.t_block) && !water_level.empty() &&
-           pr.t_ext.size() >= pr.t.size() + 4;
+    return pr.at_structure && !water_level.empty();
   };
   auto options_for = [&](const StationProfile& pr, TwoEdgeFitOptions o) {
     o.first_edge_max_px = std::min(t1_max, pr.t_last - 2.0 - 2.0 * blur0);
@@ -395,45 +394,40 @@ SideResult MeasureSide(const HullImage& image, const std::vector<const cv::Mat*>
       // The shadow ends on the water: a measured width.
       s.width_px = split.t2 - split.t1;
       s.sigma_px = std::hypot(split.sigma, fit.edge1_sigma_px);
-      s.in_gap = true;
+      ++result.gap_measured;
       result.stations.push_back(s);
       return true;
     }
     s.width_px = std::max(0.0, fit.width_px - side.face_allowance_px);
     s.sigma_px = fit.width_sigma_px;
-    s.censored = true;
     result.censored.push_back(s);
     return true;
   };
 
+  // Why a station gave nothing: the profile ran into cloud or a structure, or the fit failed.
+  auto count_unmeasured = [&](const StationProfile& pr) {
+    if (pr.truncated && pr.hit_cloud) {
+      ++result.cloud;
+    } else if (pr.truncated && pr.hit_block) {
+      ++result.blocked;
+    } else {
+      ++result.failed;
+    }
+  };
   for (size_t k = 0; k < profiles.size(); ++k) {
     const TwoEdgeFit& fit = fits[k];
     const StationProfile& pr = profiles[k];
-    const double after_room = 2.0 * fit.blur_sigma_px + 1.0;
     if (!fit.ok || fit.edge1_px < t1_min - 1.0 || fit.edge1_px > t1_max + 1.0 ||
-        fit.edge2_px + after_room > pr.t_last || !std::isfinite(fit.width_sigma_px) ||
-        fit.width_sigma_px > 0.5 * side.max_width_px ||
+        fit.edge2_px + 2.0 * fit.blur_sigma_px + 1.0 > pr.t_last ||
+        !std::isfinite(fit.width_sigma_px) || fit.width_sigma_px > 0.5 * side.max_width_px ||
         (pr.truncated && !AfterLevelIsWater(fit, water_level))) {
-      if (try_censored(pr)) continue;
-      if (pr.truncated && pr.hit_cloud) {
-        ++result.cloud;
-      } else if (pr.truncated && pr.hit_block) {
-        ++result.blocked;
-      } else {
-        ++result.failed;
-      }
+      if (!try_censored(pr)) count_unmeasured(pr);
       continue;
     }
     if (side.polarity < 0 && ShadowDepth(fit) < 0.2) {
       // Direct sun removed already (cloud shadow): no hull shadow to measure.
       ++result.no_sun;
-      if (pr.truncated && pr.hit_cloud) {
-        ++result.cloud;
-      } else if (pr.truncated && pr.hit_block) {
-        ++result.blocked;
-      } else {
-        ++result.failed;
-      }
+      count_unmeasured(pr);
       continue;
     }
     Station s;
@@ -648,8 +642,7 @@ FreeboardEstimate EstimateFreeboard(const HullImage& image, const Hull& hull,
   // Along a hull parallel to the pier the shadow either reaches it or it does not: many
   // stations saying each is a contradiction (a misread gap), not a measurement.
   {
-    int gap_measured = 0;
-    for (const Station& st : shadow_side.stations) gap_measured += st.in_gap ? 1 : 0;
+    const int gap_measured = shadow_side.gap_measured;
     const int censored = static_cast<int>(shadow_side.censored.size());
     const int gap_total = gap_measured + censored;
     if (censored > 0 && gap_total >= options.min_valid_stations &&

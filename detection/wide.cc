@@ -8,15 +8,12 @@
 #include <cstdlib>
 #include <exception>
 #include <mutex>
-#include <numbers>
 #include <opencv2/imgproc.hpp>
 #include <optional>
 #include <thread>
 
 #include "detection/candidate.h"
-#include "detection/freeboard.h"
 #include "detection/hulls.h"
-#include "geo/crs.h"
 #include "geo/error.h"
 #include "imaging/imaging.h"
 

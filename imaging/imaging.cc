@@ -267,6 +267,17 @@ cv::Mat Disk(int radius) {
 }
 
 // Robust sigma (1.4826 * MAD) of a float map over a mask, subsampled.
+// 1.4826 x the median absolute deviation of the samples (reordered); NaN below 16 samples.
+float MadSigma(std::vector<float>& s) {
+  if (s.size() < 16) return std::numeric_limits<float>::quiet_NaN();
+  const size_t k = s.size() / 2;
+  std::nth_element(s.begin(), s.begin() + k, s.end());
+  const float med = s[k];
+  for (auto& x : s) x = std::fabs(x - med);
+  std::nth_element(s.begin(), s.begin() + k, s.end());
+  return 1.4826f * s[k];
+}
+
 float RobustSigma(const cv::Mat& values, const cv::Mat& mask) {
   const int stride = std::max(1, static_cast<int>(std::sqrt(values.total() / 300000.0)));
   thread_local std::vector<float> s;
@@ -277,13 +288,7 @@ float RobustSigma(const cv::Mat& values, const cv::Mat& mask) {
     for (int x = 0; x < values.cols; x += stride)
       if (m[x]) s.push_back(v[x]);
   }
-  if (s.size() < 16) return std::numeric_limits<float>::quiet_NaN();
-  const size_t k = s.size() / 2;
-  std::nth_element(s.begin(), s.begin() + k, s.end());
-  const float med = s[k];
-  for (auto& x : s) x = std::fabs(x - med);
-  std::nth_element(s.begin(), s.begin() + k, s.end());
-  return 1.4826f * s[k];
+  return MadSigma(s);
 }
 
 // Percentile as MaskedPercentile picks it, from collected finite samples.
@@ -310,13 +315,7 @@ float RobustResidualSigma(const cv::Mat& brightness, const cv::Mat& background,
     for (int x = 0; x < brightness.cols; x += stride)
       if (m[x]) s.push_back(b[x] - bg[x]);
   }
-  if (s.size() < 16) return std::numeric_limits<float>::quiet_NaN();
-  const size_t k = s.size() / 2;
-  std::nth_element(s.begin(), s.begin() + k, s.end());
-  const float med = s[k];
-  for (auto& x : s) x = std::fabs(x - med);
-  std::nth_element(s.begin(), s.begin() + k, s.end());
-  return 1.4826f * s[k];
+  return MadSigma(s);
 }
 
 // Cloud classes in the per-pixel pass (0 = none).

@@ -291,29 +291,21 @@ MissedVisitEstimate EstimateMissedVisits(const TallyResult& result, const CheckO
     if (it == berth_names.end()) berth_names.push_back(v.berth);
     const std::vector<double>& cal = views[v.berth];
     const int inside = ViewsIn(cal, s.first, s.last);
-    if (v.seen.empty()) {
-      s.detected = inside;  // no per-view record: every view inside showed it
-    } else {
+    // Views of the berth at the given sighting times.
+    auto views_at = [&](const std::vector<TimePoint>& times) {
       std::set<double> hits;
-      for (TimePoint t : v.seen) {
+      for (TimePoint t : times) {
         const double x = Seconds(t);
         if (std::binary_search(cal.begin(), cal.end(), x)) hits.insert(x);
       }
-      s.detected = static_cast<int>(hits.size());
-    }
+      return static_cast<int>(hits.size());
+    };
+    const int clean = views_at(v.seen);
+    // no per-view record: every view inside showed it
+    s.detected = v.seen.empty() ? inside : clean;
     // A view with only an unclean sighting (cloud edge, truncated hull) is not a detector
     // miss: the vessel was found there. Leave such views out of the detector's sample.
-    int unclean = 0;
-    {
-      std::set<double> clean;
-      for (TimePoint t : v.seen) clean.insert(Seconds(t));
-      std::set<double> other;
-      for (TimePoint t : v.sighted) {
-        const double x = Seconds(t);
-        if (!clean.count(x) && std::binary_search(cal.begin(), cal.end(), x)) other.insert(x);
-      }
-      unclean = static_cast<int>(other.size());
-    }
+    const int unclean = std::max(0, views_at(v.sighted) - clean);
     s.detected = std::min(s.detected, inside - unclean);
     s.missed = std::max(0, inside - unclean - s.detected);
     // Reported: the views strictly between first and last seen (those two are detections by

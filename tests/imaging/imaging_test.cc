@@ -161,32 +161,16 @@ TEST(ProcessWindow, LandPolygonsAreNeitherWaterNorCloud) {
   EXPECT_EQ(r.cloud.at<uchar>(350, 350), 0);
 }
 
-TEST(ProcessWindow, SameResultForAnyTileSizeAndThreadCount) {
-  const WindowPixels px = DrawWindow(420, 420, true, 14);
+// ProcessWindow under two tilings / thread counts gives identical maps.
+void ExpectSameForTilings(const WindowPixels& px, int tile_a, int threads_a, int tile_b,
+                          int threads_b) {
   const RadiometricScale scale = EstimateScale(px, PixelType::kUInt16);
   ImagingOptions a;
-  a.tile_size = 64;
-  a.threads = 1;
+  a.tile_size = tile_a;
+  a.threads = threads_a;
   ImagingOptions b;
-  b.tile_size = 256;
-  b.threads = 2;
-  const ImagingResult ra = ProcessWindow(px, scale, cv::Mat(), a);
-  const ImagingResult rb = ProcessWindow(px, scale, cv::Mat(), b);
-  EXPECT_EQ(cv::norm(ra.contrast, rb.contrast, cv::NORM_INF), 0.0);
-  EXPECT_EQ(cv::norm(ra.water, rb.water, cv::NORM_INF), 0.0);
-  EXPECT_EQ(cv::norm(ra.cloud, rb.cloud, cv::NORM_INF), 0.0);
-}
-
-TEST(ProcessWindow, RgbOnlySameResultForAnyTileSizeAndThreadCount) {
-  WindowPixels px = DrawWindow(420, 300, true, 15);
-  px.bands[3] = cv::Mat();
-  const RadiometricScale scale = EstimateScale(px, PixelType::kUInt16);
-  ImagingOptions a;
-  a.tile_size = 48;
-  a.threads = 1;
-  ImagingOptions b;
-  b.tile_size = 512;
-  b.threads = 0;
+  b.tile_size = tile_b;
+  b.threads = threads_b;
   const ImagingResult ra = ProcessWindow(px, scale, cv::Mat(), a);
   const ImagingResult rb = ProcessWindow(px, scale, cv::Mat(), b);
   EXPECT_EQ(cv::norm(ra.background, rb.background, cv::NORM_INF), 0.0);
@@ -194,6 +178,16 @@ TEST(ProcessWindow, RgbOnlySameResultForAnyTileSizeAndThreadCount) {
   EXPECT_EQ(cv::norm(ra.water, rb.water, cv::NORM_INF), 0.0);
   EXPECT_EQ(cv::norm(ra.cloud, rb.cloud, cv::NORM_INF), 0.0);
   EXPECT_EQ(ra.noise_sigma, rb.noise_sigma);
+}
+
+TEST(ProcessWindow, SameResultForAnyTileSizeAndThreadCount) {
+  ExpectSameForTilings(DrawWindow(420, 420, true, 14), 64, 1, 256, 2);
+}
+
+TEST(ProcessWindow, RgbOnlySameResultForAnyTileSizeAndThreadCount) {
+  WindowPixels px = DrawWindow(420, 300, true, 15);
+  px.bands[3] = cv::Mat();
+  ExpectSameForTilings(px, 48, 1, 512, 0);
 }
 
 TEST(ProcessWindow, ReusedBuffersGiveTheSameResult) {

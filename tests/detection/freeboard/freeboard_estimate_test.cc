@@ -118,15 +118,22 @@ FleetVessel PierTestVessel() {
   return v;
 }
 
+// Sun broadside to the hull (heading 60, sun from 150), the pier 3 m off its shadow side.
+HullRenderSpec PierSpec(double sun_elevation_deg, double freeboard_m) {
+  HullRenderSpec spec;
+  spec.heading_deg = 60;
+  spec.sun_azimuth_deg = 150;
+  spec.sun_elevation_deg = sun_elevation_deg;
+  spec.freeboard_m = freeboard_m;
+  spec.pier_gap_m = 3.0;
+  return spec;
+}
+
 TEST(EstimateFreeboard, ShortShadowEndingBeforeThePierIsMeasured) {
   const FleetVessel reg = PierTestVessel();
   for (uint64_t seed : {1, 2, 3}) {
-    HullRenderSpec spec;
-    spec.heading_deg = 60;
-    spec.sun_azimuth_deg = 150;
-    spec.sun_elevation_deg = 50;
-    spec.freeboard_m = 2.5;  // shadow 2.1 m, pier 3 m off: 0.9 m of lit water in between
-    spec.pier_gap_m = 3.0;
+    // Shadow 2.1 m, pier 3 m off: 0.9 m of lit water in between.
+    HullRenderSpec spec = PierSpec(50, 2.5);
     spec.seed = seed;
     const auto r = RenderHull(spec);
     const FreeboardEstimate est = EstimateFreeboard(r.image, r.hull, r.geometry);
@@ -141,12 +148,7 @@ TEST(EstimateFreeboard, ShadowIntoThePierBoundsTheFreeboardFromBelow) {
   const FleetVessel reg = PierTestVessel();
   // High sun: the 7 m freeboard's shadow (3.3 m) just covers the 3 m gap; the bound 3/0.47 m
   // is enough to call the hull empty.
-  HullRenderSpec spec;
-  spec.heading_deg = 60;
-  spec.sun_azimuth_deg = 150;
-  spec.sun_elevation_deg = 65;
-  spec.freeboard_m = 7.0;
-  spec.pier_gap_m = 3.0;
+  HullRenderSpec spec = PierSpec(65, 7.0);
   const auto r = RenderHull(spec);
   const FreeboardEstimate est = EstimateFreeboard(r.image, r.hull, r.geometry);
   EXPECT_FALSE(est.observable);
@@ -177,13 +179,7 @@ TEST(EstimateFreeboard, LitWaterBetweenHullAndPierIsNotAShadow) {
   // A hull at a low freeboard with the pier 3 m off: the gap is mostly lit water, darker than
   // deck and pier alike. It must never read as a shadow filling the gap (that would say empty).
   const FleetVessel reg = PierTestVessel();
-  HullRenderSpec spec;
-  spec.heading_deg = 60;
-  spec.sun_azimuth_deg = 150;
-  spec.sun_elevation_deg = 60;
-  spec.freeboard_m = 1.0;
-  spec.pier_gap_m = 3.0;
-  const auto r = RenderHull(spec);
+  const auto r = RenderHull(PierSpec(60, 1.0));
   const FreeboardEstimate est = EstimateFreeboard(r.image, r.hull, r.geometry);
   EXPECT_NE(EstimateLoad(est, 100, 18, &reg).state, LoadState::kEmpty) << est.reason;
   if (est.observable) {

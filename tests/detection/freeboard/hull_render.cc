@@ -21,12 +21,6 @@ cv::Point2d PixelDirection(double azimuth_deg) {
 RenderedHull RenderHull(const HullRenderSpec& s) {
   const int ss = s.supersample;
   const cv::Point2d centre_px(0.5 * s.width_px, 0.5 * s.height_px);
-  // Ground metres (x east, y north... expressed directly as pixel-frame metres: x right,
-  // y down) -> fine raster pixel coordinates.
-  auto fine = [&](cv::Point2d m) {
-    const cv::Point2d px = centre_px + m * (1.0 / s.gsd_m);
-    return cv::Point2d(px.x * ss, px.y * ss);
-  };
   const cv::Point2d a = PixelDirection(s.heading_deg);
   const cv::Point2d n(-a.y, a.x);
   const cv::Point2d sun = PixelDirection(s.sun_azimuth_deg);
@@ -42,19 +36,26 @@ RenderedHull RenderHull(const HullRenderSpec& s) {
   const cv::Point2d af_shift = relief * (s.antifouling_m * std::tan(v));
 
   cv::Mat img(s.height_px * ss, s.width_px * ss, CV_32FC4, Color(s.water));
-  auto fill = [&](const std::vector<cv::Point2d>& poly_m, const std::array<double, 4>& c) {
+  // Fills a convex polygon in ground metres (pixel-frame metres: x right, y down, from the
+  // image centre) into `target`, a raster of `sub` x `sub` cells per output pixel (the fine
+  // image, or a mask at output resolution).
+  auto fill_into = [&](cv::Mat& target, const std::vector<cv::Point2d>& poly_m,
+                       const cv::Scalar& value, int sub) {
     constexpr int kShift = 4;
     std::vector<cv::Point> pts;
     for (const auto& p : poly_m) {
       // Polygon vertices at pixel corners: fillPoly treats integer coordinates as pixel
-      // centres, so shift by half a fine pixel.
-      const cv::Point2d f = fine(p) - cv::Point2d(0.5, 0.5);
+      // centres, so shift by half a cell.
+      const cv::Point2d f = (centre_px + p * (1.0 / s.gsd_m)) * sub - cv::Point2d(0.5, 0.5);
       pts.emplace_back(static_cast<int>(std::lround(f.x * (1 << kShift))),
                        static_cast<int>(std::lround(f.y * (1 << kShift))));
     }
     std::vector<cv::Point> hull;
     cv::convexHull(pts, hull);
-    cv::fillConvexPoly(img, hull, Color(c), cv::LINE_8, kShift);
+    cv::fillConvexPoly(target, hull, value, cv::LINE_8, kShift);
+  };
+  auto fill = [&](const std::vector<cv::Point2d>& poly_m, const std::array<double, 4>& c) {
+    fill_into(img, poly_m, Color(c), ss);
   };
   // Shadow of the hull prism on the water.
   {
@@ -74,30 +75,14 @@ RenderedHull RenderHull(const HullRenderSpec& s) {
     if (s.freeboard_m > s.pier_height_m) {
       const cv::Point2d top_shift = -sun * ((s.freeboard_m - s.pier_height_m) / std::tan(e));
       cv::Mat sweep(img.size(), CV_8U, cv::Scalar(0)), pm(img.size(), CV_8U, cv::Scalar(0));
-      auto mask_poly = [&](cv::Mat& m, const std::vector<cv::Point2d>& poly) {
-        std::vector<cv::Point> pts, hull;
-        for (const auto& p : poly) {
-          const cv::Point2d f = fine(p) - cv::Point2d(0.5, 0.5);
-          pts.emplace_back(static_cast<int>(std::lround(f.x * 16)),
-                           static_cast<int>(std::lround(f.y * 16)));
-        }
-        cv::convexHull(pts, hull);
-        cv::fillConvexPoly(m, hull, cv::Scalar(255), cv::LINE_8, 4);
-      };
       std::vector<cv::Point2d> pts = wl;
       for (const auto& p : wl) pts.push_back(p + top_shift);
-      mask_poly(sweep, pts);
-      mask_poly(pm, pier);
+      fill_into(sweep, pts, cv::Scalar(255), ss);
+      fill_into(pm, pier, cv::Scalar(255), ss);
       img.setTo(Color(s.pier_shadow), sweep & pm);
     }
     pier_mask = cv::Mat(s.height_px, s.width_px, CV_8U, cv::Scalar(0));
-    std::vector<cv::Point> px;
-    for (const auto& p : pier) {
-      const cv::Point2d q = centre_px + p * (1.0 / s.gsd_m) - cv::Point2d(0.5, 0.5);
-      px.emplace_back(static_cast<int>(std::lround(q.x * 16)),
-                      static_cast<int>(std::lround(q.y * 16)));
-    }
-    cv::fillConvexPoly(pier_mask, px, cv::Scalar(255), cv::LINE_8, 4);
+    fill_into(pier_mask, pier, cv::Scalar(255), 1);
   }
   // Hull sides between the waterline edge and the imaged deck edge.
   for (int i = 0; i < 4; ++i) {
