@@ -134,7 +134,7 @@ SceneDetections DetectScene(const std::string& scene_path, const Terminal* termi
 
   RadiometricScale scale;
   bool have_scale = false;
-  long long valid_total = 0, cloud_total = 0, pixels_total = 0;
+  long long valid_total = 0, water_side_total = 0, cloud_total = 0, pixels_total = 0;
   // Read windows largest first so the radiometric scale comes from the most pixels.
   std::sort(work.begin(), work.end(), [](const WorkWindow& a, const WorkWindow& b) {
     return a.window.area() > b.window.area();
@@ -150,6 +150,9 @@ SceneDetections DetectScene(const std::string& scene_path, const Terminal* termi
     if (!have_scale) {
       scale = EstimateScale(px, scene.pixel_type());
       have_scale = true;
+      spdlog::info("detection: '{}': radiometric offsets {:.4f} {:.4f} {:.4f} {:.4f} (gain {:.6f})",
+                   scene_path, scale.offset[0] * scale.gain[0], scale.offset[1] * scale.gain[1],
+                   scale.offset[2] * scale.gain[2], scale.offset[3] * scale.gain[3], scale.gain[0]);
     }
     cv::Mat land = cv::Mat::zeros(win.height, win.width, CV_8U);
     for (const auto& rings : land_px) detail::FillPolygons(land, rings, win);
@@ -160,6 +163,7 @@ SceneDetections DetectScene(const std::string& scene_path, const Terminal* termi
     ImagingResult img = ProcessWindow(px, scale, land, io);
     pixels_total += win.area();
     valid_total += cv::countNonZero(img.valid);
+    water_side_total += cv::countNonZero(img.valid & ~img.land);
     cloud_total += cv::countNonZero(img.cloud);
 
     // Berth views over the berth polygons.
@@ -239,7 +243,8 @@ SceneDetections DetectScene(const std::string& scene_path, const Terminal* termi
         "detection", scene_path,
         options.wide ? "scene holds no valid pixels" : "no valid pixels at any berth");
   }
-  if (cloud_total >= 0.98 * valid_total) {
+  // Cloud is only looked for off land; the land polygons (piers) show through nothing.
+  if (water_side_total > 0 && cloud_total >= 0.98 * water_side_total) {
     throw NoDataError("detection", scene_path, "fully clouded over the area searched");
   }
   if (!options.wide) {

@@ -225,6 +225,10 @@ float OtsuThreshold(const cv::Mat& values, const cv::Mat& mask) {
   return lo + (0.5 * (best_i + best_j) + 1) * (hi - lo) / kBins;
 }
 
+// The most that atmospheric path radiance and haze add to the top-of-atmosphere reflectance
+// of dark water in its darkest band (~0.05 path + ~0.1 haze + the water itself).
+constexpr float kMaxPathReflectance = 0.2f;
+
 RadiometricScale EstimateScale(const WindowPixels& pixels, PixelType type, float dark_level) {
   RadiometricScale scale;
   const int nb = pixels.has_nir() ? 4 : 3;
@@ -249,12 +253,22 @@ RadiometricScale EstimateScale(const WindowPixels& pixels, PixelType type, float
       gain = top <= 12000.0f ? 1.0f / 10000.0f : 1.0f / top;
       break;
   }
+  // Dark-object subtraction needs a dark object. Path radiance plus haze lift dark water by
+  // at most ~0.2 in its darkest band (red or NIR); a window whose darkest band is brighter
+  // than that everywhere is under cloud, and removing its darkest pixels as "haze" would
+  // turn the cloud into water.
+  float darkest = std::numeric_limits<float>::infinity();
+  for (int b = 0; b < nb; ++b)
+    if (std::isfinite(p_lo[b])) darkest = std::min(darkest, p_lo[b] * gain);
+  const bool dark_object = darkest <= kMaxPathReflectance;
   for (int b = 0; b < 4; ++b) {
     scale.gain[b] = gain;
     scale.offset[b] = 0.0f;
-    if (b < nb && std::isfinite(p_lo[b])) {
-      // Dark-object subtraction: never brightens, only removes a haze offset.
-      scale.offset[b] = std::max(0.0f, p_lo[b] - dark_level / gain);
+    if (dark_object && b < nb && std::isfinite(p_lo[b])) {
+      // Never brightens, only removes a haze offset, and never more than path and haze add
+      // in the bluest band.
+      scale.offset[b] =
+          std::clamp(p_lo[b] - dark_level / gain, 0.0f, 1.5f * kMaxPathReflectance / gain);
     }
   }
   return scale;
@@ -441,8 +455,10 @@ void ProcessWindow(const WindowPixels& pixels, const RadiometricScale& scale, co
           asum += a;
         }
         const float amean = asum / NB;
-        const bool candidate =
-            (valid[x] != 0) & (ld[x] == 0) & ((amax - amin) <= 0.05f + 0.15f * amean);
+        // Every band raised: cloud over water, whatever the sensor's band-to-band gain
+        // (white cloud can look pink or blue after a colour balance). Paint is raised in
+        // one or two bands; foam and hulls are dark in the NIR.
+        const bool candidate = (valid[x] != 0) & (ld[x] == 0) & (amin >= 0.5f * amax - 0.03f);
         const uchar c = candidate ? (amean >= 0.12f   ? kCloudHigh
                                      : amean >= 0.04f ? kCloudLow
                                                       : 0)

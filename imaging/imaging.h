@@ -23,7 +23,8 @@ struct RadiometricScale {
 // From the pixel type and robust percentiles of the valid pixels: digital numbers are put
 // on a reflectance-like 0..1 scale (Byte /255; 16-bit data /10000 when it looks like
 // scaled reflectance, else by its own 99.9th percentile) and the darkest valid pixels
-// (0.5th percentile, typically deep water) are pulled down to `dark_level` (haze removal).
+// (0.5th percentile, typically deep water) are pulled down to `dark_level` (haze removal),
+// only when a dark object exists (a window under cloud has none, see imaging.cc).
 RadiometricScale EstimateScale(const WindowPixels& pixels, PixelType type,
                                float dark_level = 0.01f);
 

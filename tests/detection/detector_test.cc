@@ -163,8 +163,7 @@ TEST(DetectScene, AllNodataIsNoDataError) {
   EXPECT_THROW(DetectScene(d.tif, &t, nullptr, {}), NoDataError);
 }
 
-// Known failure (issue 4 open: a fully clouded scene is not yet recognised as NoData).
-TEST(DetectScene, DISABLED_FullyCloudedIsNoDataError) {
+TEST(DetectScene, FullyCloudedIsNoDataError) {
   testing::TempDir dir("bwdet");
   const Drawn d = DrawScene(dir, 10, true);
   const Terminal t = LoadTerminal(d.terminal);
