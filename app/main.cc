@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <string>
 #include <utility>
@@ -47,6 +48,10 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   if (verbose) spdlog::set_level(spdlog::level::info);
+  // BW_LOG=debug|trace shows the measurement details (stations, fits) as well.
+  if (const char* lv = std::getenv("BW_LOG"); lv != nullptr && *lv != '\0') {
+    spdlog::set_level(spdlog::level::from_str(lv));
+  }
 
   try {
     for (auto& [sub, run] : table) {

@@ -332,9 +332,9 @@ float RobustResidualSigma(const cv::Mat& brightness, const cv::Mat& background,
   return MadSigma(s);
 }
 
-// Cloud classes in the per-pixel pass (0 = none).
-constexpr uchar kCloudLow = 1;   // consistent with a cloud of opacity >= 0.04
-constexpr uchar kCloudHigh = 3;  // ... and >= 0.12 (a core candidate; implies low)
+// Cloud class bits in the per-pixel pass (0 = none).
+constexpr uchar kCloudGrow = 1;  // consistent with a cloud of opacity >= 0.04 (tight)
+constexpr uchar kCloudCore = 2;  // bright in every band, opacity >= 0.12 (loose)
 
 }  // namespace
 
@@ -455,16 +455,17 @@ void ProcessWindow(const WindowPixels& pixels, const RadiometricScale& scale, co
           asum += a;
         }
         const float amean = asum / NB;
-        // Every band raised: cloud over water, whatever the sensor's band-to-band gain
-        // (white cloud can look pink or blue after a colour balance). Paint is raised in
-        // one or two bands; foam and hulls are dark in the NIR.
-        const bool candidate = (valid[x] != 0) & (ld[x] == 0) & (amin >= 0.5f * amax - 0.03f);
-        const uchar c = candidate ? (amean >= 0.12f   ? kCloudHigh
-                                     : amean >= 0.04f ? kCloudLow
-                                                      : 0)
-                                  : uchar{0};
+        // Core: every band well raised, whatever the sensor's band-to-band gain (white
+        // cloud can look pink or blue after a colour balance); paint is raised in one or
+        // two bands, foam and hulls are dark in the NIR. The opening below removes what is
+        // narrower than a cloud. Growth from a core (soft edges, thin cloud) needs the
+        // opacities to agree closely, so a grey hull beside a cloud is not swallowed.
+        const bool open_px = (valid[x] != 0) & (ld[x] == 0);
+        const bool core = open_px & (amean >= 0.12f) & (amin >= 0.5f * amax - 0.03f);
+        const bool grow = open_px & (amean >= 0.04f) & ((amax - amin) <= 0.05f + 0.15f * amean);
+        const uchar c = static_cast<uchar>((core ? kCloudCore : 0) | (grow ? kCloudGrow : 0));
         cls[x] = c;
-        any_high |= c == kCloudHigh;
+        any_high |= c & kCloudCore;
       }
       core_seen = core_seen || any_high;
     }
@@ -497,7 +498,7 @@ void ProcessWindow(const WindowPixels& pixels, const RadiometricScale& scale, co
         int n = 0;
         for (int y = y0; y < y1; ++y) {
           const uchar* c = r.cloud.ptr<uchar>(y);
-          for (int x = x0; x < x1; ++x) n += c[x] == kCloudHigh;
+          for (int x = x0; x < x1; ++x) n += (c[x] & kCloudCore) != 0;
         }
         o[sx] = 2 * n > (y1 - y0) * (x1 - x0) ? 255 : 0;
       }
@@ -505,7 +506,14 @@ void ProcessWindow(const WindowPixels& pixels, const RadiometricScale& scale, co
     const int rr = std::max(1, cloud_r / f);
     cv::morphologyEx(small, small, cv::MORPH_OPEN, Disk(rr));
     if (cv::countNonZero(small) > 0) {
-      // Reconstruction: components of the low class that touch an opened core cell.
+      // Reconstruction: components of growth pixels and opened core pixels that touch an
+      // opened core cell.
+      for (int y = 0; y < h; ++y) {
+        const uchar* o = small.ptr<uchar>(y / f);
+        uchar* c = r.cloud.ptr<uchar>(y);
+        for (int x = 0; x < w; ++x)
+          c[x] = ((c[x] & kCloudGrow) != 0 || ((c[x] & kCloudCore) != 0 && o[x / f] != 0)) ? 1 : 0;
+      }
       cv::Mat labels;
       const int n = cv::connectedComponents(r.cloud, labels, 8, CV_32S);
       std::vector<uchar> keep(n, 0);
