@@ -398,7 +398,11 @@ SideResult MeasureSide(const HullImage& image, const std::vector<const cv::Mat*>
       result.stations.push_back(s);
       return true;
     }
-    s.width_px = std::max(0.0, fit.width_px - side.face_allowance_px);
+    // A strip of lit water narrower than the blur (plus a pixel) between the shadow's end and
+    // the structure would not have been seen: the band only proves a shadow that reaches
+    // to within that strip of the structure.
+    const double unresolved_strip_px = 1.0 + 2.0 * fit.blur_sigma_px;
+    s.width_px = std::max(0.0, fit.width_px - side.face_allowance_px - unresolved_strip_px);
     s.sigma_px = fit.width_sigma_px;
     result.censored.push_back(s);
     return true;

@@ -146,17 +146,20 @@ TEST(EstimateFreeboard, ShortShadowEndingBeforeThePierIsMeasured) {
 
 TEST(EstimateFreeboard, ShadowIntoThePierBoundsTheFreeboardFromBelow) {
   const FleetVessel reg = PierTestVessel();
-  // High sun: the 7 m freeboard's shadow (3.3 m) just covers the 3 m gap; the bound 3/0.47 m
-  // is enough to call the hull empty.
+  // High sun: the 7 m freeboard's shadow (3.3 m) just covers the 3 m gap. The band proves a
+  // shadow reaching to within an unresolved strip (1 px + 2 blur sigmas) of the pier, so the
+  // bound is (3 m - that strip) * tan(65): valid, but not enough to call this hull empty.
   HullRenderSpec spec = PierSpec(65, 7.0);
   const auto r = RenderHull(spec);
   const FreeboardEstimate est = EstimateFreeboard(r.image, r.hull, r.geometry);
   EXPECT_FALSE(est.observable);
   ASSERT_TRUE(std::isfinite(est.lower_bound_m)) << est.reason;
   EXPECT_LE(est.lower_bound_m, 7.0 + 2 * est.lower_bound_sigma_m);
-  EXPECT_GE(est.lower_bound_m, 3.0 * std::tan(65 * M_PI / 180) - 0.5);
+  const double strip_m = (1.0 + 2.0 * 1.0) * spec.gsd_m;  // blur sigma <= 1 px here
+  EXPECT_GE(est.lower_bound_m, (3.0 - strip_m) * std::tan(65 * M_PI / 180) - 0.5);
   const LoadEstimate load = EstimateLoad(est, 100, 18, &reg);
-  EXPECT_EQ(load.state, LoadState::kEmpty);
+  EXPECT_NE(load.state, LoadState::kFull);
+  EXPECT_NE(load.state, LoadState::kPartial);
 
   // Lower sun, a low pier: the shadow continues on the pier deck. Still only a bound, and a
   // bound never makes a hull full.
