@@ -479,6 +479,44 @@ void ProcessWindow(const WindowPixels& pixels, const RadiometricScale& scale, co
     }
   });
 
+  // Thin cloud or haze over water: extensive areas consistent with water under a cloud of
+  // small opacity (the growth class) that are not part of the cloud mask. Vessels show
+  // through it, and the water background must follow it (see the water seed below).
+  cv::Mat& thin = r.thin_cloud;
+  thin.create(size, CV_8U);
+  thin.setTo(0);
+  {
+    const int thin_r =
+        std::max(2, static_cast<int>(std::lround(options.cloud_min_radius_m / options.gsd_m)));
+    const int f = std::max(1, thin_r / 6);
+    const int sw = (w + f - 1) / f, sh = (h + f - 1) / f;
+    cv::Mat cells(sh, sw, CV_8U);
+    int any = 0;
+    for (int sy = 0; sy < sh; ++sy) {
+      uchar* o = cells.ptr<uchar>(sy);
+      const int y0 = sy * f, y1 = std::min(h, y0 + f);
+      for (int sx = 0; sx < sw; ++sx) {
+        const int x0 = sx * f, x1 = std::min(w, x0 + f);
+        int n = 0;
+        for (int y = y0; y < y1; ++y) {
+          const uchar* c = r.cloud.ptr<uchar>(y);
+          for (int x = x0; x < x1; ++x) n += (c[x] & kCloudGrow) != 0;
+        }
+        o[sx] = 2 * n > (y1 - y0) * (x1 - x0) ? 255 : 0;
+        any += o[sx] != 0;
+      }
+    }
+    if (any > 0) {
+      cv::morphologyEx(cells, cells, cv::MORPH_OPEN, Disk(std::max(1, thin_r / f)));
+      for (int y = 0; y < h; ++y) {
+        const uchar* o = cells.ptr<uchar>(y / f);
+        const uchar* c = r.cloud.ptr<uchar>(y);
+        uchar* t = thin.ptr<uchar>(y);
+        for (int x = 0; x < w; ++x) t[x] = (o[x / f] != 0 && (c[x] & kCloudGrow) != 0) ? 255 : 0;
+      }
+    }
+  }
+
   // 2. Cloud. Cores (high class) are opened with a disk wider than any beam, so grey decks
   //    and white superstructures drop out; the cloud is every low-class pixel connected to
   //    a surviving core, soft edges included. Cloud is coarse: the opening runs on a map
@@ -576,7 +614,9 @@ void ProcessWindow(const WindowPixels& pixels, const RadiometricScale& scale, co
         const float* nd = r.ndwi.ptr<float>(y);
         const uchar* op = r.open.ptr<uchar>(y);
         uchar* sd = seed.ptr<uchar>(y);
-        for (int x = core.x; x < core.x + core.width; ++x) sd[x] = (op[x] && nd[x] > t) ? 255 : 0;
+        const uchar* th = thin.ptr<uchar>(y);
+        for (int x = core.x; x < core.x + core.width; ++x)
+          sd[x] = (op[x] && (nd[x] > t || th[x])) ? 255 : 0;
       }
     });
   } else {
@@ -594,6 +634,7 @@ void ProcessWindow(const WindowPixels& pixels, const RadiometricScale& scale, co
     const float tol =
         std::max(static_cast<float>(options.contrast_sigma) * s, 0.25f * r.water_level);
     cv::inRange(r.brightness, r.water_level - tol, r.water_level + tol, seed);
+    seed |= thin;
     seed &= r.open;
   }
 
@@ -604,9 +645,11 @@ void ProcessWindow(const WindowPixels& pixels, const RadiometricScale& scale, co
   const int min_count = std::max(8, (2 * bg_r + 1) * (2 * bg_r + 1) / 50);
   MaskedBoxMean(r.brightness, seed, bg_r, min_count, r.water_level, r.background, tile, threads);
   float sigma = fixed ? fixed->noise_sigma : RobustResidualSigma(r.brightness, r.background, seed);
-  if (!ndwi_mode && std::isfinite(sigma) && sigma > 0) {
-    // Without NIR the first seed came from one global level: reseed from the local
-    // background so that smooth gradients (haze, glint) are followed.
+  const bool any_thin = cv::countNonZero(thin & r.open) > 0;
+  if ((!ndwi_mode || any_thin) && std::isfinite(sigma) && sigma > 0) {
+    // Without NIR the first seed came from one global level, and thin cloud is seeded as a
+    // whole: reseed from the local background so that smooth gradients (haze, glint) are
+    // followed.
     const float k_reseed = static_cast<float>(options.contrast_sigma) * sigma;
     ForEachTile(w, h, tile, 0, threads, [&](const cv::Rect& core, const cv::Rect&) {
       for (int y = core.y; y < core.y + core.height; ++y) {
@@ -614,8 +657,10 @@ void ProcessWindow(const WindowPixels& pixels, const RadiometricScale& scale, co
         const float* bg = r.background.ptr<float>(y);
         const uchar* op = r.open.ptr<uchar>(y);
         uchar* sd = seed.ptr<uchar>(y);
+        // With NIR the seed keeps its NDWI / thin-cloud membership and only loses outliers
+        // (a grey hull inside a haze patch is no background).
         for (int x = core.x; x < core.x + core.width; ++x)
-          sd[x] = (op[x] && std::fabs(b[x] - bg[x]) < k_reseed) ? 255 : 0;
+          sd[x] = (op[x] && (!ndwi_mode || sd[x]) && std::fabs(b[x] - bg[x]) < k_reseed) ? 255 : 0;
       }
     });
     MaskedBoxMean(r.brightness, seed, bg_r, min_count, r.water_level, r.background, tile, threads);

@@ -65,6 +65,7 @@ struct ImagingResult {
   cv::Mat contrast;              // CV_32F (brightness - background) / noise_sigma
   cv::Mat ndwi;                  // CV_32F (green - NIR) / (green + NIR); empty without NIR
   cv::Mat open;                  // CV_8U 255 = valid, not land, not cloud
+  cv::Mat thin_cloud;            // CV_8U 255 = haze / thin cloud over water (not in `cloud`)
   cv::Mat seed;                  // CV_8U 255 = water seed the background was averaged over
   float noise_sigma = 0.01f;     // brightness noise over water (reflectance units)
   float water_level = 0.05f;     // median water brightness
