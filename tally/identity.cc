@@ -119,7 +119,68 @@ Signature EstimateSigma(const std::vector<IdentityGroup>& groups, const Identity
   return sigma;
 }
 
+double MixtureLlr(double x, double mu, double sd, double u, double eps) {
+  if (!std::isfinite(x)) return 0.0;
+  const double z = (x - mu) / sd;
+  const double normal = std::exp(-0.5 * z * z) / (sd * std::sqrt(2.0 * M_PI));
+  return std::log((1.0 - eps) * normal + eps * u) - std::log(u);
+}
+
 }  // namespace
+
+Signature EstimateNoise(const std::vector<IdentityGroup>& groups, const IdentityOptions& options) {
+  return EstimateSigma(groups, options);
+}
+
+RegistryFit::RegistryFit(const Fleet& fleet, const Signature& sigma,
+                         const IdentityOptions& options) {
+  double l_lo = 1e9, l_hi = -1e9, b_lo = 1e9, b_hi = -1e9;
+  for (const FleetVessel& v : fleet.vessels) {
+    length_.push_back(v.length_m);
+    beam_.push_back(v.beam_m);
+    l_lo = std::min(l_lo, v.length_m);
+    l_hi = std::max(l_hi, v.length_m);
+    b_lo = std::min(b_lo, v.beam_m);
+    b_hi = std::max(b_hi, v.beam_m);
+  }
+  if (length_.empty()) return;
+  u_l_ = 1.0 / (l_hi - l_lo + 0.5 * l_hi);
+  u_b_ = 1.0 / (b_hi - b_lo + 0.5 * b_hi);
+  eps_ = options.registry_outlier_share;
+  s_l_ = std::hypot(sigma[0], options.registry_sigma_length_m);
+  s_b_ = std::hypot(sigma[1], options.registry_sigma_beam_m);
+  prior_listed_ =
+      std::log((1.0 - options.registry_unlisted_prior) / static_cast<double>(length_.size()));
+  prior_none_ = std::log(options.registry_unlisted_prior);
+  // At the registry value a look scores the peak; a gross error scores the floor.
+  const double peak_l = MixtureLlr(0.0, 0.0, s_l_, u_l_, eps_);
+  const double peak_b = MixtureLlr(0.0, 0.0, s_b_, u_b_, eps_);
+  const double floor = std::log(eps_);
+  max_element_penalty_ = std::max(peak_l, peak_b) - floor;
+}
+
+double RegistryFit::Llr(const Signature& look, size_t r) const {
+  return MixtureLlr(look[0], length_[r], s_l_, u_l_, eps_) +
+         MixtureLlr(look[1], beam_[r], s_b_, u_b_, eps_);
+}
+
+RegistryFit::Match RegistryFit::Classify(const Signature& look) const {
+  // An element is explained by the noise around the vessel's value, not by a gross error.
+  auto plain = [&](double x, double mu, double sd, double u) {
+    const double z = (x - mu) / sd;
+    return (1.0 - eps_) * std::exp(-0.5 * z * z) / (sd * std::sqrt(2.0 * M_PI)) >= eps_ * u;
+  };
+  const bool has_l = std::isfinite(look[0]), has_b = std::isfinite(look[1]);
+  if (!has_l && !has_b) return Match::kListed;  // nothing to judge by
+  Match best = Match::kNone;
+  for (size_t r = 0; r < size(); ++r) {
+    const bool ok_l = !has_l || plain(look[0], length_[r], s_l_, u_l_);
+    const bool ok_b = !has_b || plain(look[1], beam_[r], s_b_, u_b_);
+    if (ok_l && ok_b && Llr(look, r) + prior_listed_ > prior_none_) return Match::kListed;
+    if ((has_l && ok_l) || (has_b && ok_b)) best = Match::kOneGrossError;
+  }
+  return best;
+}
 
 Signature SignatureOf(const Detection& d) {
   // Positions along the hull are measured from whichever end was taken as the bow; the
@@ -326,6 +387,13 @@ IdentityResult ClusterWithRegistry(const std::vector<IdentityGroup>& groups, con
     group_median[g] = MedianSignature(groups[g].members, &group_counts[g]);
   }
   const double sys = options.systematic_share;
+  // The reference ("any hull") is the appearance of the fleet as seen, not a uniform spread:
+  // when every hull has its superstructure at 0.9 of its length, or half the fleet has a
+  // red-brown deck, agreeing on that is no evidence of being the same hull.
+  auto density = [&](double a, double b, double sd, double u) {
+    const double z = (a - b) / sd;
+    return (1.0 - eps) * std::exp(-0.5 * z * z) / (sd * std::sqrt(2.0 * M_PI)) + eps * u;
+  };
   auto appearance = [&](size_t g, int r) {
     if (!options.registry_use_appearance) return 0.0;
     std::vector<Signature> others;
@@ -341,13 +409,24 @@ IdentityResult ClusterWithRegistry(const std::vector<IdentityGroup>& groups, con
     for (size_t k = 2; k < kSignatureSize; ++k) {
       const double a = group_median[g][k], b = med[k];
       if (!std::isfinite(a) || !std::isfinite(b)) continue;
-      const double var =
-          sigma[k] * sigma[k] *
-          (1.0 / std::max(1, group_counts[g][k]) + 1.0 / std::max(1, counts[k]) + 2.0 * sys);
       const double u = k <= 4 ? 1.0 / 0.4 : 1.0 / 0.5;  // colour, positions along the hull
-      llr += member_llr(a, b, std::sqrt(var), u);
+      auto sd = [&](int count) {
+        return sigma[k] * std::sqrt(1.0 / std::max(1, group_counts[g][k]) +
+                                    1.0 / std::max(1, count) + 2.0 * sys);
+      };
+      double reference = 0.0;
+      int n_ref = 0;
+      for (size_t h = 0; h < n_groups; ++h) {
+        if (h == g || !std::isfinite(group_median[h][k])) continue;
+        reference += density(a, group_median[h][k], sd(group_counts[h][k]), u);
+        ++n_ref;
+      }
+      reference = n_ref > 0 ? reference / n_ref : u;
+      llr += std::log(density(a, b, sd(counts[k]), u)) - std::log(reference);
     }
-    return llr;
+    // Appearance breaks ties between vessels of like dimensions; it does not overrule them.
+    const double cap = options.registry_appearance_max_nats;
+    return std::clamp(llr, -cap, cap);
   };
   auto gain = [&](size_t g, int r) {
     return r == kNone ? prior_none : score[g][static_cast<size_t>(r)] + appearance(g, r);

@@ -53,8 +53,13 @@ struct IdentityOptions {
   // An alternative assignment within this many nats of the chosen one counts as ambiguous
   // (widens the distinct-vessel range).
   double registry_ambiguous_nats = 2.0;
-  // Also weigh the appearance of the groups given to one registry vessel against each other.
+  // Also weigh the appearance (deck colour, superstructure and manifold position) of the groups
+  // given to one registry vessel against each other, within +- registry_appearance_max_nats:
+  // the measured deck colour of one hull changes between scenes with sun, haze and view about
+  // as much as it differs between hulls of one paint scheme, so appearance breaks ties between
+  // vessels of like dimensions but does not overrule the registry's dimensions.
   bool registry_use_appearance = true;
+  double registry_appearance_max_nats = 2.0;
   void Check() const;  // throws InputError
 };
 
@@ -92,6 +97,35 @@ IdentityResult ClusterGroups(const std::vector<IdentityGroup>& groups,
 // The range counts assignments within registry_ambiguous_nats of another choice.
 IdentityResult ClusterWithRegistry(const std::vector<IdentityGroup>& groups, const Fleet& fleet,
                                    const IdentityOptions& options);
+
+// The measurement model of ClusterWithRegistry for single looks: a measured length and beam
+// is the registry value plus noise, or (share registry_outlier_share) a gross error spread
+// over the registry's range.
+class RegistryFit {
+ public:
+  RegistryFit(const Fleet& fleet, const Signature& sigma, const IdentityOptions& options);
+  size_t size() const { return length_.size(); }
+  // log L(look | listed vessel r) - log L(look | any hull), from length and beam (elements
+  // not measured add nothing).
+  double Llr(const Signature& look, size_t r) const;
+  // How a single look fits the registry: some listed vessel explains it (better than "not in
+  // the registry", priors of IdentityOptions included) with length and beam both within the
+  // noise of its values; only with a gross error in one of them; or not at all (neither
+  // length nor beam is any listed vessel's).
+  enum class Match { kListed, kOneGrossError, kNone };
+  Match Classify(const Signature& look) const;
+  // The most that one gross error in one element can weigh against the right vessel (nats).
+  double MaxElementPenalty() const { return max_element_penalty_; }
+
+ private:
+  std::vector<double> length_, beam_;
+  double s_l_ = 1.0, s_b_ = 1.0, u_l_ = 1.0, u_b_ = 1.0, eps_ = 0.1;
+  double prior_listed_ = 0.0, prior_none_ = 0.0, max_element_penalty_ = 0.0;
+};
+
+// The measurement noise of each signature element from the scatter within groups (robust,
+// from pairs of looks at one hull; the prior where there are too few pairs).
+Signature EstimateNoise(const std::vector<IdentityGroup>& groups, const IdentityOptions& options);
 
 // Names vessels from a registry by length and beam (one name per vessel, best matches
 // first); empty name where no registry vessel is close enough.

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -45,10 +46,15 @@ double MedianOf(std::vector<double> v) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-// Max z-score of a detection against a track's median signature; +inf when nothing to
-// compare means "no evidence against", so it returns 0 then.
+// How far a detection is from a track's median signature. Length and beam are measured
+// well and each decides alone: the largest of their z-scores (noise inflated for the track's
+// own uncertainty). The appearance cues, deck colour (its three channels move together with
+// sun and haze) and the positions along the hull, change between scenes by gross amounts
+// (haze on the deck, a superstructure edge in shadow): they count only when both disagree.
+// Elements not measured on either side say nothing.
 double LinkCost(const Track& t, const Signature& s, const Signature& sigma) {
-  double worst = 0.0;
+  constexpr std::array<int, kSignatureSize> kCue{0, 1, 2, 2, 2, 3, 3};
+  std::array<double, 4> cue{};
   for (size_t k = 0; k < kSignatureSize; ++k) {
     if (!std::isfinite(s[k])) continue;
     std::vector<double> v;
@@ -58,9 +64,10 @@ double LinkCost(const Track& t, const Signature& s, const Signature& sigma) {
     if (v.empty()) continue;
     const double z = std::abs(s[k] - MedianOf(v)) /
                      (sigma[k] * std::sqrt(1.0 + 1.0 / static_cast<double>(v.size())));
-    worst = std::max(worst, z);
+    double& c = cue[static_cast<size_t>(kCue[k])];
+    c = std::max(c, z);
   }
-  return worst;
+  return std::max({cue[0], cue[1], std::min(cue[2], cue[3])});
 }
 
 bool Confident(const Detection& d, double min_confidence) {
@@ -103,6 +110,10 @@ void TallyOptions::Check() const {
   }
   if (rejoin_max_missed_views < 0 || !(rejoin_max_gap_days >= 0)) {
     throw InputError(kStage, "", "rejoin limits must be >= 0");
+  }
+  if (!(weak_cloud_share > 0 && weak_cloud_share <= 1) || !(registry_split_margin_nats >= 0)) {
+    throw InputError(kStage, "",
+                     "weak_cloud_share must be in (0, 1] and registry_split_margin_nats >= 0");
   }
 }
 
@@ -237,17 +248,162 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
     }
   }
 
-  // 2. Identity over tracks.
-  std::vector<IdentityGroup> groups;
-  for (const Track& t : tracks) {
+  const bool registry = fleet != nullptr && !fleet->vessels.empty();
+  auto group_of = [&](const Track& t) {
     IdentityGroup g;
     g.members = t.signatures;
     for (const DetRef& r : t.members) g.scenes.push_back(r.scene);
     g.first = scenes[static_cast<size_t>(t.members.front().scene)].datetime;
     g.last = scenes[static_cast<size_t>(t.members.back().scene)].datetime;
-    groups.push_back(std::move(g));
+    return g;
+  };
+  std::optional<RegistryFit> fit;
+  if (registry) {
+    // Noise from consecutive looks of a track only: a track may still hold a turnover, and
+    // every pair across it would inflate the noise and hide the turnover.
+    std::vector<IdentityGroup> prelim;
+    for (const Track& t : tracks) {
+      for (size_t i = 1; i < t.signatures.size(); ++i) {
+        IdentityGroup g;
+        g.members = {t.signatures[i - 1], t.signatures[i]};
+        prelim.push_back(std::move(g));
+      }
+    }
+    fit.emplace(*fleet, EstimateNoise(prelim, options.identity), options.identity);
   }
-  const bool registry = fleet != nullptr && !fleet->vessels.empty();
+
+  // 1b. With a registry: split a track whose looks are two listed vessels, one after the
+  // other (a turnover between views that could not see the berth), when the registry says
+  // so more strongly than one gross measurement error could.
+  if (fit) {
+    const double need = fit->MaxElementPenalty() + options.registry_split_margin_nats;
+    std::vector<Track> todo = std::move(tracks);
+    tracks.clear();
+    int splits = 0;
+    while (!todo.empty()) {
+      Track t = std::move(todo.back());
+      todo.pop_back();
+      const size_t n = t.members.size();
+      const size_t n_reg = fit->size();
+      if (n < 2 || n_reg < 2) {
+        tracks.push_back(std::move(t));
+        continue;
+      }
+      // prefix[k][r]: log-likelihood ratio of the first k looks under listed vessel r.
+      std::vector<std::vector<double>> prefix(n + 1, std::vector<double>(n_reg, 0.0));
+      for (size_t i = 0; i < n; ++i) {
+        for (size_t r = 0; r < n_reg; ++r) {
+          prefix[i + 1][r] = prefix[i][r] + fit->Llr(t.signatures[i], r);
+        }
+      }
+      const double one = *std::max_element(prefix[n].begin(), prefix[n].end());
+      double best_gain = 0.0;
+      size_t best_k = 0;
+      for (size_t k = 1; k < n; ++k) {
+        double two = -std::numeric_limits<double>::infinity();
+        for (size_t a = 0; a < n_reg; ++a) {
+          for (size_t b = 0; b < n_reg; ++b) {
+            if (a != b) two = std::max(two, prefix[k][a] + prefix[n][b] - prefix[k][b]);
+          }
+        }
+        if (two - one > best_gain) {
+          best_gain = two - one;
+          best_k = k;
+        }
+      }
+      if (best_gain <= need) {
+        tracks.push_back(std::move(t));
+        continue;
+      }
+      ++splits;
+      const auto k = static_cast<std::ptrdiff_t>(best_k);
+      Track head = t, tail = t;
+      head.members.assign(t.members.begin(), t.members.begin() + k);
+      head.signatures.assign(t.signatures.begin(), t.signatures.begin() + k);
+      tail.members.assign(t.members.begin() + k, t.members.end());
+      tail.signatures.assign(t.signatures.begin() + k, t.signatures.end());
+      todo.push_back(std::move(head));
+      todo.push_back(std::move(tail));
+    }
+    if (splits > 0) spdlog::info("{}: {} tracks split by the registry", kStage, splits);
+  }
+
+  // 1c. Weak single looks do not make a visit by themselves: a look at a berth partly under
+  // cloud (a cloud fragment can pass for a hull), or, with a registry, one that fits no listed
+  // vessel without a gross error (another hull's outline merged in, a clipped end). Either
+  // extends the track next to it at the berth when no view separates them: it is that visit's
+  // hull, mis-measured, or something seen beside it. Alone, a clouded look, or one whose
+  // length and beam are both no listed vessel's, is not counted; a clean look with one of
+  // them right is still a hull there and stays a visit.
+  if (options.absorb_weak_looks) {
+    auto single_look = [&](const Track& t) { return t.members.size() == 1; };
+    auto doubtful = [&](const Track& t) {
+      if (!single_look(t)) return false;
+      const SceneDetections& sc = scenes[static_cast<size_t>(t.members.front().scene)];
+      for (const BerthView& v : sc.berths) {
+        if (v.berth == t.berth && v.cloud_fraction >= options.weak_cloud_share) return true;
+      }
+      return fit && fit->Classify(t.signatures.front()) == RegistryFit::Match::kNone;
+    };
+    auto weak = [&](const Track& t) {
+      if (!single_look(t)) return false;
+      return doubtful(t) ||
+             (fit && fit->Classify(t.signatures.front()) != RegistryFit::Match::kListed);
+    };
+    std::vector<char> is_weak(tracks.size());
+    for (size_t i = 0; i < tracks.size(); ++i) is_weak[i] = weak(tracks[i]) ? 1 : 0;
+    int absorbed = 0, dropped = 0;
+    for (size_t i = 0; i < tracks.size(); ++i) {
+      if (!is_weak[i]) continue;
+      const DetRef look = tracks[i].members.front();
+      const TimePoint at = scenes[static_cast<size_t>(look.scene)].datetime;
+      const auto& cal = result.views_by_berth[tracks[i].berth];
+      auto views_between = [&](TimePoint a, TimePoint b) {
+        if (b < a) std::swap(a, b);
+        return std::count_if(cal.begin(), cal.end(), [&](TimePoint x) { return x > a && x < b; });
+      };
+      size_t host = tracks.size();
+      std::chrono::seconds host_gap{std::numeric_limits<std::int64_t>::max()};
+      for (size_t j = 0; j < tracks.size(); ++j) {
+        if (is_weak[j] || tracks[j].berth != tracks[i].berth) continue;
+        for (const DetRef& m : tracks[j].members) {
+          if (m.scene == look.scene) continue;
+          const TimePoint t = scenes[static_cast<size_t>(m.scene)].datetime;
+          const auto gap =
+              std::chrono::abs(std::chrono::duration_cast<std::chrono::seconds>(t - at));
+          if (views_between(at, t) == 0 && gap < host_gap) {
+            host = j;
+            host_gap = gap;
+          }
+        }
+      }
+      if (host < tracks.size()) {
+        auto& ms = tracks[host].members;
+        ms.insert(
+            std::upper_bound(ms.begin(), ms.end(), look,
+                             [](const DetRef& a, const DetRef& b) { return a.scene < b.scene; }),
+            look);
+        ++absorbed;
+      } else if (doubtful(tracks[i])) {
+        ++dropped;
+      } else {
+        is_weak[i] = 0;  // stays a visit of its own
+      }
+    }
+    std::vector<Track> kept;
+    for (size_t i = 0; i < tracks.size(); ++i) {
+      if (!is_weak[i]) kept.push_back(std::move(tracks[i]));
+    }
+    tracks = std::move(kept);
+    if (absorbed + dropped > 0) {
+      spdlog::info("{}: {} weak single looks extend a neighbouring visit, {} not counted", kStage,
+                   absorbed, dropped);
+    }
+  }
+
+  // 2. Identity over tracks.
+  std::vector<IdentityGroup> groups;
+  for (const Track& t : tracks) groups.push_back(group_of(t));
   const IdentityResult identity = registry ? ClusterWithRegistry(groups, *fleet, options.identity)
                                            : ClusterGroups(groups, options.identity);
   for (size_t i = 0; i < tracks.size(); ++i) tracks[i].vessel = identity.vessel_of_group[i];

@@ -24,8 +24,10 @@ struct TallyOptions {
   IdentityOptions identity;
   // A load state counts for arrival/departure only at or above this confidence.
   double min_state_confidence = 0.6;
-  // A detection continues an open track at its berth when every signature element is within
-  // this many sigmas (prior noise, inflated for the track's own uncertainty).
+  // A detection continues an open track at its berth unless its length or beam, or both its
+  // deck colour and its positions along the hull, are more than this many sigmas off (prior
+  // noise, inflated for the track's own uncertainty): one appearance cue alone may be off by
+  // a gross error (haze on the deck).
   double link_max_z = 4.0;
   // Clear views without the vessel that end a visit.
   int clear_views_to_end = 1;
@@ -37,6 +39,18 @@ struct TallyOptions {
   // Count a visit only when it was seen at least once cleanly (berth fully covered, hull not
   // truncated nor under cloud); glimpses through cloud extend visits but do not make one.
   bool require_clean_sighting = true;
+  // A track of one look is weak evidence of a visit when the berth was partly under cloud in
+  // that scene (at least this share of the berth polygon: a cloud fragment can pass for a
+  // hull) or, with a registry, when the look fits no listed vessel without a gross error. A
+  // weak look extends the visit of the track next to it at the berth when no view of the
+  // berth separates them; otherwise it is dropped when clouded or when neither its length nor
+  // its beam is any listed vessel's, and stays a visit of its own when one of them is.
+  double weak_cloud_share = 0.05;
+  bool absorb_weak_looks = true;
+  // With a registry, a track (looks at a berth with nothing between them that says the
+  // vessel left) is split in two when its looks fit two listed vessels better than one by
+  // more than one gross measurement error can explain plus this margin (nats).
+  double registry_split_margin_nats = 3.0;
   void Check() const;  // throws InputError
 };
 

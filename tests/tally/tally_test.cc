@@ -209,7 +209,115 @@ TEST(Tally, GlimpseThroughCloudAloneIsNotAVisit) {
   EXPECT_EQ(r.visits.size(), 1u);
   TallyOptions keep;
   keep.require_clean_sighting = false;
+  keep.absorb_weak_looks = false;  // a lone look through cloud is weak evidence too
   EXPECT_EQ(Tally(s, nullptr, keep).visits.size(), 2u);
+}
+
+// A berth view partly under cloud: clear enough to look, but a cloud fragment there can pass
+// for a hull.
+SceneDetections CloudFleck(SceneDetections s, const std::string& berth, double share) {
+  for (BerthView& v : s.berths) {
+    if (v.berth == berth) v.cloud_fraction = share;
+  }
+  return s;
+}
+
+TEST(Tally, AWeakLoneLookExtendsTheVisitNextToItOrIsNotCounted) {
+  const Hull fleck{58.0, 9.0, {0.08, 0.08, 0.09}, 0.85, 0.5};
+  std::vector<SceneDetections> s = {
+      Scene(0, {{"B1", true}}, {}),
+      // A fleck of cloud taken for a hull, then a cloudy day, then the vessel: one visit.
+      CloudFleck(Scene(1, {{"B1", true}}, {Det("B1", fleck)}), "B1", 0.2),
+      Scene(2, {{"B1", false}}, {}),
+      Scene(3, {{"B1", true}}, {Det("B1", kA)}),
+      Scene(4, {{"B1", true}}, {Det("B1", kA)}),
+      Scene(5, {{"B1", true}}, {}),
+      // Alone between clear empty views: not a visit.
+      CloudFleck(Scene(8, {{"B1", true}}, {Det("B1", fleck)}), "B1", 0.2),
+      Scene(9, {{"B1", true}}, {}),
+  };
+  const TallyResult r = Tally(s, nullptr, TallyOptions{});
+  ASSERT_EQ(r.visits.size(), 1u);
+  EXPECT_EQ(r.vessels.size(), 1u);
+  EXPECT_EQ(r.visits[0].first_seen, Day(1));
+  EXPECT_EQ(r.visits[0].last_seen, Day(4));
+  EXPECT_NEAR(r.vessels[0].length_m(), 120.0, 1e-9);  // the fleck does not blur the signature
+  TallyOptions keep;
+  keep.absorb_weak_looks = false;
+  EXPECT_EQ(Tally(s, nullptr, keep).visits.size(), 3u);
+}
+
+TEST(Tally, WithARegistryALoneLookThatFitsNoListedVesselExtendsTheVisitNextToIt) {
+  Fleet fleet;
+  fleet.vessels = {{"ALPHA", 120, 20, 10, 4, 8}, {"BRAVO", 95, 16, 8, 3, 6}};
+  Hull odd = kB;
+  odd.beam_m = 22.5;  // a shadow taken for hull side
+  Hull merged = kA;
+  merged.length_m = 175.0;  // the hull and something moored beside it as one
+  std::vector<SceneDetections> s = {
+      Scene(0, {{"B1", true}}, {Det("B1", kA)}),
+      Scene(1, {{"B1", true}}, {Det("B1", merged)}),
+      Scene(2, {{"B1", true}}, {}),
+      Scene(5, {{"B1", true}}, {Det("B1", odd)}),  // alone, beam wrong: still a hull there
+      Scene(6, {{"B1", true}}, {}),
+      Scene(7, {{"B1", true}}, {}),
+      Scene(10, {{"B1", true}}, {Det("B1", kB)}),
+      Scene(11, {{"B1", true}}, {Det("B1", kB)}),
+  };
+  const TallyResult r = Tally(s, &fleet, TallyOptions{});
+  ASSERT_EQ(r.visits.size(), 3u);
+  EXPECT_EQ(r.vessels.size(), 2u);  // the lone look is BRAVO by its length
+  EXPECT_EQ(r.visits[0].observations, 2);
+  EXPECT_EQ(r.visits[0].last_seen, Day(1));
+  EXPECT_EQ(r.vessels[0].name, "ALPHA");
+  EXPECT_NEAR(r.vessels[0].length_m(), 120.0, 1e-9);
+  EXPECT_EQ(r.visits[1].first_seen, Day(5));
+  // Neither length nor beam of any listed vessel, alone between clear empty views: a false
+  // detection (a cloud, a barge), not a visit.
+  Hull junk = kB;
+  junk.length_m = 255.0;
+  junk.beam_m = 40.0;
+  s[3] = Scene(5, {{"B1", true}}, {Det("B1", junk)});
+  EXPECT_EQ(Tally(s, &fleet, TallyOptions{}).visits.size(), 2u);
+}
+
+TEST(Tally, OneCueOffByAGrossErrorDoesNotSplitAVisit) {
+  // Haze on one day makes the deck look much brighter; length and beam agree.
+  Hull hazy = kA;
+  hazy.deck = {0.45, 0.42, 0.48};
+  std::vector<SceneDetections> s = {
+      Scene(0, {{"B1", true}}, {Det("B1", hazy)}),
+      Scene(1, {{"B1", true}}, {Det("B1", kA)}),
+      Scene(2, {{"B1", true}}, {Det("B1", kA)}),
+      Scene(3, {{"B1", true}}, {}),
+  };
+  const TallyResult r = Tally(s, nullptr, TallyOptions{});
+  EXPECT_EQ(r.visits.size(), 1u);
+  EXPECT_EQ(r.vessels.size(), 1u);
+}
+
+TEST(Tally, RegistrySplitsATurnoverTheCalendarCouldNotSee) {
+  // Two listed vessels of like length one after the other at a berth, the day between them
+  // under cloud: length and beam both say two hulls, and the registry knows both.
+  Fleet fleet;
+  fleet.vessels = {{"SMALL", 74.4, 10.6, 6, 3, 5}, {"WIDER", 77.4, 12.7, 6, 3, 5}};
+  Hull small{74.4, 10.6, {0.15, 0.13, 0.08}, 0.9, 0.5};
+  Hull wider{77.2, 12.7, {0.20, 0.14, 0.10}, 0.9, 0.5};
+  std::vector<SceneDetections> s = {
+      Scene(0, {{"B1", true}}, {}),
+      Scene(1, {{"B1", true}}, {Det("B1", small)}),
+      Scene(2, {{"B1", true}}, {Det("B1", small)}),
+      Scene(3, {{"B1", false}}, {}),
+      Scene(4, {{"B1", true}}, {Det("B1", wider)}),
+      Scene(5, {{"B1", true}}, {Det("B1", wider)}),
+      Scene(6, {{"B1", true}}, {Det("B1", wider)}),
+      Scene(7, {{"B1", true}}, {}),
+  };
+  const TallyResult r = Tally(s, &fleet, TallyOptions{});
+  ASSERT_EQ(r.visits.size(), 2u);
+  EXPECT_EQ(r.vessels.size(), 2u);
+  EXPECT_EQ(r.visits[0].last_seen, Day(2));
+  EXPECT_EQ(r.visits[1].first_seen, Day(4));
 }
 
 TEST(Tally, NamesComeFromTheRegistryByDimensions) {
