@@ -8,8 +8,10 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 
 #include "geo/error.h"
 
@@ -711,6 +713,34 @@ void Store::ExportDetectionsGeoJson(const std::string& out_path) const {
     }
   }
   GDALClose(out);
+
+  // Every processed scene, with or without detections, as the foreign member "scenes" (as
+  // `detect` writes it): `evaluate` scores the truth of exactly these scenes, so a scene
+  // where every vessel was missed counts as misses rather than vanishing from the file.
+  nlohmann::json doc;
+  {
+    std::ifstream in(out_path, std::ios::binary);
+    doc = nlohmann::json::parse(in, nullptr, false);
+  }
+  if (!doc.is_object()) throw Error(kStage, out_path, "GDAL wrote no JSON object");
+  nlohmann::json scenes = nlohmann::json::array();
+  auto num = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); };
+  for (const StoredScene& sc : LoadScenes()) {
+    if (sc.record.status != SceneStatus::kProcessed) continue;
+    const SceneDetections& o = sc.observations;
+    scenes.push_back({{"scene_id", sc.record.scene_id},
+                      {"datetime", sc.record.datetime ? FormatTime(*sc.record.datetime) : ""},
+                      {"gsd_m", num(o.gsd_m)},
+                      {"sun_elevation_deg", num(o.sun_elevation_deg)},
+                      {"sun_azimuth_deg", num(o.sun_azimuth_deg)},
+                      {"off_nadir_deg", num(o.off_nadir_deg)},
+                      {"view_azimuth_deg", num(o.view_azimuth_deg)},
+                      {"detections", o.detections.size()}});
+  }
+  doc["scenes"] = std::move(scenes);
+  std::ofstream outf(out_path, std::ios::binary | std::ios::trunc);
+  outf << doc.dump(1) << "\n";
+  if (!outf.good()) throw Error(kStage, out_path, "write failed");
 }
 
 }  // namespace bw
