@@ -4,16 +4,20 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <exception>
+#include <fstream>
 #include <mutex>
+#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <optional>
 #include <thread>
 
 #include "detection/candidate.h"
 #include "detection/hulls.h"
+#include "detection/prescreen.h"
 #include "geo/error.h"
 #include "imaging/imaging.h"
 
@@ -26,6 +30,10 @@ void WideOptions::Check() const {
     fail("max_vessel_length_m out of (0, 2000]");
   if (!(cue_margin_m >= 0) || cue_margin_m > 1000) fail("cue_margin_m out of [0, 1000]");
   if (workers < 0) fail("workers must be >= 0");
+  if (!(prescreen_sigma > 0) || prescreen_sigma > 100) fail("prescreen_sigma out of (0, 100]");
+  if (prescreen_min_hot < 1 || prescreen_min_hot > 64) fail("prescreen_min_hot out of [1, 64]");
+  if (!(min_length_m >= 0) || !(min_slenderness >= 0) || !(max_slenderness >= min_slenderness))
+    fail("bad tanker shape bounds");
 }
 
 std::vector<WideTile> WideTiles(int width, int height, int core_px, int halo_px) {
@@ -94,37 +102,46 @@ ImagingOptions TileImagingOptions(double gsd) {
   return io;
 }
 
-struct TileResult {
+struct RegionResult {
   std::vector<Detection> detections;
-  std::vector<cv::Point2d> centers_px;  // scene pixels, for the seam check
-  long long valid = 0, cloud = 0;       // over the core
-  std::vector<long long> berth_inside, berth_valid, berth_cloud;  // over the core
-  std::vector<int> berth_of;                                      // per detection, -1 none
+  std::vector<cv::Point2d> centers_px;  // scene pixels, for the duplicate check
+  std::vector<int> berth_of;            // per detection, -1 none
 };
 
 struct Shared {
   const Scene* scene = nullptr;
   const Fleet* fleet = nullptr;
   const DetectOptions* options = nullptr;
+  const WideOptions* wide = nullptr;
   const std::vector<BerthWindow>* bws = nullptr;
   const std::vector<std::vector<std::vector<PixelXY>>>* land_px = nullptr;
   const SceneDetections* header = nullptr;
   // From the scene sample; when the sample misses every valid pixel (a scene that is
-  // mostly nodata), each tile falls back to its own.
+  // mostly nodata), each window falls back to its own.
   std::optional<RadiometricScale> scale;
   std::optional<WaterStats> stats;
   bool have_sun = false;
 };
 
-// Reads, images and searches one tile; keeps the candidates centred in its core.
-void ProcessTile(const Shared& sh, const Scene& scene, const WideTile& tile, ImagingResult& img,
-                 TileResult& res) {
+// A hull the wide search reports: tanker-shaped. Tankers are slender (L/B about 5-7.5, see
+// Classify) and at least a small coastal tanker long; squat tugs, boats and blobs (cloud
+// fringes, merged texture) and very slender streaks (wakes) are not tankers.
+// The length-to-beam ratio is only a measurement where the beam spans a few pixels: at
+// 10 m GSD a tanker's beam is one or two blurred pixels and every hull looks squat.
+bool TankerShaped(const HullCandidate& c, const WideOptions& wide) {
+  if (c.length_m < wide.min_length_m) return false;
+  if (c.hull.beam_px < 4.0) return true;
+  const double ratio = c.length_m / std::max(c.beam_m, 0.1);
+  return ratio >= wide.min_slenderness && ratio <= wide.max_slenderness;
+}
+
+// Reads, images and searches one region; keeps the hulls centred in its own part.
+void ProcessRegion(const Shared& sh, const Scene& scene, const PrescreenRegion& region,
+                   ImagingResult& img, RegionResult& res) {
   const double gsd = sh.header->gsd_m;
-  const PixelWindow& win = tile.window;
+  const PixelWindow win{region.window.x, region.window.y, region.window.width,
+                        region.window.height};
   const std::vector<BerthWindow>& bws = *sh.bws;
-  res.berth_inside.assign(bws.size(), 0);
-  res.berth_valid.assign(bws.size(), 0);
-  res.berth_cloud.assign(bws.size(), 0);
   cv::Mat land = cv::Mat::zeros(win.height, win.width, CV_8U);
   {
     WindowPixels px = scene.ReadWindow(win);
@@ -135,24 +152,6 @@ void ProcessTile(const Shared& sh, const Scene& scene, const WideTile& tile, Ima
     const RadiometricScale scale = sh.scale ? *sh.scale : EstimateScale(px, sh.scene->pixel_type());
     ProcessWindow(px, scale, land, io, img);
   }  // the digital numbers are released before the hull search
-  const cv::Rect core(tile.core.x0 - win.x0, tile.core.y0 - win.y0, tile.core.width,
-                      tile.core.height);
-  res.valid = cv::countNonZero(img.valid(core));
-  res.cloud = cv::countNonZero(img.cloud(core));
-  for (size_t k = 0; k < bws.size(); ++k) {
-    const BerthWindow& bw = bws[k];
-    if (bw.window.empty()) continue;
-    const cv::Rect bwr(bw.window.x0 - win.x0, bw.window.y0 - win.y0, bw.window.width,
-                       bw.window.height);
-    if ((bwr & core).area() == 0) continue;
-    cv::Mat m = cv::Mat::zeros(win.height, win.width, CV_8U);
-    detail::FillPolygons(m, bw.polygon_px, win);
-    const cv::Mat mc = m(core);
-    res.berth_inside[k] = cv::countNonZero(mc);
-    res.berth_valid[k] = cv::countNonZero(mc & img.valid(core));
-    res.berth_cloud[k] = cv::countNonZero(mc & img.cloud(core));
-  }
-
   HullFitOptions ho;
   ho.gsd_m = gsd;
   const std::vector<HullCandidate> cands = FindHulls(img, ho);
@@ -160,9 +159,9 @@ void ProcessTile(const Shared& sh, const Scene& scene, const WideTile& tile, Ima
   for (const HullCandidate& c : cands) {
     // Ownership by the centre: pixel coordinates have pixel centres at +0.5.
     const cv::Point2d cs(c.hull.center_px.x + win.x0, c.hull.center_px.y + win.y0);
-    const auto& k = tile.core;
-    if (!(cs.x >= k.x0 && cs.x < k.x0 + k.width && cs.y >= k.y0 && cs.y < k.y0 + k.height))
-      continue;
+    const cv::Rect& k = region.own;
+    if (!(cs.x >= k.x && cs.x < k.x + k.width && cs.y >= k.y && cs.y < k.y + k.height)) continue;
+    if (!TankerShaped(c, *sh.wide)) continue;
     int berth_k = -1;
     double best = -1e30;
     const double tol = std::max(5.0 / gsd, 0.5 * c.hull.beam_px);
@@ -182,6 +181,51 @@ void ProcessTile(const Shared& sh, const Scene& scene, const WideTile& tile, Ima
   }
 }
 
+// Prescreen tiles: whole blocks of the file (each block decoded once), about 512 px.
+std::vector<cv::Rect> PrescreenTiles(const Scene& scene) {
+  int tw = 512, th = 512;
+  const int bw = scene.block_width(), bh = scene.block_height();
+  if (bw > 0 && bh > 0 && bw % kPrescreenCell == 0 && bh % kPrescreenCell == 0 && bw <= 4096 &&
+      bh <= 4096) {
+    tw = bw * std::max(1, (512 + bw - 1) / bw);
+    th = bh * std::max(1, (512 + bh - 1) / bh);
+    // Strip-organised files (one row blocks): a tile of whole rows, ~512 px high.
+    if (tw > 4096) tw = 512;
+  }
+  std::vector<cv::Rect> tiles;
+  const cv::Rect all(0, 0, scene.width(), scene.height());
+  for (int y = 0; y < scene.height(); y += th)
+    for (int x = 0; x < scene.width(); x += tw) tiles.push_back(cv::Rect(x, y, tw, th) & all);
+  return tiles;
+}
+
+// Runs fn(worker_scene, index) for index in [0, n) on `workers` threads, each extra worker
+// reading through its own dataset (a GDAL dataset is not thread-safe).
+template <typename Fn>
+void RunWorkers(const Scene& scene, int workers, size_t n, Fn&& fn) {
+  std::atomic<size_t> next{0};
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  auto work = [&](bool own_scene) {
+    try {
+      std::optional<Scene> mine;
+      if (own_scene) mine.emplace(Scene::Open(scene.path()));
+      const Scene& s = own_scene ? *mine : scene;
+      for (size_t i = next++; i < n; i = next++) fn(s, i);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(error_mutex);
+      if (!error) error = std::current_exception();
+      next = n;
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < std::min<int>(workers, static_cast<int>(n)); ++t)
+    pool.emplace_back(work, true);
+  work(false);
+  for (auto& th : pool) th.join();
+  if (error) std::rethrow_exception(error);
+}
+
 }  // namespace
 
 SceneDetections DetectWideScene(const Scene& scene, const Terminal* terminal, const Fleet* fleet,
@@ -190,9 +234,9 @@ SceneDetections DetectWideScene(const Scene& scene, const Terminal* terminal, co
                                 SceneDetections header, const WideOptions& wide) {
   options.Check();
   wide.Check();
-  // GDAL's block cache otherwise defaults to 5 % of RAM and grows with the scene; a tile's
-  // blocks (all bands) per worker are all that is re-used. An explicit setting wins.
-  setenv("GDAL_CACHEMAX", "64", 0);
+  // A block's bands are all that is re-used from GDAL's cache (each block is decoded once
+  // by the prescreen; regions re-read a few): keep it small. An explicit setting wins.
+  SetDefaultGdalCacheMiB(64);
   const double gsd = header.gsd_m;
   SceneDetections out = std::move(header);
   for (const auto& bw : berth_windows) {
@@ -210,82 +254,126 @@ SceneDetections DetectWideScene(const Scene& scene, const Terminal* terminal, co
   sh.scene = &scene;
   sh.fleet = fleet;
   sh.options = &options;
+  sh.wide = &wide;
   sh.bws = &berth_windows;
   sh.land_px = &land_px;
   sh.header = &out;
   sh.have_sun = !std::isnan(out.sun_elevation_deg) && !std::isnan(out.sun_azimuth_deg);
+  std::optional<PrescreenParams> params;
   {
     const WindowPixels sample = SceneSample(scene);
     if (cv::countNonZero(sample.valid) > 0) {
       sh.scale = EstimateScale(sample, scene.pixel_type());
-      sh.stats = ProcessWindow(sample, *sh.scale, cv::Mat(), TileImagingOptions(gsd)).stats;
+      const ImagingResult r = ProcessWindow(sample, *sh.scale, cv::Mat(), TileImagingOptions(gsd));
+      sh.stats = r.stats;
+      params = PrescreenParamsFromSample(r, *sh.scale, gsd);
+      params->k_sigma = static_cast<float>(wide.prescreen_sigma);
+      spdlog::info(
+          "detection: '{}': prescreen sigma R {:.4f} G {:.4f} B {:.4f} N {:.4f} brightness "
+          "{:.4f}, NDWI > {:.3f}",
+          out.path, params->band_sigma[0], params->band_sigma[1], params->band_sigma[2],
+          params->band_sigma[3], params->brightness_sigma, params->ndwi_threshold);
     } else {
       spdlog::warn("detection: '{}': no valid pixels in the scene sample; per-tile statistics",
                    out.path);
     }
   }
-
-  const int halo = WideHaloPx(wide, gsd);
-  const std::vector<WideTile> tiles = WideTiles(scene.width(), scene.height(), wide.core_px, halo);
   int workers = wide.workers > 0 ? wide.workers : options.threads;
   if (workers <= 0) workers = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  workers = std::min<int>(workers, static_cast<int>(tiles.size()));
-  spdlog::info("detection: '{}': wide search in {} tiles ({} px cores, {} px halo), {} workers",
-               out.path, tiles.size(), wide.core_px, halo, workers);
 
-  std::vector<TileResult> results(tiles.size());
-  std::atomic<size_t> next{0};
-  std::exception_ptr error;
-  std::mutex error_mutex;
-  auto work = [&](bool own_scene) {
-    try {
-      // A GDAL dataset is not thread-safe: every extra worker reads through its own.
-      std::optional<Scene> mine;
-      if (own_scene) mine.emplace(Scene::Open(scene.path()));
-      const Scene& s = own_scene ? *mine : scene;
-      ImagingResult img;  // buffers re-used from tile to tile
-      for (size_t i = next++; i < tiles.size(); i = next++) {
-        ProcessTile(sh, s, tiles[i], img, results[i]);
-      }
-    } catch (...) {
-      std::lock_guard<std::mutex> lock(error_mutex);
-      if (!error) error = std::current_exception();
-      next = tiles.size();
-    }
+  const auto t_start = std::chrono::steady_clock::now();
+  auto since = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
   };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < workers; ++t) pool.emplace_back(work, true);
-  work(false);
-  for (auto& th : pool) th.join();
-  if (error) std::rethrow_exception(error);
-
-  // Merge in tile order. A vessel on a seam is owned by one tile; should two neighbouring
-  // tiles each place its centre in their own core (centres a fraction of a pixel apart
-  // across the seam), the higher-scoring record is kept.
+  // 1. Prescreen: every block read once, one pass, hot-pixel counts per 8 px cell.
+  const std::vector<cv::Rect> tiles = PrescreenTiles(scene);
+  constexpr int c = kPrescreenCell;
+  cv::Mat hot_cells =
+      cv::Mat::zeros((scene.height() + c - 1) / c, (scene.width() + c - 1) / c, CV_8U);
+  cv::Mat cloudy_cells = cv::Mat::zeros(hot_cells.size(), CV_8U);
+  std::vector<long long> tile_valid(tiles.size(), 0), tile_cloud(tiles.size(), 0);
+  RunWorkers(scene, workers, tiles.size(), [&](const Scene& s, size_t i) {
+    const cv::Rect& t = tiles[i];
+    const WindowPixels px = s.ReadWindow({t.x, t.y, t.width, t.height});
+    PrescreenParams p;
+    if (params) {
+      p = *params;
+    } else {
+      // Mostly-nodata scene: local scale, generic noise.
+      p.scale = EstimateScale(px, s.pixel_type());
+      p.has_nir = px.has_nir();
+      p.k_sigma = static_cast<float>(wide.prescreen_sigma);
+    }
+    cv::Mat hot, cloudy;
+    PrescreenWindow(px, p, hot, cloudy, tile_valid[i], tile_cloud[i]);
+    // Tiles start on multiples of the cell size: a disjoint block of the scene map.
+    hot.copyTo(hot_cells(cv::Rect(t.x / c, t.y / c, hot.cols, hot.rows)));
+    cloudy.copyTo(cloudy_cells(cv::Rect(t.x / c, t.y / c, hot.cols, hot.rows)));
+  });
   long long valid_total = 0, cloud_total = 0;
-  std::vector<long long> inside(berth_windows.size()), valid(berth_windows.size()),
-      cloud(berth_windows.size());
+  for (size_t i = 0; i < tiles.size(); ++i) {
+    valid_total += tile_valid[i];
+    cloud_total += tile_cloud[i];
+  }
+
+  // 2. The full search on windows around the marked regions only.
+  RegionPlanOptions plan;
+  plan.min_hot_per_cell = wide.prescreen_min_hot;
+  // Half the pixels of the smallest hull searched for (HullFitOptions: 3 m beam).
+  plan.min_hot_total =
+      std::max(12, static_cast<int>(0.5 * (wide.min_length_m / gsd) * (3.0 / gsd)));
+  plan.max_region_px = 1.6 * wide.max_vessel_length_m / gsd;
+  plan.piece_px = wide.core_px;
+  plan.context_px = static_cast<int>(std::ceil((wide.cue_margin_m + 60.0) / gsd));
+  plan.halo_px = WideHaloPx(wide, gsd);
+  plan.cloud_core_radius = std::max(1, static_cast<int>(std::ceil(30.0 / (gsd * kPrescreenCell))));
+  const std::vector<PrescreenRegion> regions =
+      PlanRegions(hot_cells, cloudy_cells, scene.width(), scene.height(), plan);
+  bool regions_stop = false;
+  long long region_px = 0;
+  for (const auto& r : regions) region_px += r.window.area();
+  spdlog::info(
+      "detection: '{}': wide search: {} prescreen tiles ({:.2f} s), {} regions ({:.1f} % of the "
+      "scene), {} workers",
+      out.path, tiles.size(), since(), regions.size(),
+      100.0 * static_cast<double>(region_px) /
+          (static_cast<double>(scene.width()) * scene.height()),
+      workers);
+  if (const char* dir = std::getenv("BW_WIDE_TRACE"); dir != nullptr && *dir == '/') {
+    // Debugging aid (not an interface): the hot-cell map and the regions.
+    cv::imwrite(std::string(dir) + "/hot_cells.png", hot_cells);
+    cv::imwrite(std::string(dir) + "/cloudy_cells.png", cloudy_cells);
+    std::ofstream f(std::string(dir) + "/regions.txt");
+    for (const auto& r : regions)
+      f << r.own.x << ' ' << r.own.y << ' ' << r.own.width << ' ' << r.own.height << ' '
+        << r.window.x << ' ' << r.window.y << ' ' << r.window.width << ' ' << r.window.height
+        << '\n';
+    if (std::getenv("BW_WIDE_TRACE_STOP") != nullptr) regions_stop = true;
+  }
+  std::vector<RegionResult> results(regions_stop ? 0 : regions.size());
+  RunWorkers(scene, workers, results.size(), [&](const Scene& s, size_t i) {
+    thread_local ImagingResult img;  // buffers re-used while windows keep their size
+    ProcessRegion(sh, s, regions[i], img, results[i]);
+  });
+
+  spdlog::info("detection: '{}': regions searched ({:.2f} s)", out.path, since());
+  // Merge in region order. Regions overlap (their windows and, for neighbouring marks,
+  // their own parts): a hull found twice (centres within a quarter length) is kept once,
+  // the higher-scoring record.
   struct Kept {
-    size_t tile;
+    size_t region;
     cv::Point2d center;
     int berth;
   };
   std::vector<Kept> kept;
   std::vector<Detection> dets;
   for (size_t i = 0; i < results.size(); ++i) {
-    TileResult& r = results[i];
-    valid_total += r.valid;
-    cloud_total += r.cloud;
-    for (size_t k = 0; k < r.berth_inside.size(); ++k) {
-      inside[k] += r.berth_inside[k];
-      valid[k] += r.berth_valid[k];
-      cloud[k] += r.berth_cloud[k];
-    }
+    RegionResult& r = results[i];
     for (size_t j = 0; j < r.detections.size(); ++j) {
       Detection& d = r.detections[j];
       bool duplicate = false;
       for (size_t q = 0; q < kept.size(); ++q) {
-        if (kept[q].tile == i) continue;
+        if (kept[q].region == i) continue;
         const double reach = 0.25 * std::max(d.length_m, dets[q].length_m) / gsd;
         if (cv::norm(kept[q].center - r.centers_px[j]) < reach) {
           if (d.detection_score > dets[q].detection_score) {
@@ -301,11 +389,27 @@ SceneDetections DetectWideScene(const Scene& scene, const Terminal* terminal, co
       dets.push_back(std::move(d));
     }
   }
+  // Berth views from the berth windows themselves (small; imaged like every other window).
   for (size_t k = 0; k < berth_windows.size(); ++k) {
-    if (inside[k] == 0) continue;
+    const BerthWindow& bw = berth_windows[k];
+    if (bw.window.empty()) continue;
+    const PixelWindow& win = bw.window;
+    const WindowPixels px = scene.ReadWindow(win);
+    cv::Mat land = cv::Mat::zeros(win.height, win.width, CV_8U);
+    for (const auto& rings : land_px) detail::FillPolygons(land, rings, win);
+    ImagingOptions io = TileImagingOptions(gsd);
+    io.fixed_stats = sh.stats;
+    const RadiometricScale scale = sh.scale ? *sh.scale : EstimateScale(px, scene.pixel_type());
+    const ImagingResult img = ProcessWindow(px, scale, land, io);
+    cv::Mat m = cv::Mat::zeros(win.height, win.width, CV_8U);
+    detail::FillPolygons(m, bw.polygon_px, win);
+    const long long inside = cv::countNonZero(m);
+    if (inside == 0) continue;
+    const long long valid = cv::countNonZero(m & img.valid);
+    const long long cloud = cv::countNonZero(m & img.cloud);
     BerthView& v = out.berths[k];
-    v.valid_fraction = berth_windows[k].covered_fraction * valid[k] / inside[k];
-    v.cloud_fraction = valid[k] > 0 ? static_cast<double>(cloud[k]) / inside[k] : 0.0;
+    v.valid_fraction = bw.covered_fraction * static_cast<double>(valid) / inside;
+    v.cloud_fraction = valid > 0 ? static_cast<double>(cloud) / inside : 0.0;
     v.clear = v.coverage == Coverage::kFull &&
               (1.0 - v.valid_fraction) + v.cloud_fraction <= options.max_cloud_fraction_for_clear;
   }

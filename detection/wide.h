@@ -1,8 +1,11 @@
-// Wide-area detection, streamed: the scene is cut into tiles (a core plus a halo wider than
-// half the longest vessel and the cue margin), each tile is read, imaged and searched on
-// its own, and a candidate is kept only by the tile whose core holds its centre, so tile
-// seams neither split nor duplicate vessels. Memory is bounded by the tile size and the
-// worker count, not by the scene size.
+// Wide-area detection, streamed in two steps. (1) Prescreen (detection/prescreen.h): every
+// block of the file is read once and given one cheap pass that marks the pixels departing
+// from the local water; (2) the full imaging + hull search runs only on windows around the
+// marked regions (a small region: its box plus background and cue context; a large one,
+// e.g. a cloud edge or a coast, cut into pieces of core_px with a halo wider than half the
+// longest vessel and the cue margin). A hull is kept by the region whose own part holds its
+// centre; a hull found by two overlapping regions is kept once. Only tanker-shaped hulls are
+// reported. Memory is bounded by the block, region and worker count, not by the scene size.
 #pragma once
 
 #include <string>
@@ -18,11 +21,17 @@
 namespace bw {
 
 struct WideOptions {
-  int core_px = 1024;                  // tile core edge (pixels); cores tile the scene
-  double max_vessel_length_m = 320.0;  // the halo holds half of this ...
+  int core_px = 1024;                  // pieces of a large marked region (pixels)
+  double max_vessel_length_m = 320.0;  // a piece's halo holds half of this ...
   double cue_margin_m = 40.0;          // ... plus the freeboard cue margin
-  int workers = 0;                     // tiles in flight, one reader each; 0 = threads or cores
-  void Check() const;                  // throws InputError on out-of-range values
+  int workers = 0;                     // windows in flight, one reader each; 0 = threads or cores
+  double prescreen_sigma = 6.5;        // prescreen: departure from the water (noise sigmas)
+  int prescreen_min_hot = 8;           // ... hot pixels that mark an 8 px cell
+  // Reported hulls are tanker-shaped: at least this long, L/B within these bounds.
+  double min_length_m = 25.0;
+  double min_slenderness = 4.5;
+  double max_slenderness = 10.0;
+  void Check() const;  // throws InputError on out-of-range values
 };
 
 // Tiles of a width x height scene: cores (no overlap, covering the scene) and the windows

@@ -1,8 +1,10 @@
 // GDAL driver registration and error routing (declared in geo/scene.h).
+#include <cpl_conv.h>
 #include <cpl_error.h>
 #include <gdal.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <mutex>
 
 #include "geo/scene.h"
@@ -37,6 +39,12 @@ void InitializeGdal() {
     GDALAllRegister();
     CPLSetErrorHandler(RouteGdalError);
   });
+}
+
+void SetDefaultGdalCacheMiB(int mib) {
+  InitializeGdal();
+  if (CPLGetConfigOption("GDAL_CACHEMAX", nullptr) != nullptr) return;
+  GDALSetCacheMax64(static_cast<GIntBig>(std::max(mib, 1)) * 1024 * 1024);
 }
 
 }  // namespace bw

@@ -105,4 +105,9 @@ class Scene {
 // thread-safe; every entry point of geo calls it.
 void InitializeGdal();
 
+// Sets GDAL's raster block cache to `mib` MiB unless the user configured it (environment
+// variable or config option GDAL_CACHEMAX). GDAL otherwise defaults to 5 % of RAM, which
+// grows with the machine rather than with what a streaming reader re-uses.
+void SetDefaultGdalCacheMiB(int mib);
+
 }  // namespace bw

@@ -1,0 +1,191 @@
+// Wide mode's prescreen (detection/prescreen.h) and the wide search on a drawn scene: hulls
+// are marked and open water, cloud and land interiors are not; results do not depend on the
+// worker count or the piece size.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <opencv2/imgproc.hpp>
+
+#include "detection/detector.h"
+#include "detection/prescreen.h"
+#include "detection/wide.h"
+#include "geo/raster_writer.h"
+#include "geo/scene.h"
+#include "tests/testing/testing.h"
+
+namespace bw {
+namespace {
+
+constexpr float kWater[4] = {0.055f, 0.08f, 0.10f, 0.02f};
+constexpr float kDeck[4] = {0.22f, 0.10f, 0.08f, 0.20f};
+
+// Reflectance bands (x 10000 as digital numbers) of open water with noise, `hulls` drawn
+// as rotated rectangles (centre, length, beam in px, angle), and an optional grey cloud
+// disc and land rectangle.
+WindowPixels Drawn(int w, int h, const std::vector<cv::RotatedRect>& hulls, bool cloud, bool land,
+                   unsigned seed = 3) {
+  WindowPixels px;
+  px.window = {0, 0, w, h};
+  cv::RNG rng(seed);
+  for (int b = 0; b < 4; ++b) {
+    cv::Mat m(h, w, CV_32F, cv::Scalar(kWater[b]));
+    for (const auto& r : hulls) {
+      cv::Point2f p[4];
+      r.points(p);
+      std::vector<cv::Point> poly(p, p + 4);
+      cv::fillConvexPoly(m, poly, cv::Scalar(kDeck[b]), cv::LINE_AA);
+    }
+    if (cloud) cv::circle(m, {w / 4, h / 4}, w / 6, cv::Scalar(0.6f), cv::FILLED, cv::LINE_AA);
+    if (land) m(cv::Rect(0, h - h / 5, w, h / 5)).setTo(b == 3 ? 0.35f : 0.12f);
+    cv::Mat noise(h, w, CV_32F);
+    rng.fill(noise, cv::RNG::NORMAL, 0, 0.003);
+    m += noise;
+    px.bands[b] = m * 10000.0f;
+  }
+  px.valid = cv::Mat(h, w, CV_8U, cv::Scalar(255));
+  return px;
+}
+
+PrescreenParams Params() {
+  PrescreenParams p;
+  for (int b = 0; b < 4; ++b) {
+    p.scale.gain[b] = 1e-4f;
+    p.band_sigma[b] = 0.003f;
+    p.water_colour[b] = kWater[b];
+  }
+  p.brightness_sigma = 0.003f;
+  p.ndwi_threshold = 0.3f;
+  p.k_sigma = 6.5f;
+  p.background_radius_px = 72;
+  return p;
+}
+
+int MarkedIn(const cv::Mat& hot, cv::Rect px_rect, int min_hot) {
+  const cv::Rect cells(px_rect.x / kPrescreenCell, px_rect.y / kPrescreenCell,
+                       px_rect.width / kPrescreenCell, px_rect.height / kPrescreenCell);
+  cv::Mat m;
+  cv::compare(hot(cells & cv::Rect(0, 0, hot.cols, hot.rows)), min_hot, m, cv::CMP_GE);
+  return cv::countNonZero(m);
+}
+
+TEST(WidePrescreen, MarksTheHullAndNotTheWater) {
+  const cv::RotatedRect hull({300.f, 260.f}, {120.f, 18.f}, 30.f);
+  const WindowPixels px = Drawn(512, 512, {hull}, false, false);
+  cv::Mat hot, cloudy;
+  long long valid = 0, cloud = 0;
+  PrescreenWindow(px, Params(), hot, cloudy, valid, cloud);
+  EXPECT_EQ(valid, 512LL * 512);
+  EXPECT_EQ(hot.size(), cv::Size(64, 64));
+  const cv::Rect box = hull.boundingRect();
+  EXPECT_GT(MarkedIn(hot, box, 8), 10);
+  // Open water (6.5 sigma, 8 hot pixels a cell): nothing outside the hull's box.
+  cv::Mat marked;
+  cv::compare(hot, 8, marked, cv::CMP_GE);
+  const cv::Rect grown(box.x / 8 - 1, box.y / 8 - 1, box.width / 8 + 3, box.height / 8 + 3);
+  marked(grown & cv::Rect(0, 0, 64, 64)).setTo(0);
+  EXPECT_EQ(cv::countNonZero(marked), 0);
+}
+
+TEST(WidePrescreen, CloudIsNotARegionButAHullBesideItIs) {
+  const cv::RotatedRect hull({620.f, 600.f}, {120.f, 18.f}, -20.f);
+  const WindowPixels px = Drawn(1024, 1024, {hull}, true, false);
+  cv::Mat hot, cloudy;
+  long long valid = 0, cloud = 0;
+  PrescreenWindow(px, Params(), hot, cloudy, valid, cloud);
+  EXPECT_GT(cloud, 3.14 * 170 * 170 * 0.8);
+  RegionPlanOptions o;
+  o.min_hot_per_cell = 8;
+  o.min_hot_total = 40;
+  o.cloud_core_radius = 4;
+  const auto regions = PlanRegions(hot, cloudy, 1024, 1024, o);
+  ASSERT_EQ(regions.size(), 1u);
+  EXPECT_TRUE(regions[0].own.contains(cv::Point(620, 600)));
+  EXPECT_FALSE(regions[0].own.contains(cv::Point(256, 256)));  // the cloud's centre
+}
+
+TEST(WidePrescreen, LargeRegionsAreCutIntoPieces) {
+  cv::Mat hot = cv::Mat::zeros(256, 256, CV_8U);
+  hot(cv::Rect(10, 100, 230, 3)).setTo(40);  // a 1840 px long streak (a coast edge)
+  hot(cv::Rect(50, 20, 10, 2)).setTo(40);    // a hull
+  RegionPlanOptions o;
+  o.piece_px = 512;
+  o.max_region_px = 840;
+  const auto regions = PlanRegions(hot, cv::Mat(), 2048, 2048, o);
+  ASSERT_EQ(regions.size(), 5u);  // the hull, then the streak in 4 pieces
+  EXPECT_TRUE(regions[0].own.contains(cv::Point(440, 170)));
+  for (size_t i = 1; i < regions.size(); ++i) {
+    EXPECT_LE(regions[i].own.width, 512);
+    EXPECT_EQ(regions[i].window.x, std::max(0, regions[i].own.x - o.halo_px));
+  }
+}
+
+// The drawn scene as a 4-band UInt16 GeoTIFF (tiled 256) with three hulls, one on a piece
+// seam of a 512 piece grid.
+std::string WriteScene(const testing::TempDir& dir) {
+  const WindowPixels px = Drawn(1400, 1100,
+                                {cv::RotatedRect({1150.f, 250.f}, {180.f, 28.f}, 25.f),
+                                 cv::RotatedRect({1024.f, 512.f}, {200.f, 30.f}, -60.f),
+                                 cv::RotatedRect({700.f, 800.f}, {140.f, 22.f}, 80.f)},
+                                true, true);
+  std::vector<cv::Mat> img(4);
+  for (int b = 0; b < 4; ++b) px.bands[b].convertTo(img[b], CV_16U);
+  RasterWriteOptions o;
+  o.geotransform = {738000.0, 0.5, 0, 4740000.0, 0, -0.5};
+  o.crs = "EPSG:32653";
+  o.band_count = 4;
+  o.cv_depth = CV_16U;
+  o.nodata = 0;
+  const std::string tif = dir.file("wide.tif");
+  WriteGeoTiff(tif, img, o);
+  return tif;
+}
+
+TEST(WideDetect, SameDetectionsForAnyWorkerCountAndPieceSize) {
+  testing::TempDir dir("bwwide");
+  const std::string tif = WriteScene(dir);
+  auto run = [&](int workers, int core_px) {
+    DetectOptions opt;
+    opt.wide = true;
+    opt.threads = workers;
+    const Scene scene = Scene::Open(tif);
+    SceneDetections header;
+    header.path = tif;
+    header.scene_id = scene.id();
+    header.gsd_m = scene.gsd_m();
+    WideOptions w;
+    w.workers = workers;
+    w.core_px = core_px;
+    return DetectWideScene(scene, nullptr, nullptr, opt, {}, header, w);
+  };
+  const SceneDetections one = run(1, 1024);
+  const SceneDetections two = run(2, 1024);
+  const SceneDetections small = run(2, 512);
+  EXPECT_EQ(one.detections.size(), 3u);
+  ASSERT_EQ(one.detections.size(), two.detections.size());
+  for (size_t i = 0; i < one.detections.size(); ++i) {
+    EXPECT_EQ(one.detections[i].center.lon_deg, two.detections[i].center.lon_deg);
+    EXPECT_EQ(one.detections[i].center.lat_deg, two.detections[i].center.lat_deg);
+    EXPECT_EQ(one.detections[i].length_m, two.detections[i].length_m);
+  }
+  ASSERT_EQ(one.detections.size(), small.detections.size());
+  for (size_t i = 0; i < one.detections.size(); ++i) {
+    EXPECT_NEAR(one.detections[i].length_m, small.detections[i].length_m, 0.5);
+    EXPECT_NEAR(one.detections[i].center.lon_deg, small.detections[i].center.lon_deg, 1e-5);
+    EXPECT_NEAR(one.detections[i].center.lat_deg, small.detections[i].center.lat_deg, 1e-5);
+  }
+}
+
+TEST(WideOptions, CheckRejectsBadPrescreenValues) {
+  WideOptions w;
+  w.prescreen_sigma = 0;
+  EXPECT_ANY_THROW(w.Check());
+  w = {};
+  w.prescreen_min_hot = 0;
+  EXPECT_ANY_THROW(w.Check());
+  w = {};
+  w.max_slenderness = 1;
+  EXPECT_ANY_THROW(w.Check());
+}
+
+}  // namespace
+}  // namespace bw
