@@ -280,6 +280,31 @@ cv::Mat Disk(int radius) {
   return cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * radius + 1, 2 * radius + 1));
 }
 
+// Cells of f x f pixels where most pixels carry `bit` in the class map, opened with a disk of
+// `radius_px` (in cells: radius_px / f): what remains is wider than that disk.
+cv::Mat OpenedMajorityCells(const cv::Mat& classes, uchar bit, int f, int radius_px) {
+  const int w = classes.cols, h = classes.rows;
+  const int sw = (w + f - 1) / f, sh = (h + f - 1) / f;
+  cv::Mat cells(sh, sw, CV_8U);
+  for (int sy = 0; sy < sh; ++sy) {
+    uchar* o = cells.ptr<uchar>(sy);
+    const int y0 = sy * f, y1 = std::min(h, y0 + f);
+    for (int sx = 0; sx < sw; ++sx) {
+      const int x0 = sx * f, x1 = std::min(w, x0 + f);
+      int n = 0;
+      for (int y = y0; y < y1; ++y) {
+        const uchar* c = classes.ptr<uchar>(y);
+        for (int x = x0; x < x1; ++x) n += (c[x] & bit) != 0;
+      }
+      o[sx] = 2 * n > (y1 - y0) * (x1 - x0) ? 255 : 0;
+    }
+  }
+  if (cv::countNonZero(cells) > 0) {
+    cv::morphologyEx(cells, cells, cv::MORPH_OPEN, Disk(std::max(1, radius_px / f)));
+  }
+  return cells;
+}
+
 // Robust sigma (1.4826 * MAD) of a float map over a mask, subsampled.
 // 1.4826 x the median absolute deviation of the samples (reordered); NaN below 16 samples.
 float MadSigma(std::vector<float>& s) {
@@ -485,29 +510,13 @@ void ProcessWindow(const WindowPixels& pixels, const RadiometricScale& scale, co
   cv::Mat& thin = r.thin_cloud;
   thin.create(size, CV_8U);
   thin.setTo(0);
+  const int cloud_r =
+      std::max(2, static_cast<int>(std::lround(options.cloud_min_radius_m / options.gsd_m)));
+  const int cell = std::max(1, cloud_r / 6);  // clouds are coarse: work on cells
   {
-    const int thin_r =
-        std::max(2, static_cast<int>(std::lround(options.cloud_min_radius_m / options.gsd_m)));
-    const int f = std::max(1, thin_r / 6);
-    const int sw = (w + f - 1) / f, sh = (h + f - 1) / f;
-    cv::Mat cells(sh, sw, CV_8U);
-    int any = 0;
-    for (int sy = 0; sy < sh; ++sy) {
-      uchar* o = cells.ptr<uchar>(sy);
-      const int y0 = sy * f, y1 = std::min(h, y0 + f);
-      for (int sx = 0; sx < sw; ++sx) {
-        const int x0 = sx * f, x1 = std::min(w, x0 + f);
-        int n = 0;
-        for (int y = y0; y < y1; ++y) {
-          const uchar* c = r.cloud.ptr<uchar>(y);
-          for (int x = x0; x < x1; ++x) n += (c[x] & kCloudGrow) != 0;
-        }
-        o[sx] = 2 * n > (y1 - y0) * (x1 - x0) ? 255 : 0;
-        any += o[sx] != 0;
-      }
-    }
-    if (any > 0) {
-      cv::morphologyEx(cells, cells, cv::MORPH_OPEN, Disk(std::max(1, thin_r / f)));
+    const int f = cell;
+    const cv::Mat cells = OpenedMajorityCells(r.cloud, kCloudGrow, f, cloud_r);
+    if (cv::countNonZero(cells) > 0) {
       for (int y = 0; y < h; ++y) {
         const uchar* o = cells.ptr<uchar>(y / f);
         const uchar* c = r.cloud.ptr<uchar>(y);
@@ -521,28 +530,10 @@ void ProcessWindow(const WindowPixels& pixels, const RadiometricScale& scale, co
   //    and white superstructures drop out; the cloud is every low-class pixel connected to
   //    a surviving core, soft edges included. Cloud is coarse: the opening runs on a map
   //    downsampled by f (a cell is core when most of its pixels are).
-  const int cloud_r =
-      std::max(2, static_cast<int>(std::lround(options.cloud_min_radius_m / options.gsd_m)));
   bool have_cloud = false;
   if (any_core.load()) {
-    const int f = std::max(1, cloud_r / 6);
-    const int sw = (w + f - 1) / f, sh = (h + f - 1) / f;
-    cv::Mat small(sh, sw, CV_8U);
-    for (int sy = 0; sy < sh; ++sy) {
-      uchar* o = small.ptr<uchar>(sy);
-      const int y0 = sy * f, y1 = std::min(h, y0 + f);
-      for (int sx = 0; sx < sw; ++sx) {
-        const int x0 = sx * f, x1 = std::min(w, x0 + f);
-        int n = 0;
-        for (int y = y0; y < y1; ++y) {
-          const uchar* c = r.cloud.ptr<uchar>(y);
-          for (int x = x0; x < x1; ++x) n += (c[x] & kCloudCore) != 0;
-        }
-        o[sx] = 2 * n > (y1 - y0) * (x1 - x0) ? 255 : 0;
-      }
-    }
-    const int rr = std::max(1, cloud_r / f);
-    cv::morphologyEx(small, small, cv::MORPH_OPEN, Disk(rr));
+    const int f = cell;
+    const cv::Mat small = OpenedMajorityCells(r.cloud, kCloudCore, f, cloud_r);
     if (cv::countNonZero(small) > 0) {
       // Reconstruction: components of growth pixels and opened core pixels that touch an
       // opened core cell.
