@@ -51,6 +51,21 @@ void FillPolygons(cv::Mat& mask, const std::vector<std::vector<PixelXY>>& rings,
   if (!pts.empty()) cv::fillPoly(mask, pts, cv::Scalar(255), cv::LINE_8, kShift);
 }
 
+bool MeasureBerthView(const BerthWindow& bw, const PixelWindow& win, const ImagingResult& img,
+                      double max_cloud_fraction_for_clear, BerthView& v) {
+  cv::Mat m = cv::Mat::zeros(win.height, win.width, CV_8U);
+  FillPolygons(m, bw.polygon_px, win);
+  const int inside = cv::countNonZero(m);
+  if (inside == 0) return false;
+  const int valid = cv::countNonZero(m & img.valid);
+  const int cloud = cv::countNonZero(m & img.cloud);
+  v.valid_fraction = bw.covered_fraction * valid / inside;
+  v.cloud_fraction = valid > 0 ? static_cast<double>(cloud) / inside : 0.0;
+  v.clear = v.coverage == Coverage::kFull &&
+            (1.0 - v.valid_fraction) + v.cloud_fraction <= max_cloud_fraction_for_clear;
+  return true;
+}
+
 double PolygonSignedDistance(const std::vector<std::vector<PixelXY>>& rings, cv::Point2d p) {
   if (rings.empty()) return -1e30;
   std::vector<cv::Point2f> outer;

@@ -11,6 +11,7 @@
 #include "detection/hulls.h"
 #include "geo/fleet.h"
 #include "geo/scene.h"
+#include "geo/window.h"
 #include "imaging/imaging.h"
 
 namespace bw::detail {
@@ -33,6 +34,12 @@ double AngleDiff180(double a, double b);
 void DrawHull(cv::Mat& mask, const HullCandidate& c, cv::Point origin = {0, 0});
 // Every candidate's DrawHull, to block other hulls in each hull's cue image.
 cv::Mat DrawHulls(const std::vector<HullCandidate>& cands, cv::Size window);
+
+// Berth `bw` as imaged in window `win` (maps `img`): the share of its polygon with data and
+// under cloud, and whether the view is clear enough to see a tanker there (`v.coverage`
+// already set). False, `v` untouched, when the polygon misses the window.
+bool MeasureBerthView(const BerthWindow& bw, const PixelWindow& win, const ImagingResult& img,
+                      double max_cloud_fraction_for_clear, BerthView& v);
 
 struct CandidateContext {
   const Scene* scene = nullptr;

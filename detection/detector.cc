@@ -167,21 +167,10 @@ SceneDetections DetectScene(const std::string& scene_path, const Terminal* termi
     cloud_total += cv::countNonZero(img.cloud);
 
     // Berth views over the berth polygons.
-    std::vector<cv::Mat> berth_masks(ww.berths.size());
-    for (size_t k = 0; k < ww.berths.size(); ++k) {
-      const BerthWindow& bw = bws[ww.berths[k]];
-      cv::Mat m = cv::Mat::zeros(win.height, win.width, CV_8U);
-      detail::FillPolygons(m, bw.polygon_px, win);
-      berth_masks[k] = m;
-      const int inside = cv::countNonZero(m);
-      if (inside == 0) continue;
-      const int valid = cv::countNonZero(m & img.valid);
-      const int cloud = cv::countNonZero(m & img.cloud);
-      BerthView& v = out.berths[ww.berths[k]];
-      v.valid_fraction = bw.covered_fraction * valid / inside;
-      v.cloud_fraction = valid > 0 ? static_cast<double>(cloud) / inside : 0.0;
-      v.clear = v.coverage == Coverage::kFull &&
-                (1.0 - v.valid_fraction) + v.cloud_fraction <= options.max_cloud_fraction_for_clear;
+    for (const int k : ww.berths) {
+      detail::MeasureBerthView(bws[static_cast<size_t>(k)], win, img,
+                               options.max_cloud_fraction_for_clear,
+                               out.berths[static_cast<size_t>(k)]);
     }
 
     if (const char* dbg = std::getenv("BW_DEBUG_DIR")) {

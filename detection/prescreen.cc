@@ -2,25 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <opencv2/imgproc.hpp>
 #include <vector>
 
 namespace bw {
 namespace {
-
 constexpr int kBgCell = 16;  // background cells (pixels)
-
-float MadSigmaOf(std::vector<float>& v) {
-  if (v.size() < 16) return std::numeric_limits<float>::quiet_NaN();
-  const size_t k = v.size() / 2;
-  std::nth_element(v.begin(), v.begin() + static_cast<long>(k), v.end());
-  const float med = v[k];
-  for (float& x : v) x = std::fabs(x - med);
-  std::nth_element(v.begin(), v.begin() + static_cast<long>(k), v.end());
-  return 1.4826f * v[k];
-}
-
 }  // namespace
 
 PrescreenParams PrescreenParamsFromSample(const ImagingResult& sample,
@@ -61,7 +48,7 @@ PrescreenParams PrescreenParamsFromSample(const ImagingResult& sample,
       for (int x = 0; x < seed.cols; x += stride)
         if (m[x]) res.push_back(v[x] - g[x]);
     }
-    const float s = MadSigmaOf(res);
+    const float s = MadSigma(res);
     p.band_sigma[b] = std::isfinite(s) && s > 1e-5f ? s : p.brightness_sigma;
   }
   return p;
@@ -211,8 +198,7 @@ void PrescreenWindow(const WindowPixels& px, const PrescreenParams& p, cv::Mat& 
         const float amin = std::min(std::min(a0, a1), std::min(a2, a3));
         const float amax = std::max(std::max(a0, a1), std::max(a2, a3));
         const float amean = nir ? 0.25f * (a0 + a1 + a2 + a3) : (a0 + a1 + a2) * (1.0f / 3.0f);
-        const bool cl =
-            (valid[x] != 0) & (amean >= 0.03f) & ((amax - amin) <= 0.05f + 0.15f * amean);
+        const bool cl = (valid[x] != 0) & (amean >= 0.03f) & CloudOpacitiesAgree(amin, amax, amean);
         crow_c[x / kPrescreenCell] += cl;
         cloud_n += cl;
       }

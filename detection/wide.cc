@@ -36,29 +36,6 @@ void WideOptions::Check() const {
     fail("bad tanker shape bounds");
 }
 
-std::vector<WideTile> WideTiles(int width, int height, int core_px, int halo_px) {
-  std::vector<WideTile> tiles;
-  if (width <= 0 || height <= 0) return tiles;
-  // Equal cores (to within a pixel) rather than a ragged last tile.
-  const int nx = std::max(1, (width + core_px - 1) / core_px);
-  const int ny = std::max(1, (height + core_px - 1) / core_px);
-  for (int ty = 0; ty < ny; ++ty) {
-    const int y0 = static_cast<int>(static_cast<long long>(height) * ty / ny);
-    const int y1 = static_cast<int>(static_cast<long long>(height) * (ty + 1) / ny);
-    for (int tx = 0; tx < nx; ++tx) {
-      const int x0 = static_cast<int>(static_cast<long long>(width) * tx / nx);
-      const int x1 = static_cast<int>(static_cast<long long>(width) * (tx + 1) / nx);
-      WideTile t;
-      t.core = {x0, y0, x1 - x0, y1 - y0};
-      const int wx0 = std::max(0, x0 - halo_px), wy0 = std::max(0, y0 - halo_px);
-      const int wx1 = std::min(width, x1 + halo_px), wy1 = std::min(height, y1 + halo_px);
-      t.window = {wx0, wy0, wx1 - wx0, wy1 - wy0};
-      tiles.push_back(t);
-    }
-  }
-  return tiles;
-}
-
 int WideHaloPx(const WideOptions& options, double gsd_m) {
   return static_cast<int>(
       std::ceil((0.5 * options.max_vessel_length_m + options.cue_margin_m) / gsd_m));
@@ -329,7 +306,6 @@ SceneDetections DetectWideScene(const Scene& scene, const Terminal* terminal, co
   plan.cloud_core_radius = std::max(1, static_cast<int>(std::ceil(30.0 / (gsd * kPrescreenCell))));
   const std::vector<PrescreenRegion> regions =
       PlanRegions(hot_cells, cloudy_cells, scene.width(), scene.height(), plan);
-  bool regions_stop = false;
   long long region_px = 0;
   for (const auto& r : regions) region_px += r.window.area();
   spdlog::info(
@@ -348,9 +324,8 @@ SceneDetections DetectWideScene(const Scene& scene, const Terminal* terminal, co
       f << r.own.x << ' ' << r.own.y << ' ' << r.own.width << ' ' << r.own.height << ' '
         << r.window.x << ' ' << r.window.y << ' ' << r.window.width << ' ' << r.window.height
         << '\n';
-    if (std::getenv("BW_WIDE_TRACE_STOP") != nullptr) regions_stop = true;
   }
-  std::vector<RegionResult> results(regions_stop ? 0 : regions.size());
+  std::vector<RegionResult> results(regions.size());
   RunWorkers(scene, workers, results.size(), [&](const Scene& s, size_t i) {
     thread_local ImagingResult img;  // buffers re-used while windows keep their size
     ProcessRegion(sh, s, regions[i], img, results[i]);
@@ -401,17 +376,7 @@ SceneDetections DetectWideScene(const Scene& scene, const Terminal* terminal, co
     io.fixed_stats = sh.stats;
     const RadiometricScale scale = sh.scale ? *sh.scale : EstimateScale(px, scene.pixel_type());
     const ImagingResult img = ProcessWindow(px, scale, land, io);
-    cv::Mat m = cv::Mat::zeros(win.height, win.width, CV_8U);
-    detail::FillPolygons(m, bw.polygon_px, win);
-    const long long inside = cv::countNonZero(m);
-    if (inside == 0) continue;
-    const long long valid = cv::countNonZero(m & img.valid);
-    const long long cloud = cv::countNonZero(m & img.cloud);
-    BerthView& v = out.berths[k];
-    v.valid_fraction = bw.covered_fraction * static_cast<double>(valid) / inside;
-    v.cloud_fraction = valid > 0 ? static_cast<double>(cloud) / inside : 0.0;
-    v.clear = v.coverage == Coverage::kFull &&
-              (1.0 - v.valid_fraction) + v.cloud_fraction <= options.max_cloud_fraction_for_clear;
+    detail::MeasureBerthView(bw, win, img, options.max_cloud_fraction_for_clear, out.berths[k]);
   }
   for (size_t q = 0; q < kept.size(); ++q) {
     if (kept[q].berth >= 0 && dets[q].vessel_class == "tanker")

@@ -34,15 +34,7 @@ struct WideOptions {
   void Check() const;  // throws InputError on out-of-range values
 };
 
-// Tiles of a width x height scene: cores (no overlap, covering the scene) and the windows
-// to read (core grown by the halo, clipped). Row-major order.
-struct WideTile {
-  PixelWindow core;
-  PixelWindow window;
-};
-std::vector<WideTile> WideTiles(int width, int height, int core_px, int halo_px);
-
-// Halo in pixels for a scene of this GSD.
+// Halo in pixels (around a piece of a large region) for a scene of this GSD.
 int WideHaloPx(const WideOptions& options, double gsd_m);
 
 // Runs the wide search over `scene` (already opened and validated by DetectScene, which

@@ -280,9 +280,9 @@ cv::Mat Disk(int radius) {
   return cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * radius + 1, 2 * radius + 1));
 }
 
-// Cells of f x f pixels where most pixels carry `bit` in the class map, opened with a disk of
-// `radius_px` (in cells: radius_px / f): what remains is wider than that disk.
-cv::Mat OpenedMajorityCells(const cv::Mat& classes, uchar bit, int f, int radius_px) {
+// Cells of f x f pixels of a class map (bits 0 and 1), in one pass: a bit is set in a cell
+// where most of its pixels carry it.
+cv::Mat MajorityCells(const cv::Mat& classes, int f) {
   const int w = classes.cols, h = classes.rows;
   const int sw = (w + f - 1) / f, sh = (h + f - 1) / f;
   cv::Mat cells(sh, sw, CV_8U);
@@ -291,22 +291,32 @@ cv::Mat OpenedMajorityCells(const cv::Mat& classes, uchar bit, int f, int radius
     const int y0 = sy * f, y1 = std::min(h, y0 + f);
     for (int sx = 0; sx < sw; ++sx) {
       const int x0 = sx * f, x1 = std::min(w, x0 + f);
-      int n = 0;
+      int n0 = 0, n1 = 0;
       for (int y = y0; y < y1; ++y) {
         const uchar* c = classes.ptr<uchar>(y);
-        for (int x = x0; x < x1; ++x) n += (c[x] & bit) != 0;
+        for (int x = x0; x < x1; ++x) {
+          n0 += c[x] & 1;
+          n1 += (c[x] >> 1) & 1;
+        }
       }
-      o[sx] = 2 * n > (y1 - y0) * (x1 - x0) ? 255 : 0;
+      const int area = (y1 - y0) * (x1 - x0);
+      o[sx] = static_cast<uchar>((2 * n0 > area ? 1 : 0) | (2 * n1 > area ? 2 : 0));
     }
-  }
-  if (cv::countNonZero(cells) > 0) {
-    cv::morphologyEx(cells, cells, cv::MORPH_OPEN, Disk(std::max(1, radius_px / f)));
   }
   return cells;
 }
 
-// Robust sigma (1.4826 * MAD) of a float map over a mask, subsampled.
-// 1.4826 x the median absolute deviation of the samples (reordered); NaN below 16 samples.
+// The cells of a MajorityCells map that carry `bit` (255), opened with a disk of `radius`
+// cells: what remains is wider than that disk.
+cv::Mat OpenedCells(const cv::Mat& majority, uchar bit, int radius) {
+  cv::Mat cells;
+  cv::compare(majority & cv::Scalar(bit), 0, cells, cv::CMP_NE);
+  if (cv::countNonZero(cells) > 0) cv::morphologyEx(cells, cells, cv::MORPH_OPEN, Disk(radius));
+  return cells;
+}
+
+}  // namespace
+
 float MadSigma(std::vector<float>& s) {
   if (s.size() < 16) return std::numeric_limits<float>::quiet_NaN();
   const size_t k = s.size() / 2;
@@ -317,6 +327,9 @@ float MadSigma(std::vector<float>& s) {
   return 1.4826f * s[k];
 }
 
+namespace {
+
+// Robust sigma (1.4826 * MAD) of a float map over a mask, subsampled.
 float RobustSigma(const cv::Mat& values, const cv::Mat& mask) {
   const int stride = std::max(1, static_cast<int>(std::sqrt(values.total() / 300000.0)));
   thread_local std::vector<float> s;
@@ -487,7 +500,7 @@ void ProcessWindow(const WindowPixels& pixels, const RadiometricScale& scale, co
         // opacities to agree closely, so a grey hull beside a cloud is not swallowed.
         const bool open_px = (valid[x] != 0) & (ld[x] == 0);
         const bool core = open_px & (amean >= 0.12f) & (amin >= 0.5f * amax - 0.03f);
-        const bool grow = open_px & (amean >= 0.04f) & ((amax - amin) <= 0.05f + 0.15f * amean);
+        const bool grow = open_px & (amean >= 0.04f) & CloudOpacitiesAgree(amin, amax, amean);
         const uchar c = static_cast<uchar>((core ? kCloudCore : 0) | (grow ? kCloudGrow : 0));
         cls[x] = c;
         any_high |= c & kCloudCore;
@@ -512,10 +525,11 @@ void ProcessWindow(const WindowPixels& pixels, const RadiometricScale& scale, co
   thin.setTo(0);
   const int cloud_r =
       std::max(2, static_cast<int>(std::lround(options.cloud_min_radius_m / options.gsd_m)));
-  const int cell = std::max(1, cloud_r / 6);  // clouds are coarse: work on cells
+  const int f = std::max(1, cloud_r / 6);  // clouds are coarse: work on f x f cells
+  const int cell_r = std::max(1, cloud_r / f);
+  const cv::Mat majority = MajorityCells(r.cloud, f);
   {
-    const int f = cell;
-    const cv::Mat cells = OpenedMajorityCells(r.cloud, kCloudGrow, f, cloud_r);
+    const cv::Mat cells = OpenedCells(majority, kCloudGrow, cell_r);
     if (cv::countNonZero(cells) > 0) {
       for (int y = 0; y < h; ++y) {
         const uchar* o = cells.ptr<uchar>(y / f);
@@ -532,8 +546,7 @@ void ProcessWindow(const WindowPixels& pixels, const RadiometricScale& scale, co
   //    downsampled by f (a cell is core when most of its pixels are).
   bool have_cloud = false;
   if (any_core.load()) {
-    const int f = cell;
-    const cv::Mat small = OpenedMajorityCells(r.cloud, kCloudCore, f, cloud_r);
+    const cv::Mat small = OpenedCells(majority, kCloudCore, cell_r);
     if (cv::countNonZero(small) > 0) {
       // Reconstruction: components of growth pixels and opened core pixels that touch an
       // opened core cell.

@@ -9,6 +9,7 @@
 #include <functional>
 #include <opencv2/core.hpp>
 #include <optional>
+#include <vector>
 
 #include "geo/scene.h"
 
@@ -99,6 +100,15 @@ cv::Mat MaskedBoxMean(const cv::Mat& values, const cv::Mat& mask, int radius, in
                       float fallback, int tile_size = 512, int threads = 0);
 void MaskedBoxMean(const cv::Mat& values, const cv::Mat& mask, int radius, int min_count,
                    float fallback, cv::Mat& out, int tile_size = 512, int threads = 0);
+
+// 1.4826 x the median absolute deviation of the samples (reordered in place); NaN below 16.
+float MadSigma(std::vector<float>& samples);
+
+// Cloud over water: a pixel under cloud of opacity a is water*(1-a) + cloud*a in every band,
+// so its per-band opacities (value - water) / (cloud - water) agree; hull paint's do not.
+inline bool CloudOpacitiesAgree(float amin, float amax, float amean) {
+  return (amax - amin) <= 0.05f + 0.15f * amean;
+}
 
 // Otsu threshold of a float map over a mask (256 bins between the 1st and 99th percentile).
 float OtsuThreshold(const cv::Mat& values, const cv::Mat& mask);
