@@ -17,6 +17,7 @@
 
 #include "detection/candidate.h"
 #include "detection/hulls.h"
+#include "detection/lowres.h"
 #include "detection/prescreen.h"
 #include "geo/error.h"
 #include "imaging/imaging.h"
@@ -34,6 +35,7 @@ void WideOptions::Check() const {
   if (prescreen_min_hot < 1 || prescreen_min_hot > 64) fail("prescreen_min_hot out of [1, 64]");
   if (!(min_length_m >= 0) || !(min_slenderness >= 0) || !(max_slenderness >= min_slenderness))
     fail("bad tanker shape bounds");
+  lowres.Check();
 }
 
 int WideHaloPx(const WideOptions& options, double gsd_m) {
@@ -98,6 +100,7 @@ struct Shared {
   std::optional<RadiometricScale> scale;
   std::optional<WaterStats> stats;
   bool have_sun = false;
+  std::optional<LowResOptions> lowres;  // set: small-target search instead of the hull fit
 };
 
 // A hull the wide search reports: tanker-shaped. Tankers are slender (L/B about 5-7.5, see
@@ -129,6 +132,31 @@ void ProcessRegion(const Shared& sh, const Scene& scene, const PrescreenRegion& 
     const RadiometricScale scale = sh.scale ? *sh.scale : EstimateScale(px, sh.scene->pixel_type());
     ProcessWindow(px, scale, land, io, img);
   }  // the digital numbers are released before the hull search
+  const cv::Rect& own = region.own;
+  auto owned = [&](cv::Point2d cs) {
+    return cs.x >= own.x && cs.x < own.x + own.width && cs.y >= own.y && cs.y < own.y + own.height;
+  };
+  if (sh.lowres) {
+    for (const LowResVessel& v : FindLowResVessels(img, *sh.lowres)) {
+      const cv::Point2d cs(v.center_px.x + win.x0, v.center_px.y + win.y0);
+      if (!owned(cs)) continue;
+      int berth_k = -1;
+      double best = -1e30;
+      for (size_t b = 0; b < bws.size(); ++b) {
+        const double d = detail::PolygonSignedDistance(bws[b].polygon_px, cs);
+        if (d >= -0.5 * v.beam_px && d > best) {
+          best = d;
+          berth_k = static_cast<int>(b);
+        }
+      }
+      Detection d = LowResDetection(scene, *sh.header, win, v);
+      if (berth_k >= 0) d.berth = bws[berth_k].berth;
+      res.detections.push_back(std::move(d));
+      res.centers_px.push_back(cs);
+      res.berth_of.push_back(berth_k);
+    }
+    return;
+  }
   HullFitOptions ho;
   ho.gsd_m = gsd;
   const std::vector<HullCandidate> cands = FindHulls(img, ho);
@@ -136,8 +164,7 @@ void ProcessRegion(const Shared& sh, const Scene& scene, const PrescreenRegion& 
   for (const HullCandidate& c : cands) {
     // Ownership by the centre: pixel coordinates have pixel centres at +0.5.
     const cv::Point2d cs(c.hull.center_px.x + win.x0, c.hull.center_px.y + win.y0);
-    const cv::Rect& k = region.own;
-    if (!(cs.x >= k.x && cs.x < k.x + k.width && cs.y >= k.y && cs.y < k.y + k.height)) continue;
+    if (!owned(cs)) continue;
     if (!TankerShaped(c, *sh.wide)) continue;
     int berth_k = -1;
     double best = -1e30;
@@ -236,6 +263,13 @@ SceneDetections DetectWideScene(const Scene& scene, const Terminal* terminal, co
   sh.land_px = &land_px;
   sh.header = &out;
   sh.have_sun = !std::isnan(out.sun_elevation_deg) && !std::isnan(out.sun_azimuth_deg);
+  if (UseLowResSearch(gsd)) {
+    sh.lowres = wide.lowres;
+    sh.lowres->gsd_m = gsd;
+    spdlog::info(
+        "detection: '{}': {:.1f} m GSD is too coarse for the hull fit: small-target search",
+        out.path, gsd);
+  }
   std::optional<PrescreenParams> params;
   {
     const WindowPixels sample = SceneSample(scene);
@@ -303,6 +337,13 @@ SceneDetections DetectWideScene(const Scene& scene, const Terminal* terminal, co
   plan.piece_px = wide.core_px;
   plan.context_px = static_cast<int>(std::ceil((wide.cue_margin_m + 60.0) / gsd));
   plan.halo_px = WideHaloPx(wide, gsd);
+  if (sh.lowres) {
+    // The small-target search measures the water background and noise in its window.
+    plan.context_px = std::max(
+        plan.context_px,
+        static_cast<int>(
+            std::ceil((sh.lowres->background_radius_m + 0.5 * sh.lowres->max_length_m) / gsd)));
+  }
   plan.cloud_core_radius = std::max(1, static_cast<int>(std::ceil(30.0 / (gsd * kPrescreenCell))));
   const std::vector<PrescreenRegion> regions =
       PlanRegions(hot_cells, cloudy_cells, scene.width(), scene.height(), plan);
@@ -379,7 +420,9 @@ SceneDetections DetectWideScene(const Scene& scene, const Terminal* terminal, co
     detail::MeasureBerthView(bw, win, img, options.max_cloud_fraction_for_clear, out.berths[k]);
   }
   for (size_t q = 0; q < kept.size(); ++q) {
-    if (kept[q].berth >= 0 && dets[q].vessel_class == "tanker")
+    // At coarse GSD the class is not resolved: any vessel at a berth occupies it.
+    if (kept[q].berth >= 0 &&
+        (dets[q].vessel_class == "tanker" || dets[q].vessel_class == "vessel"))
       out.berths[kept[q].berth].occupied = true;
   }
   if (valid_total == 0) throw NoDataError("detection", out.path, "scene holds no valid pixels");

@@ -5,7 +5,9 @@
 // e.g. a cloud edge or a coast, cut into pieces of core_px with a halo wider than half the
 // longest vessel and the cue margin). A hull is kept by the region whose own part holds its
 // centre; a hull found by two overlapping regions is kept once. Only tanker-shaped hulls are
-// reported. Memory is bounded by the block, region and worker count, not by the scene size.
+// reported. Where the imagery is too coarse for the hull fit (e.g. Sentinel-2 at 10 m) the
+// regions are searched for small targets instead (detection/lowres.h), reported with load
+// state unknown. Memory is bounded by the block, region and worker count, not by the scene size.
 #pragma once
 
 #include <string>
@@ -13,6 +15,7 @@
 
 #include "detection/detection.h"
 #include "detection/detector.h"
+#include "detection/lowres.h"
 #include "geo/fleet.h"
 #include "geo/scene.h"
 #include "geo/terminal.h"
@@ -31,6 +34,9 @@ struct WideOptions {
   double min_length_m = 25.0;
   double min_slenderness = 4.5;
   double max_slenderness = 10.0;
+  // Coarse imagery (UseLowResSearch: a typical beam spans too few pixels for the hull fit):
+  // the small-target search of detection/lowres.h instead (its gsd_m is the scene's).
+  LowResOptions lowres;
   void Check() const;  // throws InputError on out-of-range values
 };
 

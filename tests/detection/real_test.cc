@@ -18,7 +18,10 @@ namespace fs = std::filesystem;
 std::string Find(const fs::path& dir, const std::string& band) {
   for (const auto& e : fs::directory_iterator(dir)) {
     const std::string name = e.path().filename().string();
-    if (name.find("_" + band + "_(Raw)") != std::string::npos) return e.path().string();
+    // The band's GeoTIFF itself, not a sidecar (a GDAL .aux.xml) that shares its name.
+    const std::string ext = e.path().extension().string();
+    if (name.find("_" + band + "_(Raw)") != std::string::npos && (ext == ".tiff" || ext == ".tif"))
+      return e.path().string();
   }
   return {};
 }

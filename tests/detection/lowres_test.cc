@@ -1,0 +1,138 @@
+// The small-target search of coarse imagery (detection/lowres.h) through the wide search on
+// drawn 10 m GeoTIFFs: point-like vessels in the water are found with load state unknown,
+// the coast and a pier are not; at 300 m nothing is.
+#include "detection/lowres.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <opencv2/imgproc.hpp>
+
+#include "detection/wide.h"
+#include "geo/raster_writer.h"
+#include "geo/scene.h"
+#include "tests/testing/testing.h"
+
+namespace bw {
+namespace {
+
+constexpr float kWater[4] = {0.03f, 0.05f, 0.06f, 0.015f};
+constexpr float kHull[4] = {0.12f, 0.12f, 0.12f, 0.14f};
+constexpr float kLand[4] = {0.14f, 0.12f, 0.10f, 0.30f};
+
+// Vessels (centre, length x beam in px, angle) drawn at 4x and averaged down, so that their
+// pixels mix with the water as a 10 m sensor's do; land along the bottom with a wavy coast
+// and a pier 3 px wide reaching about 25 px into the water.
+struct Drawing {
+  std::vector<cv::RotatedRect> vessels;
+  cv::Rect pier{300, 215, 3, 45};  // into the land below the coast
+  int coast_y = 240;
+};
+
+std::string WriteScene(const testing::TempDir& dir, const Drawing& d, double gsd_m) {
+  constexpr int kW = 400, kH = 300, kS = 4;
+  cv::RNG rng(11);
+  std::vector<cv::Mat> bands(4);
+  for (int b = 0; b < 4; ++b) {
+    cv::Mat fine(kH * kS, kW * kS, CV_32F, cv::Scalar(kWater[b]));
+    for (const auto& v : d.vessels) {
+      cv::Point2f p[4];
+      cv::RotatedRect(v.center * static_cast<float>(kS),
+                      cv::Size2f(v.size.width * kS, v.size.height * kS), v.angle)
+          .points(p);
+      std::vector<cv::Point> poly(p, p + 4);
+      cv::fillConvexPoly(fine, poly, cv::Scalar(kHull[b]));
+    }
+    std::vector<cv::Point> land;
+    for (int x = 0; x <= kW * kS; x += kS)
+      land.push_back({x, static_cast<int>((d.coast_y + 4 * std::sin(x / (kS * 15.0))) * kS)});
+    land.push_back({kW * kS, kH * kS});
+    land.push_back({0, kH * kS});
+    cv::fillPoly(fine, std::vector<std::vector<cv::Point>>{land}, cv::Scalar(kLand[b]));
+    const cv::Rect pier(d.pier.x * kS, d.pier.y * kS, d.pier.width * kS, d.pier.height * kS);
+    fine(pier).setTo(kLand[b]);
+    cv::Mat m;
+    cv::resize(fine, m, cv::Size(kW, kH), 0, 0, cv::INTER_AREA);
+    cv::Mat noise(kH, kW, CV_32F);
+    rng.fill(noise, cv::RNG::NORMAL, 0, 0.002);
+    m += noise;
+    m = m * 10000.0f;
+    m.convertTo(bands[b], CV_16U);
+  }
+  RasterWriteOptions o;
+  o.geotransform = {738000.0, gsd_m, 0, 4740000.0, 0, -gsd_m};
+  o.crs = "EPSG:32653";
+  o.band_count = 4;
+  o.cv_depth = CV_16U;
+  o.block_size = 256;
+  const std::string tif = dir.file("lowres.tif");
+  WriteGeoTiff(tif, bands, o);
+  return tif;
+}
+
+SceneDetections DetectWide(const std::string& tif) {
+  DetectOptions opt;
+  opt.wide = true;
+  opt.threads = 1;
+  const Scene scene = Scene::Open(tif);
+  SceneDetections header;
+  header.path = tif;
+  header.scene_id = scene.id();
+  header.gsd_m = scene.gsd_m();
+  return DetectWideScene(scene, nullptr, nullptr, opt, {}, header);
+}
+
+TEST(LowRes, OnlyWhereTheHullFitCannotResolveBeams) {
+  EXPECT_FALSE(UseLowResSearch(0.5));
+  EXPECT_FALSE(UseLowResSearch(3.0));
+  EXPECT_TRUE(UseLowResSearch(10.0));
+  EXPECT_TRUE(UseLowResSearch(300.0));
+}
+
+TEST(LowResWide, FindsPointLikeVesselsAndNotTheCoastOrAPier) {
+  testing::TempDir dir("bwlowres");
+  Drawing d;
+  d.vessels = {cv::RotatedRect({100.f, 80.f}, {18.f, 3.f}, 30.f),   // 180 m x 30 m
+               cv::RotatedRect({250.f, 120.f}, {8.f, 2.f}, -70.f),  // 80 m x 20 m
+               cv::RotatedRect({330.f, 60.f}, {25.f, 4.f}, 0.f),    // 250 m x 40 m
+               cv::RotatedRect({150.f, 200.f}, {10.f, 2.5f}, 85.f)};
+  const SceneDetections r = DetectWide(WriteScene(dir, d, 10.0));
+  const Scene scene = Scene::Open(r.path);
+  ASSERT_EQ(r.detections.size(), d.vessels.size());
+  for (const auto& v : d.vessels) {
+    const Detection* best = nullptr;
+    double best_px = 1e9;
+    for (const auto& det : r.detections) {
+      const PixelXY p = scene.pixel_from_lonlat(det.center);
+      const double dist = std::hypot(p.x - v.center.x, p.y - v.center.y);
+      if (dist < best_px) {
+        best_px = dist;
+        best = &det;
+      }
+    }
+    ASSERT_NE(best, nullptr);
+    EXPECT_LT(best_px, 1.5) << v.center;
+    const double length_m = 10.0 * std::max(v.size.width, v.size.height);
+    EXPECT_NEAR(best->length_m, length_m, 0.3 * length_m + 10.0) << v.center;
+    EXPECT_EQ(best->load_state, LoadState::kUnknown);
+    EXPECT_FALSE(best->unknown_reason.empty());
+    EXPECT_EQ(best->vessel_class, "vessel");
+  }
+}
+
+TEST(LowResWide, NoVesselsOnABareCoast) {
+  testing::TempDir dir("bwlowres");
+  const SceneDetections r = DetectWide(WriteScene(dir, Drawing{}, 10.0));
+  EXPECT_TRUE(r.detections.empty());
+}
+
+TEST(LowResWide, NothingWhereNoVesselSpansEnoughPixels) {
+  testing::TempDir dir("bwlowres");
+  Drawing d;
+  d.vessels = {cv::RotatedRect({100.f, 80.f}, {18.f, 3.f}, 30.f)};
+  const SceneDetections r = DetectWide(WriteScene(dir, d, 300.0));
+  EXPECT_TRUE(r.detections.empty());
+}
+
+}  // namespace
+}  // namespace bw
