@@ -656,8 +656,12 @@ cv::Mat ObjectContrast(const ImagingResult& img, double gsd) {
     return res;
   };
   // Robust covariance of the residuals over the water: drop the 2 % farthest, once.
+  // About 1e5 water samples pin a 4x4 covariance to a fraction of a percent; more only
+  // cost memory traffic.
   std::vector<Eigen::Vector4d> samples;
-  const int step = std::max(1, stride);
+  const int step =
+      std::max(stride, static_cast<int>(std::ceil(std::sqrt(cv::countNonZero(img.water) / 1e5))));
+  samples.reserve(static_cast<size_t>(img.water.rows / step + 1) * (img.water.cols / step + 1));
   for (int y = 0; y < img.water.rows; y += step) {
     const uchar* wt = img.water.ptr<uchar>(y);
     for (int x = 0; x < img.water.cols; x += step)
