@@ -190,8 +190,19 @@ Signature SignatureOf(const Detection& d) {
   const bool flipped = std::isfinite(d.superstructure_pos) && d.superstructure_pos < 0.5;
   const double manifold =
       flipped && std::isfinite(d.manifold_pos) ? 1.0 - d.manifold_pos : d.manifold_pos;
-  return {d.length_m,    d.beam_m,      d.deck_rgb[0],
-          d.deck_rgb[1], d.deck_rgb[2], fold(d.superstructure_pos),
+  // Deck colour: log brightness and log chromaticity, each channel with a small reflectance
+  // offset (about the noise of a dark deck's mean): on a dark deck the additive noise of the
+  // channels, not the paint, would otherwise rule the ratios.
+  constexpr double kOffset = 0.05;
+  const bool colour = d.deck_rgb[0] >= 0 && d.deck_rgb[1] >= 0 && d.deck_rgb[2] >= 0;  // not NaN
+  const double r = d.deck_rgb[0] + kOffset, g = d.deck_rgb[1] + kOffset,
+               b = d.deck_rgb[2] + kOffset;
+  return {d.length_m,
+          d.beam_m,
+          colour ? std::log(r + g + b) : kNaN,
+          colour ? std::log(r / g) : kNaN,
+          colour ? std::log(b / g) : kNaN,
+          fold(d.superstructure_pos),
           manifold};
 }
 
@@ -202,7 +213,7 @@ void IdentityOptions::Check() const {
     }
   }
   if (!(merge_rms > 0) || !(merge_max_z > 0) || !(ambiguous_rms >= merge_rms) ||
-      systematic_share < 0 || !(name_max_rms > 0)) {
+      systematic_share < 0 || !(name_max_rms > 0) || !(registry_freeboard_sigma_m > 0)) {
     throw InputError(kStage, "", "identity thresholds out of range");
   }
 }
@@ -360,6 +371,37 @@ IdentityResult ClusterWithRegistry(const std::vector<IdentityGroup>& groups, con
     const double normal = std::exp(-0.5 * z * z) / (sd * std::sqrt(2.0 * M_PI));
     return std::log((1.0 - eps) * normal + eps * u) - std::log(u);
   };
+  // Freeboard: a listed vessel's lies in [depth - laden draft, depth - ballast draft] (any load
+  // between, uniform), seen through the measurement's sigma and the registry's own slack;
+  // against "any hull": uniform over the registry's freeboards. Each look counts (the load
+  // and the shadow measured differ between looks).
+  double fb_lo = 1e9, fb_hi = -1e9;
+  for (const FleetVessel& v : fleet.vessels) {
+    if (!(v.depth_m > 0) || !(v.laden_draft_m > 0) || !(v.ballast_draft_m > 0)) continue;
+    fb_lo = std::min(fb_lo, v.depth_m - v.laden_draft_m);
+    fb_hi = std::max(fb_hi, v.depth_m - v.ballast_draft_m);
+  }
+  const bool use_freeboard = options.registry_use_freeboard && fb_hi > fb_lo;
+  const double u_f = use_freeboard ? 1.0 / (fb_hi - fb_lo + 0.25 * fb_hi) : 1.0;
+  auto freeboard_llr = [&](const IdentityGroup& grp, size_t r) {
+    if (!use_freeboard) return 0.0;
+    const FleetVessel& v = fleet.vessels[r];
+    const double lo = v.depth_m - v.laden_draft_m, hi = v.depth_m - v.ballast_draft_m;
+    if (!(v.depth_m > 0) || !(hi > lo)) return 0.0;
+    double llr = 0.0;
+    for (size_t i = 0; i < grp.freeboard_m.size(); ++i) {
+      const double f = grp.freeboard_m[i];
+      if (!std::isfinite(f)) continue;
+      const double fs = i < grp.freeboard_sigma_m.size() && std::isfinite(grp.freeboard_sigma_m[i])
+                            ? grp.freeboard_sigma_m[i]
+                            : 0.0;
+      const double sd = std::hypot(fs, options.registry_freeboard_sigma_m);
+      auto cdf = [](double z) { return 0.5 * std::erfc(-z / M_SQRT2); };
+      const double inside = (cdf((hi - f) / sd) - cdf((lo - f) / sd)) / (hi - lo);
+      llr += std::log((1.0 - eps) * inside + eps * u_f) - std::log(u_f);
+    }
+    return llr;
+  };
   double scale_l = 1.0, scale_b = 1.0;
   std::vector<std::vector<double>> score(n_groups, std::vector<double>(n_reg));
   auto compute_scores = [&]() {
@@ -373,7 +415,7 @@ IdentityResult ClusterWithRegistry(const std::vector<IdentityGroup>& groups, con
           llr += member_llr(m[0], scale_l * fleet.vessels[r].length_m, s_l, u_l);
           llr += member_llr(m[1], scale_b * fleet.vessels[r].beam_m, s_b, u_b);
         }
-        score[g][r] = weight * llr + prior_listed;
+        score[g][r] = weight * llr + freeboard_llr(groups[g], r) + prior_listed;
       }
     }
   };
@@ -409,7 +451,8 @@ IdentityResult ClusterWithRegistry(const std::vector<IdentityGroup>& groups, con
     for (size_t k = 2; k < kSignatureSize; ++k) {
       const double a = group_median[g][k], b = med[k];
       if (!std::isfinite(a) || !std::isfinite(b)) continue;
-      const double u = k <= 4 ? 1.0 / 0.4 : 1.0 / 0.5;  // colour, positions along the hull
+      // Outlier spread: log brightness, log chromaticity, positions along the hull.
+      const double u = k == 2 ? 1.0 / 2.0 : k <= 4 ? 1.0 / 1.5 : 1.0 / 0.5;
       auto sd = [&](int count) {
         return sigma[k] * std::sqrt(1.0 / std::max(1, group_counts[g][k]) +
                                     1.0 / std::max(1, count) + 2.0 * sys);

@@ -16,16 +16,20 @@
 
 namespace bw {
 
-// length_m, beam_m, deck r, g, b, superstructure_pos, manifold_pos; NaN = not measured.
+// length_m, beam_m, deck colour as log brightness ln(r+g+b) and log chromaticity ln(r/g),
+// ln(b/g), superstructure_pos, manifold_pos; NaN = not measured. The deck colour is split into
+// brightness and chromaticity because sun, haze and view change a deck's measured reflectance
+// by a common factor (within one hull about +-25 %, as much as between hulls) while the ratios
+// of the channels stay within about +-10 % (less than half the spread between hulls).
 inline constexpr int kSignatureSize = 7;
 using Signature = std::array<double, kSignatureSize>;
 Signature SignatureOf(const Detection& d);
 
 struct IdentityOptions {
   // Prior 1-sigma measurement noise of each signature element (same order as Signature).
-  Signature sigma{2.0, 0.5, 0.04, 0.04, 0.04, 0.04, 0.04};
+  Signature sigma{2.0, 0.5, 0.2, 0.08, 0.08, 0.04, 0.04};
   // Lower bounds of the noise when it is estimated from the data (within-track scatter).
-  Signature sigma_floor{1.0, 0.3, 0.015, 0.015, 0.015, 0.02, 0.02};
+  Signature sigma_floor{1.0, 0.3, 0.08, 0.08, 0.08, 0.02, 0.02};
   bool estimate_noise = true;
   // Share of the noise that does not average out over repeated looks (view-dependent bias).
   double systematic_share = 0.15;
@@ -60,6 +64,11 @@ struct IdentityOptions {
   // vessels of like dimensions but does not overrule the registry's dimensions.
   bool registry_use_appearance = true;
   double registry_appearance_max_nats = 2.0;
+  // A listed vessel's freeboard lies between depth - laden draft (full) and depth - ballast
+  // draft (empty): a measured freeboard outside that range (beyond its own sigma and this,
+  // for nominal drafts, trim and squat) says it is another vessel of like dimensions.
+  bool registry_use_freeboard = true;
+  double registry_freeboard_sigma_m = 0.15;
   void Check() const;  // throws InputError
 };
 
@@ -67,7 +76,10 @@ struct IdentityOptions {
 struct IdentityGroup {
   std::vector<Signature> members;  // one signature per detection
   std::vector<int> scenes;         // scene indices of the members (cannot-link in a scene)
-  TimePoint first{};               // time span the vessel was at the berth
+  // Measured freeboard and its 1-sigma per member (NaN when not measured; may be empty).
+  std::vector<double> freeboard_m;
+  std::vector<double> freeboard_sigma_m;
+  TimePoint first{};  // time span the vessel was at the berth
   TimePoint last{};
 };
 

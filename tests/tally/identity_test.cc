@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 
 #include "geo/error.h"
@@ -22,8 +23,13 @@ IdentityGroup Group(const Signature& s, int n, double first_day, double last_day
   return g;
 }
 
-const Signature kA{120, 20, 0.3, 0.2, 0.18, 0.85, 0.5};
-const Signature kB{95, 16, 0.55, 0.55, 0.52, 0.8, 0.45};
+// Signatures as SignatureOf makes them from a detection: a red-brown deck and a grey one.
+Signature Look(double length, double beam, std::array<double, 3> deck, double superstructure,
+               double manifold) {
+  return SignatureOf(testing::Det("B1", {length, beam, deck, superstructure, manifold}));
+}
+const Signature kA = Look(120, 20, {0.3, 0.2, 0.18}, 0.85, 0.5);
+const Signature kB = Look(95, 16, {0.55, 0.55, 0.52}, 0.8, 0.45);
 
 TEST(Identity, SameSignatureAtDifferentTimesIsOneVessel) {
   const IdentityResult r = ClusterGroups(
@@ -45,8 +51,8 @@ TEST(Identity, OverlappingTimeSpansAreTwoVessels) {
 }
 
 TEST(Identity, OneDifferingElementKeepsVesselsApart) {
-  Signature other = kA;
-  other[2] = 0.6;  // deck colour alone differs
+  // Deck colour alone differs: green instead of red-brown.
+  const Signature other = Look(120, 20, {0.12, 0.24, 0.15}, 0.85, 0.5);
   const IdentityResult r =
       ClusterGroups({Group(kA, 3, 0, 1, {0, 1}), Group(other, 3, 4, 5, {4, 5})}, IdentityOptions{});
   EXPECT_EQ(r.vessels, 2);
@@ -138,6 +144,42 @@ TEST(Identity, RegistryAssignsGroupsUnderTheConstraints) {
   const auto names = NameVessels(r, fleet, IdentityOptions{});
   EXPECT_TRUE(names[static_cast<size_t>(r.vessel_of_group[4])].empty());
   EXPECT_EQ(names[static_cast<size_t>(r.vessel_of_group[2])], "BRAVO");
+}
+
+TEST(Identity, FreeboardTellsRegistryTwinsOfDifferentDepthApart) {
+  // Two listed vessels of one length and beam, one 2 m deeper: empty it shows 5.8 m of
+  // freeboard, which the shallow one cannot at any load (1.8-3.8 m); full, the shallow one
+  // shows 1.9 m, below the deep one's least (3.0 m). Without freeboards it is a coin flip.
+  Fleet fleet;
+  fleet.vessels = {{"DEEP", 108, 17.8, 10.4, 4.6, 7.4}, {"SHALLOW", 108, 17.8, 8.4, 4.6, 6.6}};
+  auto with_freeboard = [](IdentityGroup g, double f) {
+    g.freeboard_m.assign(g.members.size(), f);
+    g.freeboard_sigma_m.assign(g.members.size(), 0.1);
+    return g;
+  };
+  Signature s = kA;
+  s[0] = 108;
+  s[1] = 17.8;
+  const std::vector<IdentityGroup> groups = {with_freeboard(Group(s, 2, 0, 1, {0, 1}), 5.8),
+                                             with_freeboard(Group(s, 2, 5, 6, {5, 6}), 1.9)};
+  const IdentityResult r = ClusterWithRegistry(groups, fleet, IdentityOptions{});
+  EXPECT_EQ(r.vessels, 2);
+  EXPECT_EQ(r.registry[static_cast<size_t>(r.vessel_of_group[0])], 0);
+  EXPECT_EQ(r.registry[static_cast<size_t>(r.vessel_of_group[1])], 1);
+}
+
+TEST(Identity, DeckColourIsBrightnessAndChromaticity) {
+  // Haze or a brighter sun scales all three channels: only the brightness element moves.
+  const Signature a = Look(100, 15, {0.20, 0.10, 0.08}, 0.9, 0.5);
+  const Signature b = Look(100, 15, {0.30, 0.15, 0.12}, 0.9, 0.5);
+  EXPECT_GT(b[2], a[2]);
+  EXPECT_NEAR(a[3], std::log((0.20 + 0.05) / (0.10 + 0.05)), 1e-9);
+  EXPECT_LT(std::abs(b[3] - a[3]), 0.1);
+  EXPECT_LT(std::abs(b[4] - a[4]), 0.1);
+  Detection none = testing::Det("B1", {});
+  none.deck_rgb = {kNaN, kNaN, kNaN};
+  const Signature n = SignatureOf(none);
+  EXPECT_TRUE(std::isnan(n[2]) && std::isnan(n[3]) && std::isnan(n[4]));
 }
 
 TEST(Identity, RegistryLearnsACommonMeasurementScale) {
