@@ -111,6 +111,10 @@ void TallyOptions::Check() const {
   if (rejoin_max_missed_views < 0 || !(rejoin_max_gap_days >= 0)) {
     throw InputError(kStage, "", "rejoin limits must be >= 0");
   }
+  if (!(max_berth_axis_offset_deg > 0) || min_berth_axis_looks < 1) {
+    throw InputError(kStage, "",
+                     "max_berth_axis_offset_deg must be > 0, min_berth_axis_looks >= 1");
+  }
   if (!(weak_cloud_share > 0 && weak_cloud_share <= 1) || !(registry_split_margin_nats >= 0)) {
     throw InputError(kStage, "",
                      "weak_cloud_share must be in (0, 1] and registry_split_margin_nats >= 0");
@@ -138,6 +142,54 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
     result.period_end = scenes.back().datetime;
   }
 
+  // Hulls moored along their berth: the berth's axis from the doubled hull-axis angles of its
+  // detections (mod 180), refined on those near it; hulls far off it are not at the berth.
+  std::vector<std::vector<char>> moored(scenes.size());
+  {
+    std::map<std::string, std::vector<double>> axes;  // berth: hull axis angles, radians x2
+    for (const SceneDetections& sc : scenes) {
+      for (const Detection& d : sc.detections) {
+        if (!d.berth.empty() && std::isfinite(d.heading_deg)) {
+          axes[d.berth].push_back(2.0 * d.heading_deg * M_PI / 180.0);
+        }
+      }
+    }
+    const double max_off = 2.0 * options.max_berth_axis_offset_deg * M_PI / 180.0;
+    auto offset = [](double a, double b) { return std::abs(std::remainder(a - b, 2.0 * M_PI)); };
+    std::map<std::string, double> axis;
+    for (const auto& [berth, v] : axes) {
+      if (static_cast<int>(v.size()) < options.min_berth_axis_looks) continue;
+      double c = 0, sn = 0;
+      for (double a : v) c += std::cos(a), sn += std::sin(a);
+      double mean = std::atan2(sn, c);
+      for (int pass = 0; pass < 2; ++pass) {
+        c = sn = 0;
+        for (double a : v) {
+          if (offset(a, mean) <= max_off) c += std::cos(a), sn += std::sin(a);
+        }
+        if (c != 0 || sn != 0) mean = std::atan2(sn, c);
+      }
+      axis[berth] = mean;
+    }
+    int off_axis = 0;
+    for (size_t s = 0; s < scenes.size(); ++s) {
+      moored[s].assign(scenes[s].detections.size(), 1);
+      for (size_t k = 0; k < scenes[s].detections.size(); ++k) {
+        const Detection& d = scenes[s].detections[k];
+        auto it = axis.find(d.berth);
+        if (it == axis.end() || !std::isfinite(d.heading_deg)) continue;
+        if (offset(2.0 * d.heading_deg * M_PI / 180.0, it->second) > max_off) {
+          moored[s][k] = 0;
+          ++off_axis;
+        }
+      }
+    }
+    if (off_axis > 0) {
+      spdlog::info("{}: {} hulls lie across their berth's axis: not moored there, not counted",
+                   kStage, off_axis);
+    }
+  }
+
   // Berths and their calendar of views.
   std::set<std::string> berths;
   for (size_t s = 0; s < scenes.size(); ++s) {
@@ -146,9 +198,11 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
       berths.insert(v.berth);
       if (v.clear) seen.insert(v.berth);
     }
-    for (const Detection& d : scenes[s].detections) {
+    for (size_t k = 0; k < scenes[s].detections.size(); ++k) {
+      const Detection& d = scenes[s].detections[k];
       if (d.berth.empty()) continue;
       berths.insert(d.berth);
+      if (!moored[s][k]) continue;
       // A detection is a view of its berth when it would count a visit by itself.
       if (!options.require_clean_sighting || (!d.truncated && !d.cloud_affected)) {
         seen.insert(d.berth);
@@ -171,7 +225,7 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
       }
       std::vector<int> here;
       for (size_t d = 0; d < sc.detections.size(); ++d) {
-        if (sc.detections[d].berth == berth) here.push_back(static_cast<int>(d));
+        if (sc.detections[d].berth == berth && moored[s][d]) here.push_back(static_cast<int>(d));
       }
       // Greedy matching, cheapest pair first.
       struct Pair {
@@ -252,7 +306,13 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
   auto group_of = [&](const Track& t) {
     IdentityGroup g;
     g.members = t.signatures;
-    for (const DetRef& r : t.members) g.scenes.push_back(r.scene);
+    for (const DetRef& r : t.members) {
+      g.scenes.push_back(r.scene);
+      const Detection& d =
+          scenes[static_cast<size_t>(r.scene)].detections[static_cast<size_t>(r.det)];
+      g.freeboard_m.push_back(d.freeboard_m);
+      g.freeboard_sigma_m.push_back(d.freeboard_sigma_m);
+    }
     g.first = scenes[static_cast<size_t>(t.members.front().scene)].datetime;
     g.last = scenes[static_cast<size_t>(t.members.back().scene)].datetime;
     return g;

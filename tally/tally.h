@@ -51,6 +51,12 @@ struct TallyOptions {
   // vessel left) is split in two when its looks fit two listed vessels better than one by
   // more than one gross measurement error can explain plus this margin (nats).
   double registry_split_margin_nats = 3.0;
+  // A tanker moored at a berth lies along it (its lines hold it within a few degrees of the
+  // fender line). The berth's axis is the dominant hull axis of its detections (at least
+  // min_berth_axis_looks of them); a hull more than this far off it is not moored there (one
+  // passing or turning, or a false hull from other structure) and counts for no visit.
+  double max_berth_axis_offset_deg = 20.0;
+  int min_berth_axis_looks = 3;
   void Check() const;  // throws InputError
 };
 

@@ -320,6 +320,26 @@ TEST(Tally, RegistrySplitsATurnoverTheCalendarCouldNotSee) {
   EXPECT_EQ(r.visits[1].first_seen, Day(4));
 }
 
+TEST(Tally, AHullAcrossTheBerthIsNotMooredThere) {
+  // Tankers at B1 lie along it (60 deg); on day 6 a hull lies across it (150 deg) with the
+  // berth otherwise seen empty: not a visit, and it does not end or make one.
+  auto at = [](const Hull& h, double heading) {
+    Detection d = Det("B1", h);
+    d.heading_deg = heading;
+    return d;
+  };
+  std::vector<SceneDetections> s = {
+      Scene(0, {{"B1", true}}, {at(kA, 60)}),  Scene(1, {{"B1", true}}, {at(kA, 240.5)}),
+      Scene(2, {{"B1", true}}, {at(kA, 59)}),  Scene(4, {{"B1", true}}, {}),
+      Scene(6, {{"B1", true}}, {at(kB, 150)}), Scene(8, {{"B1", true}}, {}),
+      Scene(10, {{"B1", true}}, {at(kB, 61)}), Scene(12, {{"B1", true}}, {}),
+  };
+  const TallyResult r = Tally(s, nullptr, TallyOptions{});
+  ASSERT_EQ(r.visits.size(), 2u);
+  EXPECT_EQ(r.visits[1].first_seen, Day(10));
+  EXPECT_TRUE(r.vessel_id_of_detection[4][0].empty());
+}
+
 TEST(Tally, NamesComeFromTheRegistryByDimensions) {
   Fleet fleet;
   fleet.vessels = {{"SMALL ONE", 95.5, 16.2, 8, 3, 6}, {"BIG ONE", 119.0, 20.3, 10, 4, 8}};
