@@ -626,20 +626,34 @@ std::string Classify(double length_m, double beam_m) {
 // along a few spectral directions; what water does do is not an object). Paint and steel
 // leave the water's subspace: water absorbs NIR, decks of any colour reflect it, so hulls
 // as dark as the water in the visible still stand out.
-cv::Mat ObjectContrast(const ImagingResult& img, double gsd) {
+cv::Mat ObjectContrast(const ImagingResult& img, double gsd, bool keep_scratch) {
   if (img.bands[3].empty() || img.bands[3].size() != img.contrast.size()) return img.contrast;
   for (int b = 0; b < 3; ++b)
     if (img.bands[b].size() != img.contrast.size()) return img.contrast;
   if (cv::countNonZero(img.water) < 200) return img.contrast;
-  const int stride =
-      std::max(1, static_cast<int>(std::sqrt(static_cast<double>(img.contrast.total()) / 4e5)));
+  const int stride = SampleStride(static_cast<double>(img.contrast.total()), 3e5);
   const int r = std::max(6, static_cast<int>(std::lround(60.0 / gsd)));
   const int min_count = std::max(8, (2 * r + 1) * (2 * r + 1) / 50);
-  std::array<cv::Mat, 4> bg;
+  // Window-sized scratch maps kept per thread between windows (fresh ones would cost a page
+  // fault per 4 KiB); a nested call on the same thread takes its own.
+  struct Scratch {
+    std::array<cv::Mat, 4> bg;
+    cv::Mat spread;
+    bool busy = false;
+  };
+  thread_local Scratch kept;
+  Scratch fresh;
+  Scratch& scratch = keep_scratch && !kept.busy ? kept : fresh;
+  scratch.busy = true;
+  struct Release {
+    Scratch& s;
+    ~Release() { s.busy = false; }
+  } release{scratch};
+  std::array<cv::Mat, 4>& bg = scratch.bg;
   for (int b = 0; b < 4; ++b) {
     const float level = MaskedPercentile(img.bands[b], img.water, 50.0, stride);
     if (!std::isfinite(level)) return img.contrast;
-    bg[b] = MaskedBoxMean(img.bands[b], img.water, r, min_count, level);
+    MaskedBoxMean(img.bands[b], img.water, r, min_count, level, bg[b]);
   }
   const auto residual = [&](int y, int x) {
     Eigen::Vector4d w, p;
@@ -698,7 +712,9 @@ cv::Mat ObjectContrast(const ImagingResult& img, double gsd) {
   for (int i = 0; i < 4; ++i) ev(i) = std::max(ev(i), floor_var);
   const Eigen::Matrix4d inv =
       es.eigenvectors() * ev.cwiseInverse().asDiagonal() * es.eigenvectors().transpose();
-  cv::Mat spread(img.contrast.size(), CV_32F, cv::Scalar(0));
+  cv::Mat& spread = scratch.spread;
+  spread.create(img.contrast.size(), CV_32F);
+  spread.setTo(0);
   for (int y = 0; y < spread.rows; ++y) {
     float* out = spread.ptr<float>(y);
     const uchar* v = img.valid.ptr<uchar>(y);
@@ -710,13 +726,15 @@ cv::Mat ObjectContrast(const ImagingResult& img, double gsd) {
   }
   // Water gives a chi distribution with ~3 degrees of freedom; put its median at 0 and
   // its spread on the noise-sigma scale of the brightness contrast.
-  const float q25 = MaskedPercentile(spread, img.water, 25.0, stride);
-  const float q50 = MaskedPercentile(spread, img.water, 50.0, stride);
-  const float q75 = MaskedPercentile(spread, img.water, 75.0, stride);
+  const std::vector<float> q = MaskedPercentiles(spread, img.water, {25.0, 50.0, 75.0}, stride);
+  const float q25 = q[0], q50 = q[1], q75 = q[2];
   const float sigma = (q75 - q25) / 1.349f;
   if (!(sigma > 1e-6f) || !std::isfinite(sigma) || !std::isfinite(q50)) return img.contrast;
+  // (spread - q50) / sigma in place, as OpenCV evaluates the expression (spread * a - q50 * a).
+  const double a = 1.0f / sigma;
+  spread.convertTo(spread, CV_32F, a, -q50 * a);
   cv::Mat obj;
-  cv::max(img.contrast, (spread - q50) * (1.0f / sigma), obj);
+  cv::max(img.contrast, spread, obj);
   cv::Mat closed = ~img.valid | img.land | img.cloud;
   obj.setTo(0, closed);
   if (const char* dir = std::getenv("BW_HULL_TRACE"); dir != nullptr && *dir == '/') {
@@ -737,7 +755,7 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
   const double gsd = options.gsd_m;
   std::vector<HullCandidate> result;
   if (size.area() == 0) return result;
-  const cv::Mat obj = ObjectContrast(img, gsd);
+  const cv::Mat obj = ObjectContrast(img, gsd, options.keep_scratch);
 
   cv::Mat open = img.valid.clone();
   open.setTo(0, img.land);

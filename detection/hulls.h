@@ -23,6 +23,10 @@ struct HullFitOptions {
   double max_length_m = 420.0;
   double min_beam_m = 3.0;
   double min_water_ring_fraction = 0.35;  // share of the surrounding ring that is water
+  // Keep the window-sized scratch maps of the object contrast per thread between calls:
+  // berth windows of one terminal repeat in size, and fresh maps cost a page fault per
+  // 4 KiB (a third of a berth scan's time). Off where peak memory matters more (wide mode).
+  bool keep_scratch = true;
   void Check() const;
 };
 

@@ -69,8 +69,8 @@ void MaskedBoxMean(const cv::Mat& values, const cv::Mat& mask, int radius, int m
   out.create(values.size(), CV_32F);
   const int w = values.cols, h = values.rows;
   if (w == 0 || h == 0) return;
-  // Sums of integers in doubles: every value is quantised to an integer q (|q| < 2^30) and
-  // every partial sum stays below 2^52, so sums are exact and associative and the result
+  // Integer sums: every value is quantised to an integer q (|q| < 2^30) and every partial
+  // sum stays below 2^52 (exact in a double too), so sums are exact and associative and the result
   // depends on nothing but the inputs (not on strips, tiles or threads). The scale is a
   // power of two chosen from the largest masked magnitude.
   float max_abs = 0;
@@ -94,31 +94,64 @@ void MaskedBoxMean(const cv::Mat& values, const cv::Mat& mask, int radius, int m
   const int strip = std::max(std::max(tile_size / 2, 64), std::min(2 * radius + 1, 512));
   const int n_strips = (h + strip - 1) / strip;
   auto body = [&](const tbb::blocked_range<int>& range) {
-    std::vector<double> col_sum(w), pre_sum(w + 1);
+    // 64-bit integer sums (the quantised values are integers): exact, and cheaper than
+    // converting each term to double.
+    std::vector<int64_t> col_sum(w), pre_sum(w + 1);
     std::vector<int32_t> col_cnt(w), pre_cnt(w + 1);
-    auto add_row = [&](int y, double sign) {
+    auto quantised = [&](float v, bool on) {
+      return static_cast<int64_t>(static_cast<int32_t>((on ? v : 0.0f) * to_fixed));
+    };
+    auto add_row = [&](int y) {
       const float* v = values.ptr<float>(y);
       const uchar* m = mask.ptr<uchar>(y);
-      const int32_t isign = sign > 0 ? 1 : -1;
-      double* cs = col_sum.data();
+      int64_t* cs = col_sum.data();
       int32_t* cc = col_cnt.data();
       for (int x = 0; x < w; ++x) {
-        const int32_t on = m[x] != 0;
-        const int32_t q = static_cast<int32_t>((on ? v[x] : 0.0f) * to_fixed);
-        cs[x] += sign * static_cast<double>(q);
-        cc[x] += isign * on;
+        const bool on = m[x] != 0;
+        cs[x] += quantised(v[x], on);
+        cc[x] += on;
+      }
+    };
+    // Slides the column sums one row down: row `y_in` enters, row `y_out` leaves.
+    auto slide_row = [&](int y_in, int y_out) {
+      const float* vi = values.ptr<float>(y_in);
+      const uchar* mi = mask.ptr<uchar>(y_in);
+      const float* vo = values.ptr<float>(y_out);
+      const uchar* mo = mask.ptr<uchar>(y_out);
+      int64_t* cs = col_sum.data();
+      int32_t* cc = col_cnt.data();
+      for (int x = 0; x < w; ++x) {
+        const bool in = mi[x] != 0, out_ = mo[x] != 0;
+        cs[x] += quantised(vi[x], in) - quantised(vo[x], out_);
+        cc[x] += static_cast<int32_t>(in) - static_cast<int32_t>(out_);
+      }
+    };
+    auto remove_row = [&](int y) {
+      const float* v = values.ptr<float>(y);
+      const uchar* m = mask.ptr<uchar>(y);
+      int64_t* cs = col_sum.data();
+      int32_t* cc = col_cnt.data();
+      for (int x = 0; x < w; ++x) {
+        const bool on = m[x] != 0;
+        cs[x] -= quantised(v[x], on);
+        cc[x] -= on;
       }
     };
     for (int s = range.begin(); s != range.end(); ++s) {
       const int ys = s * strip, ye = std::min(h, ys + strip);
-      std::fill(col_sum.begin(), col_sum.end(), 0.0);
+      std::fill(col_sum.begin(), col_sum.end(), 0);
       std::fill(col_cnt.begin(), col_cnt.end(), 0);
-      for (int y = std::max(ys - radius, 0); y <= std::min(ys + radius, h - 1); ++y)
-        add_row(y, 1.0);
+      for (int y = std::max(ys - radius, 0); y <= std::min(ys + radius, h - 1); ++y) add_row(y);
       for (int y = ys; y < ye; ++y) {
         if (y > ys) {
-          if (y + radius < h) add_row(y + radius, 1.0);
-          if (y - radius - 1 >= 0) add_row(y - radius - 1, -1.0);
+          const bool in = y + radius < h, out_ = y - radius - 1 >= 0;
+          if (in && out_) {
+            slide_row(y + radius, y - radius - 1);
+          } else if (in) {
+            add_row(y + radius);
+          } else if (out_) {
+            remove_row(y - radius - 1);
+          }
         }
         pre_sum[0] = 0;
         pre_cnt[0] = 0;
@@ -134,7 +167,8 @@ void MaskedBoxMean(const cv::Mat& values, const cv::Mat& mask, int radius, int m
           if (c < min_count || c <= 0) {
             o[x] = fallback;
           } else {
-            o[x] = static_cast<float>((pre_sum[x1] - pre_sum[x0]) * from_fixed / c);
+            o[x] =
+                static_cast<float>(static_cast<double>(pre_sum[x1] - pre_sum[x0]) * from_fixed / c);
           }
         }
       }
@@ -183,8 +217,32 @@ float MaskedPercentile(const cv::Mat& values, const cv::Mat& mask, double percen
   return samples[k];
 }
 
+std::vector<float> MaskedPercentiles(const cv::Mat& values, const cv::Mat& mask,
+                                     const std::vector<double>& percentiles, int stride) {
+  CV_Assert(values.type() == CV_32F);
+  std::vector<float> out(percentiles.size(), std::numeric_limits<float>::quiet_NaN());
+  std::vector<float>& samples = MaskedSamples(values, mask, std::max(stride, 1));
+  if (samples.empty()) return out;
+  // Ranks ascending: after placing rank k, every higher rank lies in (k, end).
+  std::vector<std::pair<size_t, size_t>> ranks;  // rank, index into `percentiles`
+  for (size_t i = 0; i < percentiles.size(); ++i) {
+    ranks.emplace_back(PercentileRank(samples.size(), percentiles[i]), i);
+  }
+  std::sort(ranks.begin(), ranks.end());
+  size_t lo = 0;
+  for (const auto& [k, i] : ranks) {
+    if (k >= lo) {
+      std::nth_element(samples.begin() + static_cast<std::ptrdiff_t>(lo),
+                       samples.begin() + static_cast<std::ptrdiff_t>(k), samples.end());
+      lo = k + 1;
+    }
+    out[i] = samples[k];
+  }
+  return out;
+}
+
 float OtsuThreshold(const cv::Mat& values, const cv::Mat& mask) {
-  const int stride = std::max(1, static_cast<int>(std::sqrt(values.total() / 1.0e6)));
+  const int stride = SampleStride(static_cast<double>(values.total()), 2.5e5);
   // The 1st and 99th percentiles from one sample set (the k-th order statistic does not
   // depend on how the vector was partially ordered before).
   std::vector<float>& samples = MaskedSamples(values, mask, stride);
@@ -236,8 +294,10 @@ RadiometricScale EstimateScale(const WindowPixels& pixels, PixelType type, float
   std::array<float, 4> p_lo{}, p_hi{};
   float top = 0;
   for (int b = 0; b < nb; ++b) {
-    p_lo[b] = MaskedPercentile(pixels.bands[b], pixels.valid, 0.5, stride);
-    p_hi[b] = MaskedPercentile(pixels.bands[b], pixels.valid, 99.9, stride);
+    const std::vector<float> p =
+        MaskedPercentiles(pixels.bands[b], pixels.valid, {0.5, 99.9}, stride);
+    p_lo[b] = p[0];
+    p_hi[b] = p[1];
     if (std::isfinite(p_hi[b])) top = std::max(top, p_hi[b]);
   }
   float gain = 1.0f;
@@ -597,7 +657,7 @@ void ProcessWindow(const WindowPixels& pixels, const RadiometricScale& scale, co
 
   // 4. Water seed: NDWI (Otsu, clamped) when NIR exists, else brightness near the water
   //    level (the 30th percentile of the open area: water is the darkest extensive class).
-  const int stride = std::max(1, static_cast<int>(std::sqrt(static_cast<double>(w) * h / 4e5)));
+  const int stride = SampleStride(static_cast<double>(w) * h, 3e5);
   cv::Mat& seed = r.seed;
   seed.create(size, CV_8U);
   if (fixed) {

@@ -5,7 +5,9 @@
 // count (sums are exact in double precision).
 #pragma once
 
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <functional>
 #include <opencv2/core.hpp>
 #include <optional>
@@ -116,5 +118,14 @@ float OtsuThreshold(const cv::Mat& values, const cv::Mat& mask);
 // Robust percentile (0..100) of a float map over a mask; `stride` subsamples rows/columns.
 float MaskedPercentile(const cv::Mat& values, const cv::Mat& mask, double percentile,
                        int stride = 1);
+// Row/column stride that samples at most about `target` of `n` pixels (>= 1).
+inline int SampleStride(double n, double target) {
+  return std::max(1, static_cast<int>(std::ceil(std::sqrt(n / target))));
+}
+
+// Several percentiles from one sample set (each exactly what MaskedPercentile gives): one
+// pass over the map and nested partial sorts.
+std::vector<float> MaskedPercentiles(const cv::Mat& values, const cv::Mat& mask,
+                                     const std::vector<double>& percentiles, int stride = 1);
 
 }  // namespace bw

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cmath>
 #include <opencv2/imgproc.hpp>
 #include <random>
 
@@ -29,6 +30,28 @@ TEST(ForEachTile, CoversEveryPixelOnce) {
   cv::minMaxLoc(count, &mn, &mx);
   EXPECT_EQ(mn, 1);
   EXPECT_EQ(mx, 1);
+}
+
+TEST(MaskedPercentiles, EachAsMaskedPercentileGivesIt) {
+  // Ties (quantised values), a mask, a stride, percentiles out of order and repeated.
+  cv::Mat v = RandomMap(333, 211, 7);
+  v.convertTo(v, CV_32F, 50.0);
+  cv::Mat q;
+  v.convertTo(q, CV_32S);
+  q.convertTo(v, CV_32F);
+  cv::Mat mask = RandomMap(333, 211, 8) > 0.3f;
+  const std::vector<double> ps = {99.9, 0.5, 50.0, 25.0, 50.0, 100.0, 0.0};
+  for (int stride : {1, 3}) {
+    const std::vector<float> got = MaskedPercentiles(v, mask, ps, stride);
+    ASSERT_EQ(got.size(), ps.size());
+    for (size_t i = 0; i < ps.size(); ++i) {
+      EXPECT_EQ(got[i], MaskedPercentile(v, mask, ps[i], stride)) << ps[i] << " stride " << stride;
+    }
+  }
+  EXPECT_TRUE(std::isnan(MaskedPercentiles(v, cv::Mat::zeros(v.size(), CV_8U), {50.0})[0]));
+  EXPECT_EQ(SampleStride(1e6, 2.5e5), 2);
+  EXPECT_EQ(SampleStride(1.1e6, 2.5e5), 3);
+  EXPECT_EQ(SampleStride(100, 2.5e5), 1);
 }
 
 TEST(MaskedBoxMean, MatchesBruteForce) {
