@@ -69,8 +69,8 @@ void MaskedBoxMean(const cv::Mat& values, const cv::Mat& mask, int radius, int m
   out.create(values.size(), CV_32F);
   const int w = values.cols, h = values.rows;
   if (w == 0 || h == 0) return;
-  // Integer sums: every value is quantised to an integer q (|q| < 2^30) and every partial
-  // sum stays below 2^52 (exact in a double too), so sums are exact and associative and the result
+  // Sums of integers in doubles: every value is quantised to an integer q (|q| < 2^30) and
+  // every partial sum stays below 2^52, so sums are exact and associative and the result
   // depends on nothing but the inputs (not on strips, tiles or threads). The scale is a
   // power of two chosen from the largest masked magnitude.
   float max_abs = 0;
@@ -94,64 +94,31 @@ void MaskedBoxMean(const cv::Mat& values, const cv::Mat& mask, int radius, int m
   const int strip = std::max(std::max(tile_size / 2, 64), std::min(2 * radius + 1, 512));
   const int n_strips = (h + strip - 1) / strip;
   auto body = [&](const tbb::blocked_range<int>& range) {
-    // 64-bit integer sums (the quantised values are integers): exact, and cheaper than
-    // converting each term to double.
-    std::vector<int64_t> col_sum(w), pre_sum(w + 1);
+    std::vector<double> col_sum(w), pre_sum(w + 1);
     std::vector<int32_t> col_cnt(w), pre_cnt(w + 1);
-    auto quantised = [&](float v, bool on) {
-      return static_cast<int64_t>(static_cast<int32_t>((on ? v : 0.0f) * to_fixed));
-    };
-    auto add_row = [&](int y) {
+    auto add_row = [&](int y, double sign) {
       const float* v = values.ptr<float>(y);
       const uchar* m = mask.ptr<uchar>(y);
-      int64_t* cs = col_sum.data();
+      const int32_t isign = sign > 0 ? 1 : -1;
+      double* cs = col_sum.data();
       int32_t* cc = col_cnt.data();
       for (int x = 0; x < w; ++x) {
-        const bool on = m[x] != 0;
-        cs[x] += quantised(v[x], on);
-        cc[x] += on;
-      }
-    };
-    // Slides the column sums one row down: row `y_in` enters, row `y_out` leaves.
-    auto slide_row = [&](int y_in, int y_out) {
-      const float* vi = values.ptr<float>(y_in);
-      const uchar* mi = mask.ptr<uchar>(y_in);
-      const float* vo = values.ptr<float>(y_out);
-      const uchar* mo = mask.ptr<uchar>(y_out);
-      int64_t* cs = col_sum.data();
-      int32_t* cc = col_cnt.data();
-      for (int x = 0; x < w; ++x) {
-        const bool in = mi[x] != 0, out_ = mo[x] != 0;
-        cs[x] += quantised(vi[x], in) - quantised(vo[x], out_);
-        cc[x] += static_cast<int32_t>(in) - static_cast<int32_t>(out_);
-      }
-    };
-    auto remove_row = [&](int y) {
-      const float* v = values.ptr<float>(y);
-      const uchar* m = mask.ptr<uchar>(y);
-      int64_t* cs = col_sum.data();
-      int32_t* cc = col_cnt.data();
-      for (int x = 0; x < w; ++x) {
-        const bool on = m[x] != 0;
-        cs[x] -= quantised(v[x], on);
-        cc[x] -= on;
+        const int32_t on = m[x] != 0;
+        const int32_t q = static_cast<int32_t>((on ? v[x] : 0.0f) * to_fixed);
+        cs[x] += sign * static_cast<double>(q);
+        cc[x] += isign * on;
       }
     };
     for (int s = range.begin(); s != range.end(); ++s) {
       const int ys = s * strip, ye = std::min(h, ys + strip);
-      std::fill(col_sum.begin(), col_sum.end(), 0);
+      std::fill(col_sum.begin(), col_sum.end(), 0.0);
       std::fill(col_cnt.begin(), col_cnt.end(), 0);
-      for (int y = std::max(ys - radius, 0); y <= std::min(ys + radius, h - 1); ++y) add_row(y);
+      for (int y = std::max(ys - radius, 0); y <= std::min(ys + radius, h - 1); ++y)
+        add_row(y, 1.0);
       for (int y = ys; y < ye; ++y) {
         if (y > ys) {
-          const bool in = y + radius < h, out_ = y - radius - 1 >= 0;
-          if (in && out_) {
-            slide_row(y + radius, y - radius - 1);
-          } else if (in) {
-            add_row(y + radius);
-          } else if (out_) {
-            remove_row(y - radius - 1);
-          }
+          if (y + radius < h) add_row(y + radius, 1.0);
+          if (y - radius - 1 >= 0) add_row(y - radius - 1, -1.0);
         }
         pre_sum[0] = 0;
         pre_cnt[0] = 0;
@@ -167,8 +134,7 @@ void MaskedBoxMean(const cv::Mat& values, const cv::Mat& mask, int radius, int m
           if (c < min_count || c <= 0) {
             o[x] = fallback;
           } else {
-            o[x] =
-                static_cast<float>(static_cast<double>(pre_sum[x1] - pre_sum[x0]) * from_fixed / c);
+            o[x] = static_cast<float>((pre_sum[x1] - pre_sum[x0]) * from_fixed / c);
           }
         }
       }
@@ -208,15 +174,6 @@ size_t PercentileRank(size_t n, double percentile) {
 
 }  // namespace
 
-float MaskedPercentile(const cv::Mat& values, const cv::Mat& mask, double percentile, int stride) {
-  CV_Assert(values.type() == CV_32F);
-  std::vector<float>& samples = MaskedSamples(values, mask, std::max(stride, 1));
-  if (samples.empty()) return std::numeric_limits<float>::quiet_NaN();
-  const size_t k = PercentileRank(samples.size(), percentile);
-  std::nth_element(samples.begin(), samples.begin() + k, samples.end());
-  return samples[k];
-}
-
 std::vector<float> MaskedPercentiles(const cv::Mat& values, const cv::Mat& mask,
                                      const std::vector<double>& percentiles, int stride) {
   CV_Assert(values.type() == CV_32F);
@@ -239,6 +196,10 @@ std::vector<float> MaskedPercentiles(const cv::Mat& values, const cv::Mat& mask,
     out[i] = samples[k];
   }
   return out;
+}
+
+float MaskedPercentile(const cv::Mat& values, const cv::Mat& mask, double percentile, int stride) {
+  return MaskedPercentiles(values, mask, {percentile}, stride)[0];
 }
 
 float OtsuThreshold(const cv::Mat& values, const cv::Mat& mask) {

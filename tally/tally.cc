@@ -98,6 +98,57 @@ void WriteText(const std::string& path, const std::string& text) {
   if (!out) throw InputError(kStage, path, "write error");
 }
 
+// Hulls moored along their berth: the berth's axis from the doubled hull-axis angles of its
+// detections (mod 180), refined on those near it; hulls far off it are not at the berth.
+// Returns, per scene and detection, 1 when the hull may be moored at its berth.
+std::vector<std::vector<char>> MooredAlongBerth(const std::vector<SceneDetections>& scenes,
+                                                const TallyOptions& options) {
+  std::vector<std::vector<char>> moored(scenes.size());
+  std::map<std::string, std::vector<double>> axes;  // berth: hull axis angles, radians x2
+  for (const SceneDetections& sc : scenes) {
+    for (const Detection& d : sc.detections) {
+      if (!d.berth.empty() && std::isfinite(d.heading_deg)) {
+        axes[d.berth].push_back(2.0 * d.heading_deg * M_PI / 180.0);
+      }
+    }
+  }
+  const double max_off = 2.0 * options.max_berth_axis_offset_deg * M_PI / 180.0;
+  auto offset = [](double a, double b) { return std::abs(std::remainder(a - b, 2.0 * M_PI)); };
+  std::map<std::string, double> axis;
+  for (const auto& [berth, v] : axes) {
+    if (static_cast<int>(v.size()) < options.min_berth_axis_looks) continue;
+    double c = 0, sn = 0;
+    for (double a : v) c += std::cos(a), sn += std::sin(a);
+    double mean = std::atan2(sn, c);
+    for (int pass = 0; pass < 2; ++pass) {
+      c = sn = 0;
+      for (double a : v) {
+        if (offset(a, mean) <= max_off) c += std::cos(a), sn += std::sin(a);
+      }
+      if (c != 0 || sn != 0) mean = std::atan2(sn, c);
+    }
+    axis[berth] = mean;
+  }
+  int off_axis = 0;
+  for (size_t s = 0; s < scenes.size(); ++s) {
+    moored[s].assign(scenes[s].detections.size(), 1);
+    for (size_t k = 0; k < scenes[s].detections.size(); ++k) {
+      const Detection& d = scenes[s].detections[k];
+      auto it = axis.find(d.berth);
+      if (it == axis.end() || !std::isfinite(d.heading_deg)) continue;
+      if (offset(2.0 * d.heading_deg * M_PI / 180.0, it->second) > max_off) {
+        moored[s][k] = 0;
+        ++off_axis;
+      }
+    }
+  }
+  if (off_axis > 0) {
+    spdlog::info("{}: {} hulls lie across their berth's axis: not moored there, not counted",
+                 kStage, off_axis);
+  }
+  return moored;
+}
+
 }  // namespace
 
 void TallyOptions::Check() const {
@@ -142,53 +193,7 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
     result.period_end = scenes.back().datetime;
   }
 
-  // Hulls moored along their berth: the berth's axis from the doubled hull-axis angles of its
-  // detections (mod 180), refined on those near it; hulls far off it are not at the berth.
-  std::vector<std::vector<char>> moored(scenes.size());
-  {
-    std::map<std::string, std::vector<double>> axes;  // berth: hull axis angles, radians x2
-    for (const SceneDetections& sc : scenes) {
-      for (const Detection& d : sc.detections) {
-        if (!d.berth.empty() && std::isfinite(d.heading_deg)) {
-          axes[d.berth].push_back(2.0 * d.heading_deg * M_PI / 180.0);
-        }
-      }
-    }
-    const double max_off = 2.0 * options.max_berth_axis_offset_deg * M_PI / 180.0;
-    auto offset = [](double a, double b) { return std::abs(std::remainder(a - b, 2.0 * M_PI)); };
-    std::map<std::string, double> axis;
-    for (const auto& [berth, v] : axes) {
-      if (static_cast<int>(v.size()) < options.min_berth_axis_looks) continue;
-      double c = 0, sn = 0;
-      for (double a : v) c += std::cos(a), sn += std::sin(a);
-      double mean = std::atan2(sn, c);
-      for (int pass = 0; pass < 2; ++pass) {
-        c = sn = 0;
-        for (double a : v) {
-          if (offset(a, mean) <= max_off) c += std::cos(a), sn += std::sin(a);
-        }
-        if (c != 0 || sn != 0) mean = std::atan2(sn, c);
-      }
-      axis[berth] = mean;
-    }
-    int off_axis = 0;
-    for (size_t s = 0; s < scenes.size(); ++s) {
-      moored[s].assign(scenes[s].detections.size(), 1);
-      for (size_t k = 0; k < scenes[s].detections.size(); ++k) {
-        const Detection& d = scenes[s].detections[k];
-        auto it = axis.find(d.berth);
-        if (it == axis.end() || !std::isfinite(d.heading_deg)) continue;
-        if (offset(2.0 * d.heading_deg * M_PI / 180.0, it->second) > max_off) {
-          moored[s][k] = 0;
-          ++off_axis;
-        }
-      }
-    }
-    if (off_axis > 0) {
-      spdlog::info("{}: {} hulls lie across their berth's axis: not moored there, not counted",
-                   kStage, off_axis);
-    }
-  }
+  const std::vector<std::vector<char>> moored = MooredAlongBerth(scenes, options);
 
   // Berths and their calendar of views.
   std::set<std::string> berths;
