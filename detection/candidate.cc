@@ -179,8 +179,9 @@ Detection BuildDetection(const CandidateContext& ctx, const ImagingResult& img,
     g.gsd_m = gsd;
     try {
       const FreeboardEstimate fb = EstimateFreeboard(him, h, g);
-      const FleetVessel* reg =
-          fleet != nullptr ? MatchFleetVessel(*fleet, d.length_m, d.beam_m) : nullptr;
+      const std::vector<RegistryCandidate> reg =
+          fleet != nullptr ? MatchFleetVessels(*fleet, d.length_m, d.beam_m, &fb)
+                           : std::vector<RegistryCandidate>{};
       const LoadEstimate le = EstimateLoad(fb, d.length_m, d.beam_m, reg);
       if (fb.observable) {
         d.freeboard_m = fb.freeboard_m;

@@ -543,6 +543,8 @@ void FreeboardOptions::Check() const {
     bad("along_axis_half_px must be in [0, 20]");
   }
   if (!(min_band_change_px >= 0)) bad("min_band_change_px must be >= 0");
+  if (!(lit_min_band_change_px >= 0)) bad("lit_min_band_change_px must be >= 0");
+  if (!(sun_side_min_width_px >= 0)) bad("sun_side_min_width_px must be >= 0");
   if (!(min_valid_stations >= 3)) bad("min_valid_stations must be >= 3");
 }
 
@@ -602,7 +604,7 @@ FreeboardEstimate EstimateFreeboard(const HullImage& image, const Hull& hull,
   cues[1].cue = "hull_side";
   cues[1].gain = std::max(0.0, gain_lit_m);
   const bool use_shadow = gain_shadow_px * range_m >= options.min_band_change_px;
-  const bool use_lit = gain_lit_px * range_m >= options.min_band_change_px &&
+  const bool use_lit = gain_lit_px * range_m >= options.lit_min_band_change_px &&
                        gain_lit_px * f_typ >= options.sun_side_min_width_px;
   if (!use_shadow && !use_lit) return Unobservable("cue below resolution", cues);
 

@@ -26,8 +26,14 @@ struct FreeboardOptions {
   double along_axis_half_px = 2.0;
   // Band change between an empty and a full hull below this => cue below resolution.
   double min_band_change_px = 1.2;
-  double min_valid_stations = 8;       // fewer valid stations => unobservable
-  double sun_side_min_width_px = 2.0;  // lit hull side used when expected wider than this
+  double min_valid_stations = 8;  // fewer valid stations => unobservable
+  // The lit hull side seen off-nadir is used when it is expected wider than this at a
+  // typical freeboard and its width changes by this much between ballast and laden. Lower
+  // than the shadow's: its edges are chromatic (deck | hull paint | water) and every station
+  // goes into one fit, whose standard error (with the systematic width floor) then decides
+  // whether the load can be called.
+  double sun_side_min_width_px = 1.0;
+  double lit_min_band_change_px = 0.5;
   // Tallest pier face or neighbouring hull side assumed when a shadow runs into one that
   // faces the sensor: its shaded face may add up to this height's relief to the band.
   double max_structure_height_m = 8.0;
@@ -80,13 +86,32 @@ struct LoadEstimate {
   std::string reason;
 };
 
-// With a registry entry its depth and drafts apply; without one, class proportions by
-// length (with their spread folded into the uncertainty).
+// A registry vessel the measured hull may be, with the weight of that hypothesis.
+struct RegistryCandidate {
+  const FleetVessel* vessel = nullptr;
+  double weight = 1.0;
+};
+
+// With registry candidates their depths and drafts apply, mixed by weight (a hull that may be
+// either of two sisters with different drafts gets the load spread that implies); without
+// one, class proportions by length (with their spread folded into the uncertainty).
+LoadEstimate EstimateLoad(const FreeboardEstimate& freeboard, double length_m, double beam_m,
+                          const std::vector<RegistryCandidate>& registry,
+                          const LoadOptions& options = {});
+// One registry vessel (or none: null).
 LoadEstimate EstimateLoad(const FreeboardEstimate& freeboard, double length_m, double beam_m,
                           const FleetVessel* registry, const LoadOptions& options = {});
 
 // The registry vessel matching measured dimensions, or null (length within 5 %, beam 10 %).
 const FleetVessel* MatchFleetVessel(const Fleet& fleet, double length_m, double beam_m);
+// Every registry vessel within those tolerances, weighted by how well its dimensions fit the
+// measured ones (Gaussian in the relative errors, 2 % of length and 5 % of beam at 1 sigma:
+// wider than the measurement errors, so that near-sisters are not told apart by noise), and,
+// when the freeboard is observable, by how far it falls outside the vessel's range between
+// laden and ballast freeboard (inside it, not at all). Weights sum to 1; empty when none
+// matches.
+std::vector<RegistryCandidate> MatchFleetVessels(const Fleet& fleet, double length_m, double beam_m,
+                                                 const FreeboardEstimate* freeboard = nullptr);
 
 // Class proportions of a tanker of length `length_m` when no registry entry is known
 // (PHYSICS.md): depth L/13 (small coastal) .. L/10 (180 m product tanker), laden draft

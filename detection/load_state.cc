@@ -35,8 +35,34 @@ ClassProportions TankerClassProportions(double length_m) {
   return c;
 }
 
+namespace {
+
+// Depth and drafts of one hypothesis about the hull, with their 1-sigma spreads.
+struct HullHypothesis {
+  double depth, depth_sd, laden, laden_sd, ballast, ballast_sd, weight;
+};
+
+bool UsableRegistryEntry(const FleetVessel* v) {
+  return v != nullptr && v->depth_m > 0 && v->laden_draft_m > v->ballast_draft_m;
+}
+
+HullHypothesis FromRegistry(const FleetVessel& v, double weight) {
+  // Registry drafts are nominal: a little spread for trim, sag and marks.
+  return {v.depth_m, 0.0, v.laden_draft_m, 0.05, v.ballast_draft_m, 0.1, weight};
+}
+
+}  // namespace
+
 LoadEstimate EstimateLoad(const FreeboardEstimate& freeboard, double length_m, double beam_m,
                           const FleetVessel* registry, const LoadOptions& options) {
+  std::vector<RegistryCandidate> one;
+  if (registry != nullptr) one.push_back({registry, 1.0});
+  return EstimateLoad(freeboard, length_m, beam_m, one, options);
+}
+
+LoadEstimate EstimateLoad(const FreeboardEstimate& freeboard, double length_m, double beam_m,
+                          const std::vector<RegistryCandidate>& registry,
+                          const LoadOptions& options) {
   (void)beam_m;
   options.Check();
   LoadEstimate out;
@@ -51,28 +77,31 @@ LoadEstimate EstimateLoad(const FreeboardEstimate& freeboard, double length_m, d
   }
   const double f0 = bound_only ? freeboard.lower_bound_m : freeboard.freeboard_m;
   const double f_sigma = bound_only ? freeboard.lower_bound_sigma_m : freeboard.sigma_m;
-  double depth, depth_sd, laden, laden_sd, ballast, ballast_sd;
-  if (registry != nullptr && registry->depth_m > 0 &&
-      registry->laden_draft_m > registry->ballast_draft_m) {
-    depth = registry->depth_m;
-    laden = registry->laden_draft_m;
-    ballast = registry->ballast_draft_m;
-    // Registry drafts are nominal: a little spread for trim, sag and marks.
-    depth_sd = 0.0;
-    laden_sd = 0.05;
-    ballast_sd = 0.1;
-  } else {
+  std::vector<HullHypothesis> hyps;
+  double weight_sum = 0;
+  for (const RegistryCandidate& c : registry) {
+    if (UsableRegistryEntry(c.vessel) && c.weight > 0) {
+      hyps.push_back(FromRegistry(*c.vessel, c.weight));
+      weight_sum += c.weight;
+    }
+  }
+  if (hyps.empty()) {
     const ClassProportions c = TankerClassProportions(length_m);
     if (!std::isfinite(c.depth_m)) {
       out.reason = "no hull length";
       return out;
     }
-    depth = c.depth_m;
-    depth_sd = c.depth_sigma_m;
-    laden = c.laden_draft_m;
-    laden_sd = c.laden_draft_sigma_m;
-    ballast = c.ballast_draft_m;
-    ballast_sd = c.ballast_draft_sigma_m;
+    hyps.push_back({c.depth_m, c.depth_sigma_m, c.laden_draft_m, c.laden_draft_sigma_m,
+                    c.ballast_draft_m, c.ballast_draft_sigma_m, 1.0});
+    weight_sum = 1.0;
+  }
+  std::vector<double> cumulative;
+  double acc = 0, nominal = 0;
+  for (auto& h : hyps) {
+    h.weight /= weight_sum;
+    acc += h.weight;
+    cumulative.push_back(acc);
+    nominal += h.weight * (h.depth - f0 - h.ballast) / (h.laden - h.ballast);
   }
 
   // Monte Carlo over the freeboard error and the hull proportions (deterministic seed), so
@@ -80,9 +109,17 @@ LoadEstimate EstimateLoad(const FreeboardEstimate& freeboard, double length_m, d
   constexpr int kSamples = 4000;
   std::mt19937 rng(12345);
   std::normal_distribution<double> g(0.0, 1.0);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
   int n_empty = 0, n_full = 0;
   double sum = 0, sum2 = 0;
   for (int i = 0; i < kSamples; ++i) {
+    size_t k = 0;
+    if (hyps.size() > 1) {
+      const double r = u(rng);
+      while (k + 1 < hyps.size() && r > cumulative[k]) ++k;
+    }
+    const auto& [depth, depth_sd, laden, laden_sd, ballast, ballast_sd, weight] = hyps[k];
+    (void)weight;
     const double zd = g(rng);
     const double d = depth + depth_sd * zd;
     // Laden draft scales with depth when it comes from proportions.
@@ -96,7 +133,6 @@ LoadEstimate EstimateLoad(const FreeboardEstimate& freeboard, double length_m, d
     sum += lc;
     sum2 += lc * lc;
   }
-  const double nominal = (depth - f0 - ballast) / (laden - ballast);
   out.load_fraction = std::clamp(nominal, 0.0, 1.0);
   const double mean = sum / kSamples;
   out.load_sigma = std::sqrt(std::max(0.0, sum2 / kSamples - mean * mean));
@@ -151,6 +187,35 @@ const FleetVessel* MatchFleetVessel(const Fleet& fleet, double length_m, double 
     }
   }
   return best;
+}
+
+std::vector<RegistryCandidate> MatchFleetVessels(const Fleet& fleet, double length_m, double beam_m,
+                                                 const FreeboardEstimate* freeboard) {
+  std::vector<RegistryCandidate> out;
+  if (!(length_m > 0) || !(beam_m > 0)) return out;
+  const bool have_f = freeboard != nullptr && freeboard->observable &&
+                      std::isfinite(freeboard->freeboard_m) && std::isfinite(freeboard->sigma_m);
+  double sum = 0;
+  for (const auto& v : fleet.vessels) {
+    if (!(v.length_m > 0) || !(v.beam_m > 0)) continue;
+    const double dl = std::abs(length_m - v.length_m) / v.length_m;
+    const double db = std::abs(beam_m - v.beam_m) / v.beam_m;
+    if (dl > 0.05 || db > 0.10) continue;
+    double w = std::exp(-0.5 * ((dl / 0.02) * (dl / 0.02) + (db / 0.05) * (db / 0.05)));
+    if (have_f && UsableRegistryEntry(&v)) {
+      // A vessel whose range between laden and ballast freeboard the estimate misses is less
+      // likely; inside the range no load is preferred (loads cluster at both ends of it).
+      const double lo = v.depth_m - v.laden_draft_m, hi = v.depth_m - v.ballast_draft_m;
+      const double s = std::hypot(freeboard->sigma_m, 0.1);
+      const double miss = std::max({0.0, lo - freeboard->freeboard_m, freeboard->freeboard_m - hi});
+      w *= std::exp(-0.5 * (miss / s) * (miss / s));
+    }
+    if (!(w > 0)) continue;
+    out.push_back({&v, w});
+    sum += w;
+  }
+  for (auto& c : out) c.weight /= sum;
+  return out;
 }
 
 }  // namespace bw

@@ -15,6 +15,7 @@
 #include <set>
 #include <sstream>
 
+#include "detection/freeboard.h"
 #include "geo/error.h"
 #include "tally/check.h"
 #include "tally/store.h"
@@ -70,8 +71,25 @@ double LinkCost(const Track& t, const Signature& s, const Signature& sigma) {
   return std::max({cue[0], cue[1], std::min(cue[2], cue[3])});
 }
 
-bool Confident(const Detection& d, double min_confidence) {
-  return d.load_state != LoadState::kUnknown && d.confidence >= min_confidence;
+bool Confident(LoadState state, double confidence, double min_confidence) {
+  return state != LoadState::kUnknown && confidence >= min_confidence;
+}
+
+// A detection's load state once its vessel is known. The detector, not knowing which listed
+// vessel a hull is, mixes over every registry vessel its dimensions fit (sisters with
+// different depths make that mixture wide); with the registry vessel the identity assigned,
+// that vessel's own depth and drafts apply to the measured freeboard.
+std::pair<LoadState, double> StateWithIdentity(const Detection& d, const FleetVessel* vessel) {
+  if (vessel == nullptr || !std::isfinite(d.freeboard_m) || !std::isfinite(d.freeboard_sigma_m) ||
+      !(d.freeboard_sigma_m > 0)) {
+    return {d.load_state, d.confidence};
+  }
+  FreeboardEstimate fb;
+  fb.observable = true;
+  fb.freeboard_m = d.freeboard_m;
+  fb.sigma_m = d.freeboard_sigma_m;
+  const LoadEstimate le = EstimateLoad(fb, d.length_m, d.beam_m, vessel);
+  return {le.state, le.confidence};
 }
 
 std::string CsvField(const std::string& s) {
@@ -547,6 +565,13 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
     double lon = 0, lat = 0;
     int centers = 0;
     int first_state_scene = -1, last_state_scene = -1;
+    const int fleet_index = static_cast<size_t>(t.vessel) < identity.registry.size()
+                                ? identity.registry[static_cast<size_t>(t.vessel)]
+                                : -1;
+    const FleetVessel* listed = fleet != nullptr && fleet_index >= 0 &&
+                                        static_cast<size_t>(fleet_index) < fleet->vessels.size()
+                                    ? &fleet->vessels[static_cast<size_t>(fleet_index)]
+                                    : nullptr;
     for (const DetRef& r : members) {
       const Detection& d =
           scenes[static_cast<size_t>(r.scene)].detections[static_cast<size_t>(r.det)];
@@ -556,12 +581,18 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
         visit.seen.push_back(scenes[static_cast<size_t>(r.scene)].datetime);
       }
       visit.sighted.push_back(scenes[static_cast<size_t>(r.scene)].datetime);
-      if (Confident(d, options.min_state_confidence)) {
+      const auto [state, confidence] = StateWithIdentity(d, listed);
+      if (state != d.load_state) {
+        spdlog::debug("{}: {} {}: load {} ({:.2f}) as {}, the detector said {} ({:.2f})", kStage,
+                      scenes[static_cast<size_t>(r.scene)].scene_id, d.berth, ToString(state),
+                      confidence, listed->name, ToString(d.load_state), d.confidence);
+      }
+      if (Confident(state, confidence, options.min_state_confidence)) {
         if (visit.arrival_state == LoadState::kUnknown) {
-          visit.arrival_state = d.load_state;
+          visit.arrival_state = state;
           first_state_scene = r.scene;
         }
-        visit.departure_state = d.load_state;
+        visit.departure_state = state;
         last_state_scene = r.scene;
       }
       if (std::isfinite(d.center.lon_deg) && std::isfinite(d.center.lat_deg)) {

@@ -183,6 +183,38 @@ TEST(Tally, AStateSeenOnceGivesTheArrivalOnly) {
   EXPECT_EQ(r.transitions.count("empty->empty"), 0u);
 }
 
+TEST(Tally, TheIdentifiedRegistryVesselSetsTheLoadOfAFreeboardTheDetectorCouldNotPlace) {
+  // ALPHA and its near-sister ALPHA II (1 m deeper) both fit the hull's dimensions, so the
+  // detector left the state unknown; the registry identity (ALPHA, by length over four looks)
+  // places the measured freeboards: 6.0 m is ALPHA in ballast, 2.0 m ALPHA laden.
+  Hull a = kA;
+  a.length_m = 121.0;
+  auto with_f = [&](double f) {
+    Detection d = Det("B1", a);
+    d.freeboard_m = f;
+    d.freeboard_sigma_m = 0.15;
+    return d;
+  };
+  std::vector<SceneDetections> s = {
+      Scene(0, {{"B1", true}}, {with_f(6.0)}),
+      Scene(1, {{"B1", true}}, {Det("B1", a)}),
+      Scene(2, {{"B1", true}}, {Det("B1", a)}),
+      Scene(3, {{"B1", true}}, {with_f(2.0)}),
+      Scene(4, {{"B1", true}}, {}),
+  };
+  Fleet fleet;
+  fleet.vessels = {{"ALPHA", 121, 20, 10, 4, 8}, {"ALPHA II", 117.5, 20, 11, 4, 8}};
+  const TallyResult r = Tally(s, &fleet, TallyOptions{});
+  ASSERT_EQ(r.visits.size(), 1u);
+  ASSERT_EQ(r.vessels.size(), 1u);
+  EXPECT_EQ(r.vessels[0].name, "ALPHA");
+  EXPECT_EQ(r.visits[0].transition(), "empty->full");
+  // Without the registry nothing places those freeboards: the detector's unknown stands.
+  const TallyResult bare = Tally(s, nullptr, TallyOptions{});
+  ASSERT_EQ(bare.visits.size(), 1u);
+  EXPECT_EQ(bare.visits[0].transition(), "unknown->unknown");
+}
+
 TEST(Tally, SisterShipsAreToldApartByDeckColour) {
   Hull sister = kA;
   sister.deck = {0.60, 0.25, 0.20};

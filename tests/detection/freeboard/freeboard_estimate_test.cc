@@ -4,6 +4,7 @@
 #include <cmath>
 #include <opencv2/imgproc.hpp>
 #include <string>
+#include <tuple>
 
 #include "detection/freeboard.h"
 #include "geo/error.h"
@@ -102,6 +103,66 @@ TEST(EstimateFreeboard, ShadowOnPierIsUnobservable) {
   const FreeboardEstimate clouded = EstimateFreeboard(image, r0.hull, r0.geometry);
   EXPECT_FALSE(clouded.observable);
   EXPECT_EQ(clouded.reason, "cloud");
+}
+
+// The anti-sun side of a rendered hull marked as pier from `gap_px` off the imaged deck edge.
+void BlockShadowSide(const testing::RenderedHull& r, HullImage& image, double gap_px) {
+  const cv::Point2d n(-r.hull.axis_px.y, r.hull.axis_px.x);
+  const cv::Point2d away = (n.dot(r.geometry.to_sun_px) < 0) ? n : -n;
+  const cv::Point2d a = r.hull.axis_px;
+  const double off = 0.5 * r.hull.beam_px + gap_px;
+  std::vector<cv::Point> pier;
+  for (cv::Point2d p :
+       {r.hull.center_px + away * off + a * 150.0, r.hull.center_px + away * off - a * 150.0,
+        r.hull.center_px + away * (off + 40) - a * 150.0,
+        r.hull.center_px + away * (off + 40) + a * 150.0}) {
+    pier.emplace_back(static_cast<int>(p.x), static_cast<int>(p.y));
+  }
+  cv::fillConvexPoly(image.blocked, pier, cv::Scalar(255));
+}
+
+TEST(EstimateFreeboard, WithTheShadowOnThePierTheLitSideSeenOffNadirGivesTheFreeboard) {
+  // Sun broadside from 150, the pier on the shadow side 1 px off the hull: no shadow station.
+  // Seen 15 deg off-nadir from the sun side, the lit hull side (0.54 px per metre of
+  // freeboard, 1.3 px laden to 3.8 px in ballast) measures the freeboard on its own.
+  FleetVessel reg;
+  reg.length_m = 100;
+  reg.beam_m = 18;
+  reg.depth_m = 10;
+  reg.ballast_draft_m = 3;
+  reg.laden_draft_m = 7.5;
+  for (const auto& [f, antifouling, state] :
+       {std::tuple{7.0, 4.5, LoadState::kEmpty}, std::tuple{2.5, 0.0, LoadState::kFull}}) {
+    for (uint64_t seed : {3, 4}) {
+      HullRenderSpec spec;
+      spec.heading_deg = 60;
+      spec.sun_azimuth_deg = 150;
+      spec.sun_elevation_deg = 50;
+      spec.off_nadir_deg = 15;
+      spec.view_azimuth_deg = 150;
+      spec.freeboard_m = f;
+      spec.antifouling_m = antifouling;
+      spec.seed = seed;
+      const auto r = RenderHull(spec);
+      HullImage image = r.image;
+      BlockShadowSide(r, image, 1.0);
+      const FreeboardEstimate est = EstimateFreeboard(image, r.hull, r.geometry);
+      ASSERT_TRUE(est.observable) << f << ": " << est.reason;
+      EXPECT_EQ(est.cues[0].stations, 0) << f;
+      EXPECT_GE(est.cues[1].stations, 20) << f;
+      EXPECT_NEAR(est.freeboard_m, f, std::max(0.35, 3 * est.sigma_m)) << f;
+      EXPECT_EQ(EstimateLoad(est, 100, 18, &reg).state, state) << f;
+
+      // Seen from the pier side instead, the lit side faces away: nothing to measure.
+      spec.view_azimuth_deg = 330;
+      const auto r2 = RenderHull(spec);
+      HullImage image2 = r2.image;
+      BlockShadowSide(r2, image2, 1.0);
+      const FreeboardEstimate hidden = EstimateFreeboard(image2, r2.hull, r2.geometry);
+      EXPECT_FALSE(hidden.observable) << f;
+      EXPECT_EQ(EstimateLoad(hidden, 100, 18, &reg).state, LoadState::kUnknown) << f;
+    }
+  }
 }
 
 // A pier alongside on the shadow side, drawn as a pier (bright deck, the hull's shadow on it

@@ -120,6 +120,55 @@ TEST(LoadOptions, CheckRejectsBadThresholds) {
   EXPECT_THROW(o.Check(), InputError);
 }
 
+TEST(EstimateLoad, SistersOfDifferentDepthMixAndMayLeaveTheStateUnknown) {
+  // f = 2.5 m is ALPHA laden (full) but SHALLOW half loaded: which one the hull is decides.
+  FleetVessel alpha = Vessel();  // D 10, ballast 4, laden 7.5
+  FleetVessel deep = Vessel();   // same dimensions and drafts, 1.75 m less depth
+  deep.name = "Shallow";
+  deep.depth_m = 8.25;
+  const FreeboardEstimate f = Observed(2.5, 0.15);
+  EXPECT_EQ(EstimateLoad(f, 120, 19, &alpha).state, LoadState::kFull);
+  EXPECT_EQ(EstimateLoad(f, 120, 19, &deep).state, LoadState::kPartial);
+  const LoadEstimate even = EstimateLoad(f, 120, 19, {{&alpha, 0.5}, {&deep, 0.5}});
+  EXPECT_EQ(even.state, LoadState::kUnknown);
+  EXPECT_FALSE(even.reason.empty());
+  const LoadEstimate mostly = EstimateLoad(f, 120, 19, {{&alpha, 0.95}, {&deep, 0.05}});
+  EXPECT_EQ(mostly.state, LoadState::kFull);
+  EXPECT_GT(mostly.confidence, 0.85);
+  EXPECT_LT(mostly.confidence, 0.99);
+  // No candidates: class proportions, as with a null registry entry.
+  const LoadEstimate none = EstimateLoad(f, 120, 19, std::vector<RegistryCandidate>{});
+  const LoadEstimate null = EstimateLoad(f, 120, 19, static_cast<const FleetVessel*>(nullptr));
+  EXPECT_EQ(none.state, null.state);
+  EXPECT_DOUBLE_EQ(none.load_fraction, null.load_fraction);
+}
+
+TEST(MatchFleetVessels, WeighsEveryVesselTheDimensionsFit) {
+  Fleet fleet;
+  fleet.vessels = {
+      {"A", 120, 19, 10, 4, 7.5}, {"B", 121, 19.5, 11.5, 4, 7.5}, {"C", 150, 24, 12, 5, 9}};
+  const auto m = MatchFleetVessels(fleet, 120.2, 19.1);
+  ASSERT_EQ(m.size(), 2u);  // C is 20 % longer
+  double sum = 0;
+  for (const auto& c : m) sum += c.weight;
+  EXPECT_NEAR(sum, 1.0, 1e-12);
+  EXPECT_EQ(m[0].vessel->name, "A");
+  EXPECT_GT(m[0].weight, m[1].weight);  // A fits better
+  EXPECT_GT(m[1].weight, 0.2);          // but B is not ruled out by 1 % of length
+  EXPECT_TRUE(MatchFleetVessels(fleet, 60, 10).empty());
+  // A freeboard of 7.2 m lies beyond A's range (2.5..6 m) but inside B's (4..7.5 m).
+  const FreeboardEstimate f = Observed(7.2, 0.15);
+  const auto mf = MatchFleetVessels(fleet, 120.2, 19.1, &f);
+  ASSERT_EQ(mf.size(), 2u);
+  EXPECT_EQ(mf[1].vessel->name, "B");
+  EXPECT_GT(mf[1].weight, 0.95);
+  // Inside both ranges the freeboard does not prefer either.
+  const FreeboardEstimate mid = Observed(4.5, 0.15);
+  const auto mm = MatchFleetVessels(fleet, 120.2, 19.1, &mid);
+  ASSERT_EQ(mm.size(), 2u);
+  EXPECT_NEAR(mm[0].weight, m[0].weight, 1e-12);
+}
+
 TEST(MatchFleetVessel, NearestWithinTolerance) {
   Fleet fleet;
   fleet.vessels = {{"A", 100, 16, 9, 4, 6.5}, {"B", 104, 17, 9, 4, 6.5}, {"C", 150, 24, 13, 5, 9}};
