@@ -519,6 +519,24 @@ FusedFit FuseStations(const std::vector<Station>& st, double length_m, double sy
   return out;
 }
 
+// The lit hull side's stations measure one band when their widths agree: an interquartile
+// range within what their own errors (1.35 sigma per side of the median, doubled) and a
+// quarter of the median width allow. A bimodal set (the deck edge found at the deck's rim on
+// some stations and on deck fittings on others) fails.
+bool LitStationsAgree(const std::vector<Station>& st) {
+  if (st.size() < 8) return true;  // too few to judge; the fit's count check decides
+  std::vector<double> w, sig;
+  for (const Station& s : st) {
+    w.push_back(s.width_px);
+    sig.push_back(s.sigma_px);
+  }
+  std::sort(w.begin(), w.end());
+  std::nth_element(sig.begin(), sig.begin() + sig.size() / 2, sig.end());
+  const double q25 = w[w.size() / 4], q75 = w[(3 * w.size()) / 4], med = w[w.size() / 2];
+  const double iqr = q75 - q25;
+  return iqr <= std::max(2.0 * 1.35 * sig[sig.size() / 2], 0.25 * med) + 0.1;
+}
+
 FreeboardEstimate Unobservable(std::string reason, std::vector<CueMeasurement> cues = {}) {
   FreeboardEstimate e;
   e.observable = false;
@@ -634,6 +652,13 @@ FreeboardEstimate EstimateFreeboard(const HullImage& image, const Hull& hull,
     s.cue = 1;
     s.edge_slack_px = slack_px;
     lit_side = MeasureSide(image, bands, hull, axis, s, geometry.gsd_m, options);
+    if (!LitStationsAgree(lit_side.stations)) {
+      // Deck and hull paint alike (a red deck over red paint), or deck fittings taken for
+      // the deck edge: the stations measure different things. No hull side.
+      spdlog::debug("freeboard: lit side stations disagree, not used");
+      lit_side.failed += static_cast<int>(lit_side.stations.size());
+      lit_side.stations.clear();
+    }
     stations.insert(stations.end(), lit_side.stations.begin(), lit_side.stations.end());
   }
   spdlog::debug(

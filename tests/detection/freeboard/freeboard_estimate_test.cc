@@ -165,6 +165,34 @@ TEST(EstimateFreeboard, WithTheShadowOnThePierTheLitSideSeenOffNadirGivesTheFree
   }
 }
 
+TEST(EstimateFreeboard, ADeckPaintedLikeItsHullSideGivesNoConfidentNonsense) {
+  // The lit-side geometry above, with the deck in the hull side's paint: the deck edge has no
+  // contrast, so the lit side can only be unknown or right.
+  FleetVessel reg;
+  reg.length_m = 100;
+  reg.beam_m = 18;
+  reg.depth_m = 10;
+  reg.ballast_draft_m = 3;
+  reg.laden_draft_m = 7.5;
+  for (const auto& [f, state] :
+       {std::pair{7.0, LoadState::kEmpty}, std::pair{2.5, LoadState::kFull}}) {
+    HullRenderSpec spec;
+    spec.heading_deg = 60;
+    spec.sun_azimuth_deg = 150;
+    spec.sun_elevation_deg = 60;
+    spec.off_nadir_deg = 15;
+    spec.view_azimuth_deg = 150;
+    spec.freeboard_m = f;
+    spec.deck = spec.hull_lit;
+    const auto r = RenderHull(spec);
+    HullImage image = r.image;
+    BlockShadowSide(r, image, 1.0);
+    const FreeboardEstimate est = EstimateFreeboard(image, r.hull, r.geometry);
+    const LoadState got = EstimateLoad(est, 100, 18, &reg).state;
+    EXPECT_TRUE(got == state || got == LoadState::kUnknown) << f << ": " << est.freeboard_m;
+  }
+}
+
 // A pier alongside on the shadow side, drawn as a pier (bright deck, the hull's shadow on it
 // where the deck edge stands higher). Registry: depth 10, ballast 3, laden 7.5 m, so empty is
 // f = 7 and full is f = 2.5.
