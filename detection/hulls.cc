@@ -989,12 +989,39 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
         }
         edges = edges || edges2;
         edge_mad = std::min(edge_mad, edge_mad2);
+      } else if (ok && obj.data != c.data) {
+        // A dark deck barely differs from the water in brightness: its edges there wander
+        // and its ends (a dark bow, a dark stern) fade, the brightness edges spanning only
+        // the bright fittings. Where the objectness map (which sees the paint in NIR and
+        // colour) finds the same hull with straighter edges, it gives the hull; where it
+        // finds it as straight but longer, it gives the ends, and the sides stay those of
+        // the brightness map (the deck edge as imaged, which the cue stage measures from).
+        Hull second = hull;
+        double psf2 = psf;
+        const bool edges2 = RefineHull(obj, second, &psf2, &edge_mad2);
+        const cv::Point2d ra = refined.axis_px * (1.0 / std::max(cv::norm(refined.axis_px), 1e-12));
+        const cv::Point2d sa = second.axis_px * (1.0 / std::max(cv::norm(second.axis_px), 1e-12));
+        const bool same_axis = std::fabs(ra.x * sa.y - ra.y * sa.x) < 0.05;
+        if (edges2 && plausible(second) && same_axis && edge_mad2 + 0.5 < edge_mad) {
+          Trace("hull ({:.0f},{:.0f}) from the objectness map: edge mad {:.2f} against {:.2f}",
+                refined.center_px.x, refined.center_px.y, edge_mad2, edge_mad);
+          refined = second;
+          psf = psf2;
+          edge_mad = edge_mad2;
+        } else if (edges2 && plausible(second) && same_axis &&
+                   second.length_px > 1.04 * refined.length_px &&
+                   edge_mad2 <= std::max(edge_mad, 1.0) + 0.5) {
+          Trace("ends ({:.0f},{:.0f}) from the objectness map: L {:.1f} -> {:.1f} px",
+                refined.center_px.x, refined.center_px.y, refined.length_px, second.length_px);
+          refined.center_px += ra * (second.center_px - refined.center_px).dot(ra);
+          refined.length_px = second.length_px;
+        }
       }
       // A hull has at least one straight long side (sub-pixel edges scatter by a fraction
       // of a pixel); cloud fringes, glint and shore blobs do not.
       if (!edges || edge_mad > 3.0) {
-        Trace("part ({:.0f},{:.0f}) L={:.0f} no straight edge (mad {:.2f})", p.center.x, p.center.y,
-              p.length(), edge_mad);
+        Trace("part ({:.0f},{:.0f}) L={:.0f} no straight edge (mad {:.2f}, objectness {:.2f})",
+              p.center.x, p.center.y, p.length(), edge_mad, edge_mad2);
         continue;
       }
       if (ok) hull = refined;

@@ -172,5 +172,54 @@ TEST(FindHulls, FlagsHullsCutByTheWindowEdge) {
   EXPECT_TRUE(hulls[0].truncated);
 }
 
+// A hull painted as dark as the water in the visible, with a bright superstructure and pipe
+// rack amidships only: its bow and stern barely differ from the water in brightness, but its
+// paint reflects NIR. The length is the hull's, not the bright fittings' span.
+TEST(FindHulls, ADarkDeckIsMeasuredOnTheObjectnessMap) {
+  const int w = 420, h = 300;
+  WindowPixels px;
+  px.window = {0, 0, w, h};
+  const std::array<float, 4> water{0.045f, 0.060f, 0.070f, 0.010f};
+  // Mean over the bands (the brightness) as the water's; the paint reflects NIR.
+  const std::array<float, 4> deck{0.040f, 0.040f, 0.050f, 0.055f};
+  const std::array<float, 4> fittings{0.40f, 0.40f, 0.38f, 0.42f};
+  std::mt19937 rng(21);
+  std::normal_distribution<float> noise(0.0f, 0.003f);
+  const double length = 240, beam = 40;
+  for (int b = 0; b < 4; ++b) {
+    cv::Mat hull_mask = cv::Mat::zeros(h, w, CV_32F), fit_mask = cv::Mat::zeros(h, w, CV_32F);
+    DrawHull(hull_mask, {210, 150}, 0, length, beam, 1.0f);
+    // Pipe rack and manifold from -0.3 L to +0.25 L, a superstructure at the stern.
+    cv::rectangle(fit_mask, cv::Rect(138, 148, 130, 4), cv::Scalar(1), cv::FILLED);
+    cv::rectangle(fit_mask, cv::Rect(196, 136, 6, 28), cv::Scalar(1), cv::FILLED);
+    cv::rectangle(fit_mask, cv::Rect(96, 136, 22, 28), cv::Scalar(1), cv::FILLED);
+    cv::GaussianBlur(fit_mask, fit_mask, cv::Size(0, 0), 0.6);
+    cv::Mat band(h, w, CV_32F);
+    for (int y = 0; y < h; ++y) {
+      for (int x = 0; x < w; ++x) {
+        const float m = hull_mask.at<float>(y, x), f = fit_mask.at<float>(y, x) * m;
+        const float v = water[b] * (1 - m) + deck[b] * (m - f) + fittings[b] * f;
+        band.at<float>(y, x) = (v + noise(rng)) * 10000.0f;
+      }
+    }
+    px.bands[b] = band;
+  }
+  px.valid = cv::Mat(h, w, CV_8U, cv::Scalar(255));
+  ImagingOptions io;
+  io.gsd_m = 0.5;
+  const ImagingResult img = ProcessWindow(px, EstimateScale(px, PixelType::kUInt16), cv::Mat(), io);
+  HullFitOptions opt;
+  opt.gsd_m = 0.5;
+  const auto hulls = FindHulls(img, opt);
+  const HullCandidate* best = nullptr;
+  for (const auto& c : hulls) {
+    if (best == nullptr || c.length_m > best->length_m) best = &c;
+  }
+  ASSERT_NE(best, nullptr);
+  EXPECT_NEAR(best->length_m, 0.5 * length, 0.03 * 0.5 * length);
+  EXPECT_NEAR(best->beam_m, 0.5 * beam, 2.0);
+  EXPECT_NEAR(best->hull.center_px.x, 210, 3.0);
+}
+
 }  // namespace
 }  // namespace bw
