@@ -999,17 +999,17 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
         Hull second = hull;
         double psf2 = psf;
         const bool edges2 = RefineHull(obj, second, &psf2, &edge_mad2);
-        const cv::Point2d ra = refined.axis_px * (1.0 / std::max(cv::norm(refined.axis_px), 1e-12));
-        const cv::Point2d sa = second.axis_px * (1.0 / std::max(cv::norm(second.axis_px), 1e-12));
-        const bool same_axis = std::fabs(ra.x * sa.y - ra.y * sa.x) < 0.05;
-        if (edges2 && plausible(second) && same_axis && edge_mad2 + 0.5 < edge_mad) {
+        // Both axes are unit vectors (RefineHull normalises them).
+        const cv::Point2d ra = refined.axis_px, sa = second.axis_px;
+        const bool usable =
+            edges2 && plausible(second) && std::fabs(ra.x * sa.y - ra.y * sa.x) < 0.05;
+        if (usable && edge_mad2 + 0.5 < edge_mad) {
           Trace("hull ({:.0f},{:.0f}) from the objectness map: edge mad {:.2f} against {:.2f}",
                 refined.center_px.x, refined.center_px.y, edge_mad2, edge_mad);
           refined = second;
           psf = psf2;
           edge_mad = edge_mad2;
-        } else if (edges2 && plausible(second) && same_axis &&
-                   second.length_px > 1.04 * refined.length_px &&
+        } else if (usable && second.length_px > 1.04 * refined.length_px &&
                    edge_mad2 <= std::max(edge_mad, 1.0) + 0.5) {
           Trace("ends ({:.0f},{:.0f}) from the objectness map: L {:.1f} -> {:.1f} px",
                 refined.center_px.x, refined.center_px.y, refined.length_px, second.length_px);

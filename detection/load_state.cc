@@ -46,6 +46,15 @@ bool UsableRegistryEntry(const FleetVessel* v) {
   return v != nullptr && v->depth_m > 0 && v->laden_draft_m > v->ballast_draft_m;
 }
 
+// Relative length and beam errors of `v` against the measured dimensions; false when `v`
+// has no dimensions or lies outside the matching tolerances (length 5 %, beam 10 %).
+bool WithinTolerance(const FleetVessel& v, double length_m, double beam_m, double* dl, double* db) {
+  if (!(v.length_m > 0) || !(v.beam_m > 0)) return false;
+  *dl = std::abs(length_m - v.length_m) / v.length_m;
+  *db = std::abs(beam_m - v.beam_m) / v.beam_m;
+  return *dl <= 0.05 && *db <= 0.10;
+}
+
 HullHypothesis FromRegistry(const FleetVessel& v, double weight) {
   // Registry drafts are nominal: a little spread for trim, sag and marks.
   return {v.depth_m, 0.0, v.laden_draft_m, 0.05, v.ballast_draft_m, 0.1, weight};
@@ -115,16 +124,15 @@ LoadEstimate EstimateLoad(const FreeboardEstimate& freeboard, double length_m, d
   for (int i = 0; i < kSamples; ++i) {
     size_t k = 0;
     if (hyps.size() > 1) {
-      const double r = u(rng);
-      while (k + 1 < hyps.size() && r > cumulative[k]) ++k;
+      const auto it = std::lower_bound(cumulative.begin(), cumulative.end(), u(rng));
+      k = std::min(static_cast<size_t>(it - cumulative.begin()), hyps.size() - 1);
     }
-    const auto& [depth, depth_sd, laden, laden_sd, ballast, ballast_sd, weight] = hyps[k];
-    (void)weight;
+    const HullHypothesis& h = hyps[k];
     const double zd = g(rng);
-    const double d = depth + depth_sd * zd;
+    const double d = h.depth + h.depth_sd * zd;
     // Laden draft scales with depth when it comes from proportions.
-    const double tl = laden * (d / depth) + laden_sd * g(rng);
-    const double tb = std::min(ballast + ballast_sd * g(rng), tl - 0.2);
+    const double tl = h.laden * (d / h.depth) + h.laden_sd * g(rng);
+    const double tb = std::min(h.ballast + h.ballast_sd * g(rng), tl - 0.2);
     const double f = f0 + f_sigma * g(rng);
     const double load = (d - f - tb) / (tl - tb);
     if (load < options.empty_below) ++n_empty;
@@ -176,10 +184,8 @@ const FleetVessel* MatchFleetVessel(const Fleet& fleet, double length_m, double 
   const FleetVessel* best = nullptr;
   double best_score = 1e300;
   for (const auto& v : fleet.vessels) {
-    if (!(v.length_m > 0) || !(v.beam_m > 0)) continue;
-    const double dl = std::abs(length_m - v.length_m) / v.length_m;
-    const double db = std::abs(beam_m - v.beam_m) / v.beam_m;
-    if (dl > 0.05 || db > 0.10) continue;
+    double dl = 0, db = 0;
+    if (!WithinTolerance(v, length_m, beam_m, &dl, &db)) continue;
     const double score = (dl / 0.05) * (dl / 0.05) + (db / 0.10) * (db / 0.10);
     if (score < best_score) {
       best_score = score;
@@ -197,10 +203,8 @@ std::vector<RegistryCandidate> MatchFleetVessels(const Fleet& fleet, double leng
                       std::isfinite(freeboard->freeboard_m) && std::isfinite(freeboard->sigma_m);
   double sum = 0;
   for (const auto& v : fleet.vessels) {
-    if (!(v.length_m > 0) || !(v.beam_m > 0)) continue;
-    const double dl = std::abs(length_m - v.length_m) / v.length_m;
-    const double db = std::abs(beam_m - v.beam_m) / v.beam_m;
-    if (dl > 0.05 || db > 0.10) continue;
+    double dl = 0, db = 0;
+    if (!WithinTolerance(v, length_m, beam_m, &dl, &db)) continue;
     double w = std::exp(-0.5 * ((dl / 0.02) * (dl / 0.02) + (db / 0.05) * (db / 0.05)));
     if (have_f && UsableRegistryEntry(&v)) {
       // A vessel whose range between laden and ballast freeboard the estimate misses is less

@@ -92,6 +92,14 @@ std::pair<LoadState, double> StateWithIdentity(const Detection& d, const FleetVe
   return {le.state, le.confidence};
 }
 
+// The registry entry identity gave vessel `v`, or null (no registry, or not listed).
+const FleetVessel* ListedVessel(const IdentityResult& identity, const Fleet* fleet, int v) {
+  const size_t i = static_cast<size_t>(v);
+  if (fleet == nullptr || i >= identity.registry.size() || identity.registry[i] < 0) return nullptr;
+  const size_t e = static_cast<size_t>(identity.registry[i]);
+  return e < fleet->vessels.size() ? &fleet->vessels[e] : nullptr;
+}
+
 std::string CsvField(const std::string& s) {
   if (s.find_first_of(",\"\n") == std::string::npos) return s;
   std::string out = "\"";
@@ -565,13 +573,7 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
     double lon = 0, lat = 0;
     int centers = 0;
     int first_state_scene = -1, last_state_scene = -1;
-    const int fleet_index = static_cast<size_t>(t.vessel) < identity.registry.size()
-                                ? identity.registry[static_cast<size_t>(t.vessel)]
-                                : -1;
-    const FleetVessel* listed = fleet != nullptr && fleet_index >= 0 &&
-                                        static_cast<size_t>(fleet_index) < fleet->vessels.size()
-                                    ? &fleet->vessels[static_cast<size_t>(fleet_index)]
-                                    : nullptr;
+    const FleetVessel* listed = ListedVessel(identity, fleet, t.vessel);
     for (const DetRef& r : members) {
       const Detection& d =
           scenes[static_cast<size_t>(r.scene)].detections[static_cast<size_t>(r.det)];

@@ -74,37 +74,6 @@ TEST(EstimateFreeboard, CoarseGsdIsBelowResolution) {
   EXPECT_EQ(est.reason, "cue below resolution");
 }
 
-TEST(EstimateFreeboard, ShadowOnPierIsUnobservable) {
-  HullRenderSpec spec;
-  spec.heading_deg = 60;
-  spec.sun_azimuth_deg = 150;
-  const auto r0 = RenderHull(spec);
-  auto image = r0.image;
-  // A pier along the anti-sun side, 1 m off the hull: its pixels are blocked.
-  const cv::Point2d n(-r0.hull.axis_px.y, r0.hull.axis_px.x);
-  const cv::Point2d away = (n.dot(r0.geometry.to_sun_px) < 0) ? n : -n;
-  const cv::Point2d a = r0.hull.axis_px;
-  const double off = 0.5 * r0.hull.beam_px + 2.0;
-  std::vector<cv::Point> pier;
-  for (cv::Point2d p :
-       {r0.hull.center_px + away * off + a * 150.0, r0.hull.center_px + away * off - a * 150.0,
-        r0.hull.center_px + away * (off + 40) - a * 150.0,
-        r0.hull.center_px + away * (off + 40) + a * 150.0}) {
-    pier.emplace_back(static_cast<int>(p.x), static_cast<int>(p.y));
-  }
-  cv::fillConvexPoly(image.blocked, pier, cv::Scalar(255));
-  const FreeboardEstimate est = EstimateFreeboard(image, r0.hull, r0.geometry);
-  EXPECT_FALSE(est.observable);
-  EXPECT_EQ(est.reason, "shadow on the pier or another hull");
-
-  image.cloud = cv::Mat(image.blocked.size(), CV_8U, cv::Scalar(0));
-  image.blocked.setTo(255);
-  image.cloud.setTo(255);
-  const FreeboardEstimate clouded = EstimateFreeboard(image, r0.hull, r0.geometry);
-  EXPECT_FALSE(clouded.observable);
-  EXPECT_EQ(clouded.reason, "cloud");
-}
-
 // The anti-sun side of a rendered hull marked as pier from `gap_px` off the imaged deck edge.
 void BlockShadowSide(const testing::RenderedHull& r, HullImage& image, double gap_px) {
   const cv::Point2d n(-r.hull.axis_px.y, r.hull.axis_px.x);
@@ -121,16 +90,44 @@ void BlockShadowSide(const testing::RenderedHull& r, HullImage& image, double ga
   cv::fillConvexPoly(image.blocked, pier, cv::Scalar(255));
 }
 
+// The registry entry of the pier and lit-side tests: depth 10, ballast 3, laden 7.5 m, so
+// empty is f = 7 and full is f = 2.5.
+FleetVessel PierTestVessel() {
+  FleetVessel v;
+  v.name = "pier test";
+  v.length_m = 100;
+  v.beam_m = 18;
+  v.depth_m = 10;
+  v.ballast_draft_m = 3;
+  v.laden_draft_m = 7.5;
+  return v;
+}
+
+TEST(EstimateFreeboard, ShadowOnPierIsUnobservable) {
+  HullRenderSpec spec;
+  spec.heading_deg = 60;
+  spec.sun_azimuth_deg = 150;
+  const auto r0 = RenderHull(spec);
+  auto image = r0.image;
+  // A pier along the anti-sun side, 1 m off the hull: its pixels are blocked.
+  BlockShadowSide(r0, image, 2.0);
+  const FreeboardEstimate est = EstimateFreeboard(image, r0.hull, r0.geometry);
+  EXPECT_FALSE(est.observable);
+  EXPECT_EQ(est.reason, "shadow on the pier or another hull");
+
+  image.cloud = cv::Mat(image.blocked.size(), CV_8U, cv::Scalar(0));
+  image.blocked.setTo(255);
+  image.cloud.setTo(255);
+  const FreeboardEstimate clouded = EstimateFreeboard(image, r0.hull, r0.geometry);
+  EXPECT_FALSE(clouded.observable);
+  EXPECT_EQ(clouded.reason, "cloud");
+}
+
 TEST(EstimateFreeboard, WithTheShadowOnThePierTheLitSideSeenOffNadirGivesTheFreeboard) {
   // Sun broadside from 150, the pier on the shadow side 1 px off the hull: no shadow station.
   // Seen 15 deg off-nadir from the sun side, the lit hull side (0.54 px per metre of
   // freeboard, 1.3 px laden to 3.8 px in ballast) measures the freeboard on its own.
-  FleetVessel reg;
-  reg.length_m = 100;
-  reg.beam_m = 18;
-  reg.depth_m = 10;
-  reg.ballast_draft_m = 3;
-  reg.laden_draft_m = 7.5;
+  const FleetVessel reg = PierTestVessel();
   for (const auto& [f, antifouling, state] :
        {std::tuple{7.0, 4.5, LoadState::kEmpty}, std::tuple{2.5, 0.0, LoadState::kFull}}) {
     for (uint64_t seed : {3, 4}) {
@@ -168,12 +165,7 @@ TEST(EstimateFreeboard, WithTheShadowOnThePierTheLitSideSeenOffNadirGivesTheFree
 TEST(EstimateFreeboard, ADeckPaintedLikeItsHullSideGivesNoConfidentNonsense) {
   // The lit-side geometry above, with the deck in the hull side's paint: the deck edge has no
   // contrast, so the lit side can only be unknown or right.
-  FleetVessel reg;
-  reg.length_m = 100;
-  reg.beam_m = 18;
-  reg.depth_m = 10;
-  reg.ballast_draft_m = 3;
-  reg.laden_draft_m = 7.5;
+  const FleetVessel reg = PierTestVessel();
   for (const auto& [f, state] :
        {std::pair{7.0, LoadState::kEmpty}, std::pair{2.5, LoadState::kFull}}) {
     HullRenderSpec spec;
@@ -194,20 +186,8 @@ TEST(EstimateFreeboard, ADeckPaintedLikeItsHullSideGivesNoConfidentNonsense) {
 }
 
 // A pier alongside on the shadow side, drawn as a pier (bright deck, the hull's shadow on it
-// where the deck edge stands higher). Registry: depth 10, ballast 3, laden 7.5 m, so empty is
-// f = 7 and full is f = 2.5.
-FleetVessel PierTestVessel() {
-  FleetVessel v;
-  v.name = "pier test";
-  v.length_m = 100;
-  v.beam_m = 18;
-  v.depth_m = 10;
-  v.ballast_draft_m = 3;
-  v.laden_draft_m = 7.5;
-  return v;
-}
-
-// Sun broadside to the hull (heading 60, sun from 150), the pier 3 m off its shadow side.
+// where the deck edge stands higher). Sun broadside to the hull (heading 60, sun from 150),
+// the pier 3 m off its shadow side.
 HullRenderSpec PierSpec(double sun_elevation_deg, double freeboard_m) {
   HullRenderSpec spec;
   spec.heading_deg = 60;
