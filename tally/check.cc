@@ -508,6 +508,23 @@ MissedVisitEstimate EstimateMissedVisits(const TallyResult& result, const CheckO
   return est;
 }
 
+namespace {
+std::string DirectionWords(const TallyResult& result) {
+  std::ostringstream w;
+  w << result.visits_loading << " visits were seen to load and " << result.visits_discharging
+    << " to discharge, so ";
+  if (result.load_direction > 0) {
+    w << "the terminal loads (a vessel seen empty arrived empty, one seen full left full).";
+  } else if (result.load_direction < 0) {
+    w << "the terminal discharges (a vessel seen full arrived full, one seen empty left empty).";
+  } else {
+    w << "whether the terminal loads or discharges is not established and no state seen is "
+         "taken for an arrival or departure state.";
+  }
+  return w.str();
+}
+}  // namespace
+
 CheckResult CheckClaim(const std::vector<ClaimItem>& claim, const TallyResult& result,
                        const CheckOptions& options) {
   CheckResult out;
@@ -606,51 +623,56 @@ CheckResult CheckClaim(const std::vector<ClaimItem>& claim, const TallyResult& r
         why << ", so the claim is consistent.";
       }
     } else if (item.key == "pattern") {
+      // The transitions seen at both ends, and what every visit's states allow.
       std::map<std::string, int> known;
-      int total_known = 0;
+      int total_known = 0, allowed = 0, informative = 0;
       for (const Visit& visit : result.visits) {
-        if (visit.arrival_state == LoadState::kUnknown ||
+        if (visit.arrival_state != LoadState::kUnknown &&
+            visit.departure_state != LoadState::kUnknown) {
+          ++known[visit.transition()];
+          ++total_known;
+        }
+        if (visit.states.empty() && visit.arrival_state == LoadState::kUnknown &&
             visit.departure_state == LoadState::kUnknown) {
           continue;
         }
-        ++known[visit.transition()];
-        ++total_known;
+        ++informative;
+        allowed += AllowsTransition(visit, item.value) ? 1 : 0;
       }
       int best = 0;
       for (const auto& [t, c] : known) best = std::max(best, c);
       const int count = known.count(item.value) ? known[item.value] : 0;
-      v.consistent = count > 0 && count == best;
-      why << "Claim pattern " << item.value << ": of the " << total_known
-          << " visits whose arrival and departure states were both seen, ";
+      const int against = informative - allowed;
+      v.consistent = count > 0 && count == best && against < allowed;
+      why << "Claim pattern " << item.value << ": " << DirectionWords(result) << " Of the "
+          << total_known << " visits whose arrival and departure states were both seen, ";
       bool first = true;
       for (const auto& [t, c] : known) {
         why << (first ? "" : ", ") << c << " were " << t;
         first = false;
       }
       if (known.empty()) why << "none";
+      why << "; of the " << informative << " visits with a confident load state, " << allowed
+          << " allow it and " << against << " do not";
       why << (v.consistent ? "; the claimed pattern is the most common, so it is consistent."
                            : "; the claimed pattern is not the most common, so it is NOT "
                              "consistent.");
     } else {  // a transition count
       const double n = std::stod(item.value);
-      int count = 0, unknown = 0, known = 0;
+      int count = 0, allowed = 0;
       for (const Visit& visit : result.visits) {
-        if (visit.arrival_state == LoadState::kUnknown ||
-            visit.departure_state == LoadState::kUnknown) {
-          ++unknown;
-          continue;
-        }
-        ++known;
         count += visit.transition() == item.key ? 1 : 0;
+        allowed += AllowsTransition(visit, item.key) ? 1 : 0;
       }
-      const double share = known > 0 ? static_cast<double>(count) / known : 0.0;
-      const int high = count + unknown + static_cast<int>(std::ceil(missed_high * share));
+      const double share = seen_visits > 0 ? static_cast<double>(allowed) / seen_visits : 0.0;
+      const int more_missed = static_cast<int>(std::ceil(missed_high * share));
+      const int high = allowed + more_missed;
       v.consistent = Compare(count, high, item.op, n, options.approx_tolerance);
       why << "Claim " << OpWords(item.op) << " " << item.value << " visits " << item.key << ": "
-          << count << " were seen, " << unknown << " more had an unknown state and about "
-          << static_cast<int>(std::ceil(missed_high * share)) << " more may have been missed, so "
-          << count << " to " << high << " are plausible"
-          << (v.consistent ? "; consistent." : "; NOT consistent.");
+          << count << " were seen at both ends, " << allowed - count
+          << " more seen allow it (their states were seen at one end or not at all) and about "
+          << more_missed << " more may have been missed, so " << count << " to " << high
+          << " are plausible" << (v.consistent ? "; consistent." : "; NOT consistent.");
     }
     v.reasoning = why.str();
     out.consistent = out.consistent && v.consistent;

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "detection/freeboard.h"
 #include "geo/error.h"
@@ -200,6 +201,78 @@ void TallyOptions::Check() const {
 
 std::string Visit::transition() const {
   return std::string(ToString(arrival_state)) + "->" + ToString(departure_state);
+}
+
+namespace {
+int Rank(LoadState s) {
+  switch (s) {
+    case LoadState::kEmpty:
+      return 0;
+    case LoadState::kPartial:
+      return 1;
+    case LoadState::kFull:
+      return 2;
+    default:
+      return -1;
+  }
+}
+const char* DirectionName(int direction) {
+  return direction > 0 ? "loading" : (direction < 0 ? "discharging" : "unknown");
+}
+}  // namespace
+
+int StateDirection(const std::vector<LoadState>& states) {
+  bool up = false, down = false;
+  int low = 3, high = -1;  // extremes of the states so far
+  for (LoadState s : states) {
+    const int r = Rank(s);
+    if (r < 0) continue;
+    up = up || r > low;
+    down = down || r < high;
+    low = std::min(low, r);
+    high = std::max(high, r);
+  }
+  return up == down ? 0 : (up ? 1 : -1);
+}
+
+int LoadDirection(int rising, int falling, int min_visits, double min_ratio) {
+  if (rising >= min_visits && rising >= min_ratio * falling) return 1;
+  if (falling >= min_visits && falling >= min_ratio * rising) return -1;
+  return 0;
+}
+
+std::pair<LoadState, LoadState> EndStates(const std::vector<LoadState>& states, int direction) {
+  if (states.empty() || direction == 0) return {LoadState::kUnknown, LoadState::kUnknown};
+  const LoadState start = direction > 0 ? LoadState::kEmpty : LoadState::kFull;
+  const LoadState end = direction > 0 ? LoadState::kFull : LoadState::kEmpty;
+  return {states.front() == start ? start : LoadState::kUnknown,
+          states.back() == end ? end : LoadState::kUnknown};
+}
+
+bool AllowsTransition(const Visit& visit, const std::string& transition) {
+  const size_t arrow = transition.find("->");
+  if (arrow == std::string::npos) return false;
+  LoadState sa = LoadState::kUnknown, sd = LoadState::kUnknown;
+  try {
+    sa = LoadStateFromString(transition.substr(0, arrow));
+    sd = LoadStateFromString(transition.substr(arrow + 2));
+  } catch (const InputError&) {
+    return false;
+  }
+  if (Rank(sa) < 0 || Rank(sd) < 0) return false;
+  if (visit.arrival_state != LoadState::kUnknown && visit.arrival_state != sa) return false;
+  if (visit.departure_state != LoadState::kUnknown && visit.departure_state != sd) return false;
+  // A visit going one way cannot make the opposite change, nor stay the same if it changed.
+  const int change = Rank(sd) - Rank(sa);
+  const int own = StateDirection(visit.states);
+  if (visit.direction != 0 && change != 0 && (change > 0) != (visit.direction > 0)) return false;
+  if (own != 0 && change == 0) return false;
+  // Every state seen lies between the two ends.
+  const int lo = std::min(Rank(sa), Rank(sd)), hi = std::max(Rank(sa), Rank(sd));
+  for (LoadState s : visit.states) {
+    if (Rank(s) < lo || Rank(s) > hi) return false;
+  }
+  return true;
 }
 
 TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet,
@@ -572,7 +645,6 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
     visit.observations = static_cast<int>(members.size());
     double lon = 0, lat = 0;
     int centers = 0;
-    int first_state_scene = -1, last_state_scene = -1;
     const FleetVessel* listed = ListedVessel(identity, fleet, t.vessel);
     for (const DetRef& r : members) {
       const Detection& d =
@@ -590,23 +662,13 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
                       confidence, listed->name, ToString(d.load_state), d.confidence);
       }
       if (Confident(state, confidence, options.min_state_confidence)) {
-        if (visit.arrival_state == LoadState::kUnknown) {
-          visit.arrival_state = state;
-          first_state_scene = r.scene;
-        }
-        visit.departure_state = state;
-        last_state_scene = r.scene;
+        visit.states.push_back(state);
       }
       if (std::isfinite(d.center.lon_deg) && std::isfinite(d.center.lat_deg)) {
         lon += d.center.lon_deg;
         lat += d.center.lat_deg;
         ++centers;
       }
-    }
-    // A state seen in one scene only tells how the vessel arrived (the first state seen), not
-    // how it left: the departure stays unknown unless a later scene states it.
-    if (first_state_scene >= 0 && first_state_scene == last_state_scene) {
-      visit.departure_state = LoadState::kUnknown;
     }
     visit.center = centers > 0 ? LonLat{lon / centers, lat / centers} : LonLat{kNaN, kNaN};
     const auto& cal = result.views_by_berth[t.berth];
@@ -616,6 +678,21 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
     if (after != cal.end()) visit.view_after = *after;
     result.visits.push_back(visit);
   }
+  // Load direction: the visits whose states changed say whether the terminal loads or
+  // discharges; a visit's own change overrides it.
+  for (const Visit& v : result.visits) {
+    const int d = StateDirection(v.states);
+    result.visits_loading += d > 0 ? 1 : 0;
+    result.visits_discharging += d < 0 ? 1 : 0;
+  }
+  result.load_direction = LoadDirection(result.visits_loading, result.visits_discharging);
+  for (Visit& v : result.visits) {
+    const int own = StateDirection(v.states);
+    v.direction = own != 0 ? own : result.load_direction;
+    std::tie(v.arrival_state, v.departure_state) = EndStates(v.states, v.direction);
+  }
+  spdlog::debug("{}: load direction {} ({} visits rose, {} fell)", kStage, result.load_direction,
+                result.visits_loading, result.visits_discharging);
   std::sort(result.visits.begin(), result.visits.end(), [](const Visit& a, const Visit& b) {
     if (a.first_seen != b.first_seen) return a.first_seen < b.first_seen;
     return a.berth < b.berth;
@@ -728,6 +805,18 @@ std::string SummaryJson(const TallyResult& result) {
   j["period"] = {{"start", result.period_start ? FormatTime(*result.period_start) : ""},
                  {"end", result.period_end ? FormatTime(*result.period_end) : ""}};
   j["distinct_vessels_range"] = {result.vessels_low, result.vessels_high};
+  j["load_direction"] = {{"terminal", DirectionName(result.load_direction)},
+                         {"visits_loading", result.visits_loading},
+                         {"visits_discharging", result.visits_discharging}};
+  // Visits whose states allow each transition (seen at both ends, or at one end, or not at
+  // all): with the count seen, the range a transition count can have among the visits seen.
+  nlohmann::ordered_json allowed = nlohmann::ordered_json::object();
+  for (const char* key : {"empty->full", "full->empty"}) {
+    int n = 0;
+    for (const Visit& v : result.visits) n += AllowsTransition(v, key) ? 1 : 0;
+    allowed[key] = n;
+  }
+  j["transitions_allowed"] = allowed;
   const MissedVisitEstimate est = EstimateMissedVisits(result, CheckOptions{});
   j["visits_estimated_total"] = {{"median", est.median_total},
                                  {"mean", est.mean_total},
@@ -778,7 +867,11 @@ std::string FormatVisitTable(const TallyResult& result) {
   if (result.vessels_low != result.vessels_high) {
     out << " (plausible range " << result.vessels_low << "-" << result.vessels_high << ")";
   }
-  out << "; " << e2f << " arrived empty and left full\n";
+  int e2f_allowed = 0;
+  for (const Visit& v : result.visits) e2f_allowed += AllowsTransition(v, "empty->full") ? 1 : 0;
+  out << "; " << e2f << " seen to arrive empty and leave full, " << e2f_allowed - e2f
+      << " more allow it (terminal load direction: " << DirectionName(result.load_direction) << ", "
+      << result.visits_loading << " visits rose, " << result.visits_discharging << " fell)\n";
   out << "scenes: " << result.scenes.processed << " processed, " << result.scenes.failed
       << " failed, " << result.scenes.skipped << " skipped";
   if (result.period_start) {

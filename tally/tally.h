@@ -4,8 +4,16 @@
 // like the same hull form a track; a track goes on across scenes with no clear view of the
 // berth and ends at a clear view that shows the berth empty or another vessel in it. Tracks
 // are then clustered into vessels (tally/identity.h) and consecutive tracks of one vessel at
-// one berth with no view between them are joined. Arrival state = first confident load state
-// of the visit, departure state = the last.
+// one berth with no view between them are joined.
+//
+// Load states: a tanker at a berth either loads or discharges, so its load changes one way
+// during a visit. The terminal's direction is what the visits that showed a change agree
+// on (LoadDirection); a visit's own change overrides it. With the direction known, the first
+// confident state is the arrival state only when it is the direction's start (empty when
+// loading: nothing lighter can have come before it), the last is the departure state only
+// when it is its end (full when loading); a hull seen full at a loading berth may have
+// arrived empty a day before, so its arrival stays unknown. With no direction known no
+// state is the arrival or departure one.
 #pragma once
 
 #include <map>
@@ -70,6 +78,11 @@ struct Visit {
   LoadState arrival_state = LoadState::kUnknown;
   LoadState departure_state = LoadState::kUnknown;
   int observations = 0;
+  // The confident load states seen, in time order, and the direction the visit went: +1
+  // loading, -1 discharging, 0 not known (its own states when they changed, else the
+  // terminal's).
+  std::vector<LoadState> states;
+  int direction = 0;
   // Times of the clean sightings (views of the berth that showed the vessel), sorted.
   std::vector<TimePoint> seen;
   // Times of every sighting, clean or not (a hull under a cloud edge was still there).
@@ -107,7 +120,12 @@ struct TallyResult {
   int vessels_low = 0;        // distinct-vessel range where signatures overlap
   int vessels_high = 0;
   std::map<std::string, int> transitions;  // "empty->full" -> count
-  std::optional<TimePoint> period_start;   // first and last processed scene
+  // The terminal's load direction (+1 loading, -1 discharging, 0 not established) and the
+  // visits whose own states showed it going up and down.
+  int load_direction = 0;
+  int visits_loading = 0;
+  int visits_discharging = 0;
+  std::optional<TimePoint> period_start;  // first and last processed scene
   std::optional<TimePoint> period_end;
   SceneCounts scenes;
   // Times each berth was observable (a clear view, or a clean detection there), sorted.
@@ -115,6 +133,17 @@ struct TallyResult {
   // vessel_id per detection, [scene index][detection index] of the input (empty = none).
   std::vector<std::vector<std::string>> vessel_id_of_detection;
 };
+
+// Direction of a sequence of confident states: +1 when it only rises (empty < partial <
+// full), -1 when it only falls, 0 when it stays or goes both ways.
+int StateDirection(const std::vector<LoadState>& states);
+// The terminal's direction from the visits that rose and fell: the majority when it has at
+// least `min_visits` visits and at least `min_ratio` times the minority, else 0.
+int LoadDirection(int rising, int falling, int min_visits = 2, double min_ratio = 4.0);
+// Arrival and departure states of a visit going `direction` that showed `states`.
+std::pair<LoadState, LoadState> EndStates(const std::vector<LoadState>& states, int direction);
+// Whether what a visit showed allows `transition` ("empty->full"): each end unknown or equal.
+bool AllowsTransition(const Visit& visit, const std::string& transition);
 
 // REQUIRES: scenes sorted by datetime. Detections without a berth are not counted.
 TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet,

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <tuple>
 
 #include "geo/error.h"
 #include "tests/tally/fixtures.h"
@@ -348,6 +349,38 @@ TEST(CheckClaim, PeriodAndPattern) {
   EXPECT_FALSE(CheckClaim(ParseClaim("pattern=full->empty"), r, {}).consistent);
   EXPECT_TRUE(CheckClaim(ParseClaim("empty->full=2"), r, {}).consistent);
   EXPECT_FALSE(CheckClaim(ParseClaim("empty->full>5"), r, {}).consistent);
+}
+
+TEST(CheckClaim, TransitionsCountWhatEachVisitAllows) {
+  // A loading terminal: one visit seen empty then full, one seen only empty (arrived empty,
+  // left unseen), one seen only full (left full), one that discharged (full, then empty).
+  std::vector<double> days;
+  for (double d = 0; d <= 100; d += 1) days.push_back(d);
+  TallyResult r = Calendar(days, {{10, 14}, {30, 33}, {60, 66}, {80, 84}});
+  using S = LoadState;
+  const std::vector<std::vector<S>> states = {
+      {S::kEmpty, S::kFull}, {S::kEmpty}, {S::kFull}, {S::kFull, S::kEmpty}};
+  r.load_direction = 1;
+  r.visits_loading = 1;
+  r.visits_discharging = 1;
+  for (size_t i = 0; i < 4; ++i) {
+    Visit& v = r.visits[i];
+    v.states = states[i];
+    v.direction = StateDirection(v.states) != 0 ? StateDirection(v.states) : 1;
+    std::tie(v.arrival_state, v.departure_state) = EndStates(v.states, v.direction);
+  }
+  EXPECT_EQ(r.visits[1].transition(), "empty->unknown");
+  EXPECT_EQ(r.visits[2].transition(), "unknown->full");
+  // One seen at both ends, two more allow it: 1 to 3 (plus what the calendar missed).
+  EXPECT_TRUE(CheckClaim(ParseClaim("empty->full=3"), r, {}).consistent);
+  EXPECT_TRUE(CheckClaim(ParseClaim("empty->full=1"), r, {}).consistent);
+  EXPECT_FALSE(CheckClaim(ParseClaim("empty->full=0"), r, {}).consistent);
+  EXPECT_FALSE(CheckClaim(ParseClaim("full->empty>3"), r, {}).consistent);
+  const CheckResult loads = CheckClaim(ParseClaim("pattern=empty->full"), r, {});
+  EXPECT_TRUE(loads.consistent) << loads.report;
+  EXPECT_NE(loads.report.find("3 allow it and 1 do not"), std::string::npos) << loads.report;
+  // As many seen discharging at both ends, but three visits' states rule it out.
+  EXPECT_FALSE(CheckClaim(ParseClaim("pattern=full->empty"), r, {}).consistent);
 }
 
 }  // namespace

@@ -169,18 +169,84 @@ TEST(Tally, ArrivalAndDepartureAreFirstAndLastConfidentStates) {
   EXPECT_EQ(r.transitions.at("empty->full"), 1);
 }
 
-TEST(Tally, AStateSeenOnceGivesTheArrivalOnly) {
-  // Seen three times, a confident state only in the middle scene: how it left is not known.
-  std::vector<SceneDetections> s = {
-      Scene(0, {{"B1", true}}, {Det("B1", kA, LoadState::kUnknown, 0.0)}),
-      Scene(1, {{"B1", true}}, {Det("B1", kA, LoadState::kEmpty, 0.95)}),
-      Scene(2, {{"B1", true}}, {Det("B1", kA, LoadState::kUnknown, 0.0)}),
-      Scene(3, {{"B1", true}}, {}),
-  };
-  const TallyResult r = Tally(s, nullptr, TallyOptions{});
-  ASSERT_EQ(r.visits.size(), 1u);
-  EXPECT_EQ(r.visits[0].transition(), "empty->unknown");
+// One visit of kA at B1 per entry of `visits` (its states, a day apart), each followed by
+// clear views of the empty berth long enough that no rejoining bridges them.
+std::vector<SceneDetections> VisitsWithStates(const std::vector<std::vector<LoadState>>& visits) {
+  std::vector<SceneDetections> s;
+  int day = 0;
+  for (const auto& states : visits) {
+    for (LoadState st : states) {
+      s.push_back(Scene(day++, {{"B1", true}}, {Det("B1", kA, st, 0.9)}));
+    }
+    for (int k = 0; k < 5; ++k) s.push_back(Scene(day++, {{"B1", true}}, {}));
+  }
+  return s;
+}
+
+TEST(Tally, AtALoadingTerminalAStateSeenOnceGivesOnlyTheEndItBounds) {
+  using S = LoadState;
+  // Four visits rose (empty, then full), one fell: the terminal loads. A hull seen empty
+  // there arrived empty (nothing lighter came before) but may have left full; one seen full
+  // may have arrived empty a day before, but left full; one seen partial bounds neither end.
+  const TallyResult r = Tally(VisitsWithStates({{S::kEmpty, S::kFull},
+                                                {S::kEmpty, S::kPartial, S::kFull},
+                                                {S::kEmpty},
+                                                {S::kFull},
+                                                {S::kPartial},
+                                                {S::kEmpty, S::kEmpty},
+                                                {S::kFull, S::kEmpty},
+                                                {S::kPartial, S::kFull},
+                                                {S::kEmpty, S::kPartial}}),
+                              nullptr, TallyOptions{});
+  ASSERT_EQ(r.visits.size(), 9u);
+  EXPECT_EQ(r.load_direction, 1);
+  EXPECT_EQ(r.visits_loading, 4);
+  EXPECT_EQ(r.visits_discharging, 1);
+  EXPECT_EQ(r.visits[0].transition(), "empty->full");
+  EXPECT_EQ(r.visits[1].transition(), "empty->full");
+  EXPECT_EQ(r.visits[2].transition(), "empty->unknown");
+  EXPECT_EQ(r.visits[3].transition(), "unknown->full");
+  EXPECT_EQ(r.visits[4].transition(), "unknown->unknown");
+  EXPECT_EQ(r.visits[5].transition(), "empty->unknown");  // not seen leaving: may still load
+  EXPECT_EQ(r.visits[6].transition(), "full->empty");     // its own change overrides
+  EXPECT_EQ(r.visits[7].transition(), "unknown->full");
+  EXPECT_EQ(r.visits[8].transition(), "empty->unknown");
+  EXPECT_EQ(r.transitions.at("empty->full"), 2);
   EXPECT_EQ(r.transitions.count("empty->empty"), 0u);
+  // What each visit allows: the discharging one not empty->full; the rest do.
+  for (size_t i = 0; i < 6; ++i) EXPECT_TRUE(AllowsTransition(r.visits[i], "empty->full")) << i;
+  EXPECT_FALSE(AllowsTransition(r.visits[6], "empty->full"));
+  EXPECT_TRUE(AllowsTransition(r.visits[6], "full->empty"));
+  EXPECT_FALSE(AllowsTransition(r.visits[2], "full->empty"));
+  EXPECT_FALSE(AllowsTransition(r.visits[4], "empty->empty"));  // seen partial
+  EXPECT_NE(SummaryJson(r).find("\"terminal\": \"loading\""), std::string::npos);
+}
+
+TEST(Tally, WithoutAKnownLoadDirectionNoStateIsAnArrivalOrDepartureState) {
+  using S = LoadState;
+  // One visit rose and one fell: the terminal's direction is not established, so a state seen
+  // once says nothing about how the vessel came or left; the visits that changed keep theirs.
+  const TallyResult r = Tally(
+      VisitsWithStates({{S::kEmpty, S::kFull}, {S::kFull, S::kEmpty}, {S::kEmpty}, {S::kFull}}),
+      nullptr, TallyOptions{});
+  ASSERT_EQ(r.visits.size(), 4u);
+  EXPECT_EQ(r.load_direction, 0);
+  EXPECT_EQ(r.visits[0].transition(), "empty->full");
+  EXPECT_EQ(r.visits[1].transition(), "full->empty");
+  EXPECT_EQ(r.visits[2].transition(), "unknown->unknown");
+  EXPECT_EQ(r.visits[3].transition(), "unknown->unknown");
+}
+
+TEST(Tally, LoadDirectionNeedsTwoVisitsAndAClearMajority) {
+  EXPECT_EQ(StateDirection({LoadState::kEmpty, LoadState::kUnknown, LoadState::kPartial}), 1);
+  EXPECT_EQ(StateDirection({LoadState::kFull, LoadState::kFull}), 0);
+  EXPECT_EQ(StateDirection({LoadState::kEmpty, LoadState::kFull, LoadState::kEmpty}), 0);
+  EXPECT_EQ(StateDirection({LoadState::kFull, LoadState::kPartial}), -1);
+  EXPECT_EQ(LoadDirection(1, 0), 0);
+  EXPECT_EQ(LoadDirection(2, 0), 1);
+  EXPECT_EQ(LoadDirection(8, 2), 1);
+  EXPECT_EQ(LoadDirection(7, 2), 0);
+  EXPECT_EQ(LoadDirection(0, 3), -1);
 }
 
 TEST(Tally, TheIdentifiedRegistryVesselSetsTheLoadOfAFreeboardTheDetectorCouldNotPlace) {
