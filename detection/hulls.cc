@@ -557,11 +557,12 @@ void SplitParts(const cv::Mat& contrast, Part part, double min_len_px, int depth
 
 // A hull is a strip of constant width between two straight sides. Trims a part to the
 // strip along its straighter long side, cutting off what bulges out on the other: loading
-// platforms and pier fringes it touches, fenders, a tug alongside.
-void TrimToStrip(Part& part) {
-  if (part.pixels.size() < 200) return;
+// platforms and pier fringes it touches, fenders, a tug alongside. Returns whether the part
+// has a straight long side (false also when too small or squat to tell).
+bool TrimToStrip(Part& part) {
+  if (part.pixels.size() < 200) return false;
   const Pca p = ComputePca(part.pixels);
-  if (p.length() < 3.0 * p.beam()) return;
+  if (p.length() < 3.0 * p.beam()) return false;
   const cv::Point2d n = Normal(p.axis);
   const int nb = static_cast<int>(std::ceil(p.length())) + 1;
   std::vector<double> tmin(nb, 1e30), tmax(nb, -1e30);
@@ -581,10 +582,10 @@ void TrimToStrip(Part& part) {
     hi.push_back(tmax[i]);
     w.push_back(tmax[i] - tmin[i]);
   }
-  if (ss.size() < 10) return;
+  if (ss.size() < 10) return false;
   double m_lo = 0, b_lo = 0, mad_lo = 0, m_hi = 0, b_hi = 0, mad_hi = 0;
   if (!FitLineRobust(ss, lo, m_lo, b_lo, &mad_lo) || !FitLineRobust(ss, hi, m_hi, b_hi, &mad_hi))
-    return;
+    return false;
   const double beam = Median(w);
   const bool use_lo = mad_lo <= mad_hi;
   // Only a part with one straight long side is a hull to trim (a cloud or shore blob is
@@ -592,7 +593,7 @@ void TrimToStrip(Part& part) {
   if (std::min(mad_lo, mad_hi) > 1.0) {
     Trace("trim ({:.0f},{:.0f}) L={:.0f}: no straight side (mad {:.2f} {:.2f})", p.center.x,
           p.center.y, p.length(), mad_lo, mad_hi);
-    return;
+    return false;
   }
   const double slack = 1.5;
   std::vector<cv::Point> kept;
@@ -607,6 +608,43 @@ void TrimToStrip(Part& part) {
   Trace("trim ({:.0f},{:.0f}) L={:.0f} B={:.0f}: beam {:.1f}, keeps {}/{}", p.center.x, p.center.y,
         p.length(), p.beam(), beam, kept.size(), part.pixels.size());
   if (kept.size() >= 0.75 * part.pixels.size()) part.pixels = std::move(kept);
+  return true;
+}
+
+// Cuts the strips narrower than 2r+1 px out of a part: a pier's shadow or wall line, a
+// wake or a mooring line that joined a hull to other things. The pieces left (opened mask
+// components) get back the part's pixels within r+1 px of them, so hull outlines keep their
+// ends; what they take of a cut strip is a stub TrimToStrip removes.
+std::vector<Part> CutThinStrips(const Part& part, int r, double min_area) {
+  std::vector<Part> out;
+  if (r < 1 || part.pixels.empty()) return out;
+  const cv::Rect box = cv::boundingRect(part.pixels);
+  const int pad = r + 2;
+  cv::Mat mask = cv::Mat::zeros(box.height + 2 * pad, box.width + 2 * pad, CV_8U);
+  for (const auto& q : part.pixels) mask.at<uchar>(q.y - box.y + pad, q.x - box.x + pad) = 255;
+  cv::Mat core;
+  cv::morphologyEx(mask, core, cv::MORPH_OPEN,
+                   cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * r + 1, 2 * r + 1)));
+  cv::Mat labels;
+  const int n = cv::connectedComponents(core, labels, 8, CV_32S);
+  if (n <= 1) return out;
+  const cv::Mat grow_by =
+      cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * r + 3, 2 * r + 3));
+  for (int i = 1; i < n; ++i) {
+    cv::Mat piece = labels == i;
+    if (cv::countNonZero(piece) < min_area) continue;
+    cv::dilate(piece, piece, grow_by);
+    piece &= mask;
+    Part sub;
+    for (int y = 0; y < piece.rows; ++y) {
+      const uchar* m = piece.ptr<uchar>(y);
+      for (int x = 0; x < piece.cols; ++x) {
+        if (m[x]) sub.pixels.emplace_back(x + box.x - pad, y + box.y - pad);
+      }
+    }
+    out.push_back(std::move(sub));
+  }
+  return out;
 }
 
 std::string Classify(double length_m, double beam_m) {
@@ -792,6 +830,8 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
   const double min_len_px = options.min_length_m / gsd;
   const float seed_abs = static_cast<float>(options.min_seed_contrast / img.noise_sigma);
   const float seed = std::max(static_cast<float>(options.seed_sigma), seed_abs);
+  // Strips up to ~3 m wide (a pier's shadow, a wake) are cut where they join a hull.
+  const int r_strip = std::max(1, static_cast<int>(std::lround(1.5 / gsd)));
   std::vector<Part> all_parts;
 
   for (int i = 1; i < n; ++i) {
@@ -886,13 +926,33 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
     }
   }
   {
-    for (auto& part : all_parts) {
+    // A part that is no hull (too long, or filling too little of its box) may be a hull
+    // joined to a thin strip (a pier's shadow line along the berth, a wake): its pieces
+    // without the strips are tried once more, after the parts found directly.
+    const size_t direct = all_parts.size();
+    for (size_t k = 0; k < all_parts.size(); ++k) {
+      Part& part = all_parts[k];
       if (part.pixels.empty()) continue;
-      TrimToStrip(part);
+      const Part before_trim = k < direct ? part : Part{};
+      const bool straight_side = TrimToStrip(part);
       if (part.pixels.size() < min_area) continue;
       const Pca p = ComputePca(part.pixels);
+      // Only a part with a straight long side (a hull's, or the strip's along it) is cut:
+      // cutting cloud fringes and shorelines would carve hull-like pieces out of them.
+      const auto retry_without_strips = [&]() {
+        if (k >= direct || !straight_side) return;
+        std::vector<Part> pieces = CutThinStrips(before_trim, r_strip, min_area);
+        Trace("part ({:.0f},{:.0f}) L={:.0f}: {} pieces without strips under {} px", p.center.x,
+              p.center.y, p.length(), pieces.size(), 2 * r_strip + 1);
+        size_t kept = 0;
+        for (const Part& piece : pieces) kept += piece.pixels.size();
+        // Nothing was cut off: the part stays rejected.
+        if (pieces.size() < 2 && kept > 0.95 * before_trim.pixels.size()) return;
+        for (Part& piece : pieces) all_parts.push_back(std::move(piece));
+      };
       if (p.length() < 0.7 * min_len_px || p.length() > 1.3 * max_len_px) {
         Trace("part ({:.0f},{:.0f}) L={:.0f} out of range", p.center.x, p.center.y, p.length());
+        if (p.length() > 1.3 * max_len_px) retry_without_strips();
         continue;
       }
       // Hulls fill most of their oriented box; cloud fringes and shorelines do not.
@@ -900,6 +960,7 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
       if (p.length() > 6 && fill < 0.55) {
         Trace("part ({:.0f},{:.0f}) L={:.0f} B={:.0f} fill {:.2f}", p.center.x, p.center.y,
               p.length(), p.beam(), fill);
+        retry_without_strips();
         continue;
       }
       HullCandidate cand;

@@ -153,6 +153,34 @@ TEST(FindHulls, TrimsAPlatformTouchingTheHull) {
   EXPECT_LT(std::fabs(hulls[0].hull.axis_px.y), std::sin(0.5 * kDeg));
 }
 
+// A pier's shadow (a strip a few px wide along the berth, outside the land margin), joined by
+// fenders to a hull moored against it, makes a component far longer than any hull and mostly
+// empty: the strip is cut off and the hull measured on its own.
+TEST(FindHulls, AHullJoinedToAThinStripAlongThePierIsCutFree) {
+  cv::Mat map = Noise({800, 300}, 8, 1.0f);
+  DrawHull(map, {400, 150}, 0, 220, 36, 40);
+  cv::rectangle(map, cv::Rect(10, 172, 780, 5), cv::Scalar(12), cv::FILLED);  // the strip
+  for (int x : {350, 450}) {
+    cv::rectangle(map, cv::Rect(x, 166, 4, 7), cv::Scalar(12), cv::FILLED);  // fenders
+  }
+  HullFitOptions opt;
+  opt.gsd_m = 0.5;
+  const auto hulls = FindHulls(FromContrast(map), opt);
+  int tankers = 0;
+  for (const auto& h : hulls) {
+    if (h.vessel_class != "tanker") continue;
+    ++tankers;
+    EXPECT_NEAR(h.length_m, 110, 2);
+    EXPECT_NEAR(h.beam_m, 18, 1.5);
+    EXPECT_NEAR(h.hull.center_px.x, 400, 3);
+  }
+  EXPECT_EQ(tankers, 1);
+  // The strip alone is no hull.
+  cv::Mat strip = Noise({800, 300}, 9, 1.0f);
+  cv::rectangle(strip, cv::Rect(10, 172, 780, 5), cv::Scalar(30), cv::FILLED);
+  for (const auto& h : FindHulls(FromContrast(strip), opt)) EXPECT_NE(h.vessel_class, "tanker");
+}
+
 TEST(FindHulls, IgnoresSmallAndIrregularBlobs) {
   cv::Mat map = Noise({300, 300}, 5, 1.0f);
   cv::circle(map, {150, 150}, 60, cv::Scalar(30), cv::FILLED);  // round: not a hull shape
