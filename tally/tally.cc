@@ -235,6 +235,15 @@ int StateDirection(const std::vector<LoadState>& states) {
   return up == down ? 0 : (up ? 1 : -1);
 }
 
+int FreeboardDirection(const std::vector<std::pair<double, double>>& freeboards) {
+  if (freeboards.size() < 2) return 0;
+  const auto [f0, s0] = freeboards.front();
+  const auto [f1, s1] = freeboards.back();
+  const double change = f1 - f0;
+  if (std::abs(change) <= std::max(3.0 * std::hypot(s0, s1), 0.3)) return 0;
+  return change < 0 ? 1 : -1;  // the deck edge sinks as the hull loads
+}
+
 int LoadDirection(int rising, int falling, int min_visits, double min_ratio) {
   if (rising >= min_visits && rising >= min_ratio * falling) return 1;
   if (falling >= min_visits && falling >= min_ratio * rising) return -1;
@@ -664,6 +673,9 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
       if (Confident(state, confidence, options.min_state_confidence)) {
         visit.states.push_back(state);
       }
+      if (std::isfinite(d.freeboard_m) && std::isfinite(d.freeboard_sigma_m)) {
+        visit.freeboards.emplace_back(d.freeboard_m, d.freeboard_sigma_m);
+      }
       if (std::isfinite(d.center.lon_deg) && std::isfinite(d.center.lat_deg)) {
         lon += d.center.lon_deg;
         lat += d.center.lat_deg;
@@ -681,7 +693,8 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
   // Load direction: the visits whose states changed say whether the terminal loads or
   // discharges; a visit's own change overrides it.
   for (const Visit& v : result.visits) {
-    const int d = StateDirection(v.states);
+    int d = StateDirection(v.states);
+    if (d == 0) d = FreeboardDirection(v.freeboards);
     result.visits_loading += d > 0 ? 1 : 0;
     result.visits_discharging += d < 0 ? 1 : 0;
   }
@@ -691,8 +704,8 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
     v.direction = own != 0 ? own : result.load_direction;
     std::tie(v.arrival_state, v.departure_state) = EndStates(v.states, v.direction);
   }
-  spdlog::debug("{}: load direction {} ({} visits rose, {} fell)", kStage, result.load_direction,
-                result.visits_loading, result.visits_discharging);
+  spdlog::info("{}: load direction {} ({} visits rose, {} fell)", kStage, result.load_direction,
+               result.visits_loading, result.visits_discharging);
   std::sort(result.visits.begin(), result.visits.end(), [](const Visit& a, const Visit& b) {
     if (a.first_seen != b.first_seen) return a.first_seen < b.first_seen;
     return a.berth < b.berth;

@@ -7,8 +7,9 @@
 // one berth with no view between them are joined.
 //
 // Load states: a tanker at a berth either loads or discharges, so its load changes one way
-// during a visit. The terminal's direction is what the visits that showed a change agree
-// on (LoadDirection); a visit's own change overrides it. With the direction known, the first
+// during a visit. The terminal's direction is what the visits that showed a change (in
+// their confident states, else in their measured freeboard) agree on (LoadDirection); a
+// visit's own change of state overrides it. With the direction known, the first
 // confident state is the arrival state only when it is the direction's start (empty when
 // loading: nothing lighter can have come before it), the last is the departure state only
 // when it is its end (full when loading); a hull seen full at a loading berth may have
@@ -83,6 +84,9 @@ struct Visit {
   // terminal's).
   std::vector<LoadState> states;
   int direction = 0;
+  // Freeboards measured (m, 1-sigma), in time order: the same hull's deck edge sinking
+  // or rising during the visit shows the direction even where no state was confident.
+  std::vector<std::pair<double, double>> freeboards;
   // Times of the clean sightings (views of the berth that showed the vessel), sorted.
   std::vector<TimePoint> seen;
   // Times of every sighting, clean or not (a hull under a cloud edge was still there).
@@ -137,6 +141,9 @@ struct TallyResult {
 // Direction of a sequence of confident states: +1 when it only rises (empty < partial <
 // full), -1 when it only falls, 0 when it stays or goes both ways.
 int StateDirection(const std::vector<LoadState>& states);
+// Direction of a visit's freeboards: +1 (loading) when the last lies below the first by more
+// than 3 sigma and 0.3 m, -1 when above, else 0.
+int FreeboardDirection(const std::vector<std::pair<double, double>>& freeboards);
 // The terminal's direction from the visits that rose and fell: the majority when it has at
 // least `min_visits` visits and at least `min_ratio` times the minority, else 0.
 int LoadDirection(int rising, int falling, int min_visits = 2, double min_ratio = 4.0);

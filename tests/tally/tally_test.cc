@@ -237,6 +237,41 @@ TEST(Tally, WithoutAKnownLoadDirectionNoStateIsAnArrivalOrDepartureState) {
   EXPECT_EQ(r.visits[3].transition(), "unknown->unknown");
 }
 
+TEST(Tally, AFreeboardSinkingDuringAVisitShowsTheTerminalLoads) {
+  // No visit's states changed confidently, but in two visits the same hull's deck edge sank
+  // by 2 m (well over its errors): the terminal loads, so the hull seen empty arrived empty.
+  auto with_f = [](double f, double sigma) {
+    Detection d = Det("B1", kA, LoadState::kUnknown, 0.0);
+    d.freeboard_m = f;
+    d.freeboard_sigma_m = sigma;
+    return d;
+  };
+  std::vector<SceneDetections> s;
+  int day = 0;
+  const auto gap = [&]() {
+    for (int k = 0; k < 5; ++k) s.push_back(Scene(day++, {{"B1", true}}, {}));
+  };
+  for (int v = 0; v < 2; ++v) {
+    s.push_back(Scene(day++, {{"B1", true}}, {with_f(6.0, 0.15)}));
+    s.push_back(Scene(day++, {{"B1", true}}, {with_f(4.0, 0.15)}));
+    gap();
+  }
+  s.push_back(Scene(day++, {{"B1", true}}, {Det("B1", kA, LoadState::kEmpty, 0.9)}));
+  gap();
+  // A change within its errors says nothing.
+  s.push_back(Scene(day++, {{"B1", true}}, {with_f(6.0, 0.3)}));
+  s.push_back(Scene(day++, {{"B1", true}}, {with_f(5.2, 0.3)}));
+  gap();
+  const TallyResult r = Tally(s, nullptr, TallyOptions{});
+  ASSERT_EQ(r.visits.size(), 4u);
+  EXPECT_EQ(r.visits_loading, 2);
+  EXPECT_EQ(r.visits_discharging, 0);
+  EXPECT_EQ(r.load_direction, 1);
+  EXPECT_EQ(r.visits[2].transition(), "empty->unknown");
+  EXPECT_EQ(FreeboardDirection({{6.0, 0.3}, {5.2, 0.3}}), 0);
+  EXPECT_EQ(FreeboardDirection({{2.0, 0.1}, {5.0, 0.1}}), -1);
+}
+
 TEST(Tally, LoadDirectionNeedsTwoVisitsAndAClearMajority) {
   EXPECT_EQ(StateDirection({LoadState::kEmpty, LoadState::kUnknown, LoadState::kPartial}), 1);
   EXPECT_EQ(StateDirection({LoadState::kFull, LoadState::kFull}), 0);
