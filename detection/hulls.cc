@@ -518,16 +518,27 @@ void SplitParts(const cv::Mat& contrast, Part part, double min_len_px, int depth
       }
     }
     if (best >= 0 && best_depth > 0.3) {
-      Trace("split across ({:.0f},{:.0f}) L={:.0f} B={:.0f} at {:.1f} depth {:.2f}", p.center.x,
-            p.center.y, p.length(), p.beam(), best_cut, best_depth);
       Part pa, pb;
       for (const auto& q : part.pixels) {
         const cv::Point2d d(q.x + 0.5 - p.center.x, q.y + 0.5 - p.center.y);
         (d.dot(best_n) < best_cut ? pa : pb).pixels.push_back(q);
       }
-      SplitParts(contrast, std::move(pa), min_len_px, depth + 1, out);
-      SplitParts(contrast, std::move(pb), min_len_px, depth + 1, out);
-      return;
+      // Two hulls side by side are each hull-shaped; a strip more slender than any hull (a
+      // catwalk's shadow along a deck, a pier's shadow beside it) cut off is no second hull.
+      const auto slender = [](const Part& x) {
+        if (x.pixels.size() < 16) return true;
+        const Pca q = ComputePca(x.pixels);
+        return q.length() > 10.0 * q.beam();
+      };
+      if (!slender(pa) && !slender(pb)) {
+        Trace("split across ({:.0f},{:.0f}) L={:.0f} B={:.0f} at {:.1f} depth {:.2f}", p.center.x,
+              p.center.y, p.length(), p.beam(), best_cut, best_depth);
+        SplitParts(contrast, std::move(pa), min_len_px, depth + 1, out);
+        SplitParts(contrast, std::move(pb), min_len_px, depth + 1, out);
+        return;
+      }
+      Trace("no split across ({:.0f},{:.0f}) L={:.0f} B={:.0f}: a slender strip at {:.1f}",
+            p.center.x, p.center.y, p.length(), p.beam(), best_cut);
     }
   }
   if (ratio > 8.5 && p.length() >= 2 * min_len_px) {

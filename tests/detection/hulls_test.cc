@@ -181,6 +181,21 @@ TEST(FindHulls, AHullJoinedToAThinStripAlongThePierIsCutFree) {
   for (const auto& h : FindHulls(FromContrast(strip), opt)) EXPECT_NE(h.vessel_class, "tanker");
 }
 
+// A dark line along the deck (a catwalk's shadow) of a beamy hull looks like the valley
+// between two hulls moored side by side; the strip it would cut off is more slender than any
+// hull, so the hull stays whole.
+TEST(FindHulls, ADarkLineAlongTheDeckDoesNotSplitTheHull) {
+  cv::Mat map = Noise({400, 300}, 10, 1.0f);
+  DrawHull(map, {200, 150}, 0, 140, 40, 40);                                   // L/B 3.5
+  cv::rectangle(map, cv::Rect(120, 137, 140, 3), cv::Scalar(12), cv::FILLED);  // the line
+  HullFitOptions opt;
+  opt.gsd_m = 0.5;
+  const auto hulls = FindHulls(FromContrast(map), opt);
+  ASSERT_EQ(hulls.size(), 1u);
+  EXPECT_NEAR(hulls[0].length_m, 70, 2);
+  EXPECT_NEAR(hulls[0].beam_m, 20, 1.5);
+}
+
 TEST(FindHulls, IgnoresSmallAndIrregularBlobs) {
   cv::Mat map = Noise({300, 300}, 5, 1.0f);
   cv::circle(map, {150, 150}, 60, cv::Scalar(30), cv::FILLED);  // round: not a hull shape
