@@ -9,6 +9,7 @@
 #include <numeric>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <set>
 
 #include "geo/error.h"
 
@@ -403,6 +404,7 @@ namespace {
 
 struct Part {
   std::vector<cv::Point> pixels;  // window coordinates
+  int origin = -1;                // the component it came from, -1 for a retried piece
 };
 
 struct Pca {
@@ -658,6 +660,97 @@ std::vector<Part> CutThinStrips(const Part& part, int r, double min_area) {
   return out;
 }
 
+// Hull-shaped pieces of a component at a raised threshold: thin haze or a cloud edge next
+// to a hull joins it at the grow level into one shapeless component, while the hull (sharp,
+// brighter or darker than the haze) stands alone a few noise levels up. Returns the
+// hole-filled pieces at the lowest of the raised levels where some piece has a straight
+// long side, fills its box as a hull does and has a sharp outline (objectness dropping by at
+// least half the level within 2 px across it); none when no level gives one.
+std::vector<Part> HullPiecesAboveRaisedLevels(const std::vector<cv::Point>& component,
+                                              const cv::Mat& obj, float grow_level, double min_area,
+                                              double min_len_px, double max_len_px) {
+  std::vector<Part> out;
+  if (component.empty()) return out;
+  const cv::Rect box = cv::boundingRect(component);
+  cv::Mat values(box.size(), CV_32F, cv::Scalar(0));
+  for (const auto& q : component) {
+    values.at<float>(q.y - box.y, q.x - box.x) = obj.at<float>(q.y, q.x);
+  }
+  for (const float factor : {1.6f, 2.5f, 4.0f, 6.4f}) {
+    cv::Mat mask;
+    cv::compare(values, grow_level * factor, mask, cv::CMP_GT);
+    cv::Mat labels;
+    const int n = cv::connectedComponents(mask, labels, 8, CV_32S);
+    std::vector<Part> passing;
+    for (int i = 1; i < n; ++i) {
+      cv::Mat piece = labels == i;
+      if (cv::countNonZero(piece) < min_area) continue;
+      cv::Mat padded;
+      cv::copyMakeBorder(piece, padded, 1, 1, 1, 1, cv::BORDER_CONSTANT, 0);
+      cv::Mat flood = padded.clone();
+      cv::floodFill(flood, cv::Point(0, 0), 255);
+      padded |= ~flood;
+      Part part;
+      for (int y = 1; y + 1 < padded.rows; ++y) {
+        const uchar* m = padded.ptr<uchar>(y);
+        for (int x = 1; x + 1 < padded.cols; ++x) {
+          if (m[x]) part.pixels.emplace_back(x - 1 + box.x, y - 1 + box.y);
+        }
+      }
+      // Edge step: a hull's outline is sharp (the objectness drops by many noise sigmas
+      // across it); the contour a raised level draws through haze is not.
+      double step = 0;
+      {
+        const cv::Mat k5 = cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(5, 5));
+        cv::Mat in_band, out_band, eroded, dilated;
+        cv::Mat full = cv::Mat::zeros(box.size(), CV_8U);
+        for (const auto& q : part.pixels) full.at<uchar>(q.y - box.y, q.x - box.x) = 255;
+        cv::Mat full_pad;
+        cv::copyMakeBorder(full, full_pad, 3, 3, 3, 3, cv::BORDER_CONSTANT, 0);
+        cv::erode(full_pad, eroded, k5);
+        cv::dilate(full_pad, dilated, k5);
+        in_band = full_pad & ~eroded;
+        out_band = dilated & ~full_pad;
+        double si = 0, so = 0;
+        int ni = 0, no = 0;
+        for (int y = 0; y < full_pad.rows; ++y) {
+          const int wy = y - 3 + box.y;
+          if (wy < 0 || wy >= obj.rows) continue;
+          for (int x = 0; x < full_pad.cols; ++x) {
+            const int wx = x - 3 + box.x;
+            if (wx < 0 || wx >= obj.cols) continue;
+            if (in_band.at<uchar>(y, x)) {
+              si += obj.at<float>(wy, wx);
+              ++ni;
+            } else if (out_band.at<uchar>(y, x)) {
+              so += obj.at<float>(wy, wx);
+              ++no;
+            }
+          }
+        }
+        step = ni > 0 && no > 0 ? si / ni - so / no : 0;
+      }
+      Part trimmed = part;
+      const bool straight = TrimToStrip(trimmed);
+      const Pca p = ComputePca(trimmed.pixels);
+      const double fill = static_cast<double>(trimmed.pixels.size()) / (p.length() * p.beam());
+      Trace(
+          "  level {:.1f}: piece ({:.0f},{:.0f}) L={:.0f} B={:.0f} straight {} fill {:.2f} step "
+          "{:.1f}",
+          grow_level * factor, p.center.x, p.center.y, p.length(), p.beam(), straight, fill, step);
+      if (!straight || p.length() < 2.0 * min_len_px || p.length() > max_len_px) continue;
+      if (fill < 0.55 || step < 0.5 * grow_level * factor) continue;
+      passing.push_back(std::move(part));
+    }
+    if (!passing.empty()) {
+      Trace("component ({},{}): {} hull-shaped pieces at {:.1f} sigma", box.x, box.y,
+            passing.size(), grow_level * factor);
+      return passing;
+    }
+  }
+  return out;
+}
+
 std::string Classify(double length_m, double beam_m) {
   const double ratio = length_m / std::max(beam_m, 0.1);
   // Tankers are slender: L/B about 5-7.5 (coastal to VLCC); 4.5 leaves room for a beam
@@ -844,6 +937,7 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
   // Strips up to ~3 m wide (a pier's shadow, a wake) are cut where they join a hull.
   const int r_strip = std::max(1, static_cast<int>(std::lround(1.5 / gsd)));
   std::vector<Part> all_parts;
+  std::vector<std::vector<cv::Point>> components;  // hole-filled pixels of each one split
 
   for (int i = 1; i < n; ++i) {
     const int area = stats.at<int>(i, cv::CC_STAT_AREA);
@@ -882,7 +976,10 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
       continue;
     }
     std::vector<Part> parts;
+    const int origin = static_cast<int>(components.size());
+    components.push_back(pix);
     SplitParts(obj, Part{std::move(pix)}, min_len_px, 0, parts);
+    for (Part& part : parts) part.origin = origin;
     all_parts.insert(all_parts.end(), std::make_move_iterator(parts.begin()),
                      std::make_move_iterator(parts.end()));
   }
@@ -941,6 +1038,7 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
     // joined to a thin strip (a pier's shadow line along the berth, a wake): its pieces
     // without the strips are tried once more, after the parts found directly.
     const size_t direct = all_parts.size();
+    std::set<int> retried;
     for (size_t k = 0; k < all_parts.size(); ++k) {
       Part& part = all_parts[k];
       if (part.pixels.empty()) continue;
@@ -950,15 +1048,31 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
       const Pca p = ComputePca(part.pixels);
       // Only a part with a straight long side (a hull's, or the strip's along it) is cut:
       // cutting cloud fringes and shorelines would carve hull-like pieces out of them.
+      // A part of a component joined to haze or a cloud edge: the component's hull-shaped
+      // pieces at a raised threshold are tried instead, once per component.
+      const auto retry_raised = [&]() {
+        if (k >= direct || part.origin < 0 || retried.count(part.origin)) return;
+        retried.insert(part.origin);
+        std::vector<Part> pieces = HullPiecesAboveRaisedLevels(
+            components[static_cast<size_t>(part.origin)], obj,
+            static_cast<float>(options.grow_sigma), min_area, min_len_px, 1.3 * max_len_px);
+        for (Part& piece : pieces) all_parts.push_back(std::move(piece));
+      };
       const auto retry_without_strips = [&]() {
-        if (k >= direct || !straight_side) return;
+        if (k >= direct || !straight_side) {
+          retry_raised();
+          return;
+        }
         std::vector<Part> pieces = CutThinStrips(before_trim, r_strip, min_area);
         Trace("part ({:.0f},{:.0f}) L={:.0f}: {} pieces without strips under {} px", p.center.x,
               p.center.y, p.length(), pieces.size(), 2 * r_strip + 1);
         size_t kept = 0;
         for (const Part& piece : pieces) kept += piece.pixels.size();
-        // Nothing was cut off: the part stays rejected.
-        if (pieces.size() < 2 && kept > 0.95 * before_trim.pixels.size()) return;
+        // Nothing was cut off: a raised threshold may still free the hull.
+        if (pieces.size() < 2 && kept > 0.95 * before_trim.pixels.size()) {
+          retry_raised();
+          return;
+        }
         for (Part& piece : pieces) all_parts.push_back(std::move(piece));
       };
       if (p.length() < 0.7 * min_len_px || p.length() > 1.3 * max_len_px) {
@@ -1132,6 +1246,16 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
         }
       }
       for (int b = 0; b < 3; ++b) cand.deck_rgb[b] = rgb[b] / cnt;
+      // A retried piece that is a hull already found (from another part of its component).
+      const bool seen =
+          k >= direct && std::any_of(result.begin(), result.end(), [&](const auto& r) {
+            return r.bbox.contains(
+                cv::Point(static_cast<int>(hull.center_px.x), static_cast<int>(hull.center_px.y)));
+          });
+      if (seen) {
+        Trace("part ({:.0f},{:.0f}): already found", p.center.x, p.center.y);
+        continue;
+      }
       result.push_back(std::move(cand));
     }
   }

@@ -196,6 +196,39 @@ TEST(FindHulls, ADarkLineAlongTheDeckDoesNotSplitTheHull) {
   EXPECT_NEAR(hulls[0].beam_m, 20, 1.5);
 }
 
+// Thin haze beside a hull (smooth, above the grow level) joins it into one shapeless
+// component; a few noise levels up the hull stands alone with its sharp outline, while a
+// haze blob alone never gives a hull.
+TEST(FindHulls, AHullJoinedToHazeIsFoundAboveTheHaze) {
+  const auto haze = [](cv::Mat& map, cv::Point2d c, double sigma_px, float peak) {
+    for (int y = 0; y < map.rows; ++y) {
+      for (int x = 0; x < map.cols; ++x) {
+        const double r2 = (x - c.x) * (x - c.x) + (y - c.y) * (y - c.y);
+        map.at<float>(y, x) +=
+            peak * static_cast<float>(std::exp(-0.5 * r2 / (sigma_px * sigma_px)));
+      }
+    }
+  };
+  HullFitOptions opt;
+  opt.gsd_m = 0.5;
+  cv::Mat map = Noise({500, 400}, 11, 1.0f);
+  DrawHull(map, {250, 200}, 20, 220, 36, 40);
+  haze(map, {330, 260}, 70, 16);
+  const auto hulls = FindHulls(FromContrast(map), opt);
+  int tankers = 0;
+  for (const auto& h : hulls) {
+    if (h.vessel_class != "tanker") continue;
+    ++tankers;
+    EXPECT_NEAR(h.length_m, 110, 3);
+    EXPECT_NEAR(h.beam_m, 18, 1.5);
+  }
+  EXPECT_EQ(tankers, 1);
+  cv::Mat alone = Noise({500, 400}, 12, 1.0f);
+  haze(alone, {250, 200}, 70, 16);
+  haze(alone, {250, 330}, 25, 30);
+  for (const auto& h : FindHulls(FromContrast(alone), opt)) EXPECT_NE(h.vessel_class, "tanker");
+}
+
 TEST(FindHulls, IgnoresSmallAndIrregularBlobs) {
   cv::Mat map = Noise({300, 300}, 5, 1.0f);
   cv::circle(map, {150, 150}, 60, cv::Scalar(30), cv::FILLED);  // round: not a hull shape
