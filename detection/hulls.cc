@@ -660,6 +660,16 @@ std::vector<Part> CutThinStrips(const Part& part, int r, double min_area) {
   return out;
 }
 
+// A mask with its holes filled (what the border cannot reach by flooding).
+cv::Mat FilledHoles(const cv::Mat& mask) {
+  cv::Mat padded;
+  cv::copyMakeBorder(mask, padded, 1, 1, 1, 1, cv::BORDER_CONSTANT, 0);
+  cv::Mat flood = padded.clone();
+  cv::floodFill(flood, cv::Point(0, 0), 255);
+  padded |= ~flood;
+  return padded(cv::Rect(1, 1, mask.cols, mask.rows)).clone();
+}
+
 // Hull-shaped pieces of a component at a raised threshold: thin haze or a cloud edge next
 // to a hull joins it at the grow level into one shapeless component, while the hull (sharp,
 // brighter or darker than the haze) stands alone a few noise levels up. Returns the
@@ -685,16 +695,12 @@ std::vector<Part> HullPiecesAboveRaisedLevels(const std::vector<cv::Point>& comp
     for (int i = 1; i < n; ++i) {
       cv::Mat piece = labels == i;
       if (cv::countNonZero(piece) < min_area) continue;
-      cv::Mat padded;
-      cv::copyMakeBorder(piece, padded, 1, 1, 1, 1, cv::BORDER_CONSTANT, 0);
-      cv::Mat flood = padded.clone();
-      cv::floodFill(flood, cv::Point(0, 0), 255);
-      padded |= ~flood;
+      piece = FilledHoles(piece);
       Part part;
-      for (int y = 1; y + 1 < padded.rows; ++y) {
-        const uchar* m = padded.ptr<uchar>(y);
-        for (int x = 1; x + 1 < padded.cols; ++x) {
-          if (m[x]) part.pixels.emplace_back(x - 1 + box.x, y - 1 + box.y);
+      for (int y = 0; y < piece.rows; ++y) {
+        const uchar* m = piece.ptr<uchar>(y);
+        for (int x = 0; x < piece.cols; ++x) {
+          if (m[x]) part.pixels.emplace_back(x + box.x, y + box.y);
         }
       }
       // Edge step: a hull's outline is sharp (the objectness drops by many noise sigmas
@@ -949,16 +955,7 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
       continue;
     }
     // Hole-filled component mask (deck equipment darker than the threshold stays inside).
-    cv::Mat roi_mask = (labels(box) == i);
-    {
-      cv::Mat padded;
-      cv::copyMakeBorder(roi_mask, padded, 1, 1, 1, 1, cv::BORDER_CONSTANT, 0);
-      cv::Mat flood = padded.clone();
-      cv::floodFill(flood, cv::Point(0, 0), 255);
-      cv::Mat holes = ~flood;
-      padded |= holes;
-      roi_mask = padded(cv::Rect(1, 1, box.width, box.height)).clone();
-    }
+    const cv::Mat roi_mask = FilledHoles(labels(box) == i);
     std::vector<cv::Point> pix;
     float peak = 0;
     for (int y = 0; y < box.height; ++y) {
