@@ -58,6 +58,13 @@ TEST(EndToEnd, SimulateScanTallyCheck) {
                 s["scenes"]["skipped"].get<int>(),
             n_scenes);
   const int seen = s["visits"].get<int>();
+  // How the states were read, and how many visits seen allow each transition.
+  const std::string direction = s["load_direction"]["terminal"].get<std::string>();
+  EXPECT_TRUE(direction == "loading" || direction == "discharging" || direction == "unknown")
+      << direction;
+  const int e2f_allowed = s["transitions_allowed"]["empty->full"].get<int>();
+  EXPECT_GE(e2f_allowed, s["transitions"]["empty->full"].get<int>());
+  EXPECT_LE(e2f_allowed, seen);
   // The smoke truth: every visit it marks as imaged must be counted.
   const nlohmann::json truth = nlohmann::json::parse(Slurp(data + "/truth.json"));
   int imaged = 0;
