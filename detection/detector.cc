@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <numbers>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -24,6 +25,8 @@ void DetectOptions::Check() const {
   if (threads < 0) fail("threads must be >= 0");
   if (!(max_cloud_fraction_for_clear >= 0 && max_cloud_fraction_for_clear <= 1))
     fail("max_cloud_fraction_for_clear out of [0, 1]");
+  if (!(max_berth_axis_offset_deg > 0 && max_berth_axis_offset_deg <= 90))
+    fail("max_berth_axis_offset_deg out of (0, 90]");
 }
 
 namespace {
@@ -206,7 +209,9 @@ SceneDetections DetectScene(const std::string& scene_path, const Terminal* termi
       if (berth_k >= 0) berth = bws[ww.berths[berth_k]].berth;
       if (!options.wide && (berth.empty() || c.vessel_class != "tanker")) continue;
       // A vessel at a berth fits it: a "hull" far longer than the berth is a cloud or
-      // shore fringe that happens to run along the pier.
+      // shore fringe that happens to run along the pier; one lying across an elongated berth
+      // is not moored there (its lines hold a moored hull along the fender line): a streak of
+      // sun glint, a wake, or a vessel passing.
       if (!options.wide && berth_k >= 0) {
         const auto& rings = bws[ww.berths[berth_k]].polygon_px;
         if (!rings.empty() && rings[0].size() >= 3) {
@@ -215,7 +220,22 @@ SceneDetections DetectScene(const std::string& scene_path, const Terminal* termi
             pts.emplace_back(static_cast<float>(q.x), static_cast<float>(q.y));
           const cv::RotatedRect rr = cv::minAreaRect(pts);
           const double berth_len = std::max(rr.size.width, rr.size.height);
+          const double berth_width = std::min(rr.size.width, rr.size.height);
           if (c.hull.length_px > 1.6 * berth_len) continue;
+          cv::Point2f corner[4];
+          rr.points(corner);
+          const cv::Point2d e1 = corner[1] - corner[0], e2 = corner[2] - corner[1];
+          const cv::Point2d along = cv::norm(e1) >= cv::norm(e2) ? e1 : e2;
+          const double cos_off = std::fabs(along.dot(c.hull.axis_px)) /
+                                 std::max(cv::norm(along) * cv::norm(c.hull.axis_px), 1e-12);
+          if (berth_len >= 2.0 * berth_width &&
+              cos_off < std::cos(options.max_berth_axis_offset_deg * std::numbers::pi / 180.0)) {
+            spdlog::debug("detection: hull at ({:.0f},{:.0f}) lies {:.0f} deg across berth {}",
+                          center_scene.x, center_scene.y,
+                          std::acos(cos_off) * 180.0 / std::numbers::pi,
+                          bws[ww.berths[berth_k]].berth);
+            continue;
+          }
         }
       }
 

@@ -16,6 +16,9 @@ struct DetectOptions {
   int threads = 0;                // tile-loop threads; 0 = all cores
   // A berth is a "clear view" when fully covered and at most this share is cloud/nodata.
   double max_cloud_fraction_for_clear = 0.2;
+  // A hull lying more than this across an elongated berth (long side >= 2x the short) is not
+  // moored there and is not reported in berth mode.
+  double max_berth_axis_offset_deg = 30.0;
   void Check() const;  // throws InputError on out-of-range values
 };
 

@@ -28,18 +28,21 @@ struct Drawn {
 
 // 4-band UInt16 scene in UTM 53N (zone edge: grid convergence ~2 deg), 0.5 m, a red-deck
 // tanker (pointed bow) of 110 x 18 m at grid angle `angle_deg`, a pier (land) and a berth.
+// `across_deg` turns the hull (not the berth) by that much; `pier` = false leaves the land out.
 Drawn DrawScene(const testing::TempDir& dir, double angle_deg, bool cloud = false,
-                bool nodata = false) {
+                bool nodata = false, double across_deg = 0.0, bool pier = true) {
   const int bands = 4;
   const int w = 700, h = 600;
   const double gsd = 0.5;
   std::vector<cv::Mat> img(bands);
   const float water[4] = {0.055f, 0.08f, 0.10f, 0.02f};
   const float deck[4] = {0.22f, 0.10f, 0.08f, 0.20f};
-  const float pier[4] = {0.30f, 0.30f, 0.29f, 0.30f};
+  const float pier_level[4] = {0.30f, 0.30f, 0.29f, 0.30f};
   cv::RNG rng(7);
   const cv::Point2d c(350.2, 300.7);
   const cv::Point2d a(std::cos(angle_deg * kDeg), std::sin(angle_deg * kDeg)), n(-a.y, a.x);
+  const double hull_deg = angle_deg + across_deg;
+  const cv::Point2d ha(std::cos(hull_deg * kDeg), std::sin(hull_deg * kDeg)), hn(-ha.y, ha.x);
   const double L = 220, B = 36;
   std::vector<cv::Point> hull;
   for (auto [u, v] : std::vector<std::pair<double, double>>{{-L / 2, -B / 2},
@@ -47,7 +50,7 @@ Drawn DrawScene(const testing::TempDir& dir, double angle_deg, bool cloud = fals
                                                             {L / 2, 0},
                                                             {L / 2 - 40, B / 2},
                                                             {-L / 2, B / 2}}) {
-    const cv::Point2d p = c + a * u + n * v;
+    const cv::Point2d p = c + ha * u + hn * v;
     hull.emplace_back(static_cast<int>(std::lround((p.x - 0.5) * 16)),
                       static_cast<int>(std::lround((p.y - 0.5) * 16)));
   }
@@ -60,8 +63,10 @@ Drawn DrawScene(const testing::TempDir& dir, double angle_deg, bool cloud = fals
   }
   for (int b = 0; b < bands; ++b) {
     cv::Mat m(h, w, CV_32F, cv::Scalar(water[b]));
-    cv::fillPoly(m, std::vector<std::vector<cv::Point>>{pier_poly}, cv::Scalar(pier[b]),
-                 cv::LINE_AA, 4);
+    if (pier) {
+      cv::fillPoly(m, std::vector<std::vector<cv::Point>>{pier_poly}, cv::Scalar(pier_level[b]),
+                   cv::LINE_AA, 4);
+    }
     cv::fillPoly(m, std::vector<std::vector<cv::Point>>{hull}, cv::Scalar(deck[b]), cv::LINE_AA, 4);
     if (cloud) m.setTo(0.63f);
     cv::GaussianBlur(m, m, cv::Size(0, 0), 0.6);
@@ -105,11 +110,11 @@ Drawn DrawScene(const testing::TempDir& dir, double angle_deg, bool cloud = fals
                                                             {-200, B / 2 + 4}})
     lr.push_back(ll(c + a * u + n * v));
   land.polygon.rings.push_back(lr);
-  t.features.push_back(land);
+  if (pier) t.features.push_back(land);
   d.terminal = dir.file("terminal.geojson");
   WriteTerminal(d.terminal, t);
-  d.bow_px = c + a * (L / 2);
-  d.stern_px = c - a * (L / 2);
+  d.bow_px = c + ha * (L / 2);
+  d.stern_px = c - ha * (L / 2);
   return d;
 }
 
@@ -142,6 +147,25 @@ TEST(DetectScene, FindsTheTankerWithTrueNorthHeading) {
     EXPECT_NEAR(r.berths[0].valid_fraction, 1.0, 1e-6);
     // No sun angles in this file: the load state must not be guessed.
     EXPECT_EQ(det.load_state, LoadState::kUnknown);
+  }
+}
+
+// A hull lying across an elongated berth is not moored there (a glint streak, a wake, a
+// vessel passing): berth mode does not report it; one lying along it is reported.
+TEST(DetectScene, AHullAcrossTheBerthIsNotReportedThere) {
+  for (const double across : {0.0, 15.0, 45.0, 80.0}) {
+    testing::TempDir dir("bwdet");
+    const Drawn d = DrawScene(dir, 20.0, false, false, across, false);
+    const Terminal t = LoadTerminal(d.terminal);
+    DetectOptions opt;
+    const SceneDetections r = DetectScene(d.tif, &t, nullptr, opt);
+    EXPECT_EQ(r.detections.size(), across <= 30.0 ? 1u : 0u) << across;
+    // The rule is what drops it: with any angle allowed the hull is found at the berth.
+    opt.max_berth_axis_offset_deg = 90.0;
+    const SceneDetections all = DetectScene(d.tif, &t, nullptr, opt);
+    ASSERT_EQ(all.detections.size(), 1u) << across;
+    EXPECT_EQ(all.detections[0].berth, "B1");
+    EXPECT_EQ(all.detections[0].vessel_class, "tanker");
   }
 }
 
@@ -201,6 +225,9 @@ TEST(DetectOptions, CheckRejectsBadValues) {
   EXPECT_THROW(o.Check(), InputError);
   o = DetectOptions();
   o.max_cloud_fraction_for_clear = 2;
+  EXPECT_THROW(o.Check(), InputError);
+  o = DetectOptions();
+  o.max_berth_axis_offset_deg = 0;
   EXPECT_THROW(o.Check(), InputError);
 }
 
