@@ -336,6 +336,83 @@ cv::Mat OpenedCells(const cv::Mat& majority, uchar bit, int radius) {
   return cells;
 }
 
+// A cloud over a pier is cut in two by the land polygon (cloud is looked for off land): its
+// part beyond the pier, an edge with no core of its own, is kept (keep[label] = 1) when it
+// touches land within 30 m of the kept cloud and its outline is soft. A deck moored at the
+// pier may be of the cloud-growth class too (grey paint raises every band alike) but its
+// outline is sharp: across its boundary the brightness steps by a good part of its contrast
+// within a pixel or two, where a cloud's edge fades over many.
+void BridgeCloudAcrossLand(const ImagingResult& r, const cv::Mat& labels, int n, double gsd_m,
+                           std::vector<uchar>& keep) {
+  constexpr double kBridgeM = 30.0;
+  constexpr double kSharpShare = 0.4;  // of the contrast reached within 3 px of the outline
+  const int w = labels.cols, h = labels.rows;
+  cv::Mat not_kept(labels.size(), CV_8U);
+  for (int y = 0; y < h; ++y) {
+    const int* l = labels.ptr<int>(y);
+    uchar* k = not_kept.ptr<uchar>(y);
+    for (int x = 0; x < w; ++x) k[x] = keep[static_cast<size_t>(l[x])] ? 0 : 255;
+  }
+  cv::Mat dist;
+  cv::distanceTransform(not_kept, dist, cv::DIST_L2, 3);
+  const float reach = static_cast<float>(kBridgeM / gsd_m);
+  // Components touching land near the kept cloud.
+  std::vector<uchar> near(static_cast<size_t>(n), 0);
+  bool any = false;
+  for (int y = 1; y + 1 < h; ++y) {
+    const int* l = labels.ptr<int>(y);
+    for (int x = 1; x + 1 < w; ++x) {
+      const size_t k = static_cast<size_t>(l[x]);
+      if (k == 0 || keep[k] || near[k]) continue;
+      for (int dy = -1; dy <= 1 && !near[k]; ++dy) {
+        const uchar* ld = r.land.ptr<uchar>(y + dy);
+        const float* d = dist.ptr<float>(y + dy);
+        for (int dx = -1; dx <= 1; ++dx) {
+          if (ld[x + dx] && d[x + dx] <= reach) {
+            near[k] = 1;
+            any = true;
+            break;
+          }
+        }
+      }
+    }
+  }
+  if (!any) return;
+  // Outline sharpness of those: over boundary pixels next to open (not land, not the
+  // component) pixels, the brightness step across 3 px of the boundary against the step from
+  // outside to the component's mean.
+  std::vector<double> step(static_cast<size_t>(n), 0), out(static_cast<size_t>(n), 0),
+      inside(static_cast<size_t>(n), 0);
+  std::vector<int> cnt(static_cast<size_t>(n), 0), area(static_cast<size_t>(n), 0);
+  const cv::Mat& b = r.brightness;
+  for (int y = 2; y + 2 < h; ++y) {
+    const int* l = labels.ptr<int>(y);
+    for (int x = 2; x + 2 < w; ++x) {
+      const size_t k = static_cast<size_t>(l[x]);
+      if (k == 0 || !near[k]) continue;
+      inside[k] += b.at<float>(y, x);
+      ++area[k];
+      static constexpr int kDx[4] = {1, -1, 0, 0}, kDy[4] = {0, 0, 1, -1};
+      for (int j = 0; j < 4; ++j) {
+        const int xo = x + kDx[j], yo = y + kDy[j];
+        if (labels.at<int>(yo, xo) == l[x] || r.land.at<uchar>(yo, xo)) continue;
+        const float bi = b.at<float>(y - kDy[j], x - kDx[j]);    // one pixel inside
+        const float bo = b.at<float>(yo + kDy[j], xo + kDx[j]);  // two pixels outside
+        step[k] += bi - bo;
+        out[k] += bo;
+        ++cnt[k];
+        break;
+      }
+    }
+  }
+  for (size_t k = 1; k < static_cast<size_t>(n); ++k) {
+    if (!near[k] || cnt[k] < 8 || area[k] == 0) continue;
+    const double local = step[k] / cnt[k];
+    const double total = inside[k] / area[k] - out[k] / cnt[k];
+    if (!(total > 0) || local < kSharpShare * total) keep[k] = 1;  // soft: the cloud's edge
+  }
+}
+
 }  // namespace
 
 float MadSigma(std::vector<float>& s) {
@@ -588,6 +665,7 @@ void ProcessWindow(const WindowPixels& pixels, const RadiometricScale& scale, co
           if (c[x] && o[x / f]) keep[l[x]] = 1;
       }
       keep[0] = 0;
+      if (cv::countNonZero(r.land) > 0) BridgeCloudAcrossLand(r, labels, n, options.gsd_m, keep);
       for (int y = 0; y < h; ++y) {
         const int* l = labels.ptr<int>(y);
         uchar* c = r.cloud.ptr<uchar>(y);

@@ -184,6 +184,50 @@ TEST(ProcessWindow, LandPolygonsAreNeitherWaterNorCloud) {
   EXPECT_EQ(r.cloud.at<uchar>(350, 350), 0);
 }
 
+// A cloud over a pier: its core north of the pier (land, where cloud is not looked for), and
+// south of it only a soft thin edge with no core of its own, which still is the same cloud.
+// A grey deck moored south of the pier raises every band alike as thin cloud does, but its
+// outline is sharp: it stays a deck.
+TEST(ProcessWindow, ACloudCutByAPierIsOneCloudAndADeckBesideItIsNot) {
+  const int w = 500, h = 420;
+  WindowPixels px;
+  px.window = {0, 0, w, h};
+  const float water[4] = {0.055f, 0.08f, 0.10f, 0.02f};
+  const float cloud_col[4] = {0.62f, 0.63f, 0.65f, 0.60f};
+  std::mt19937 rng(21);
+  std::normal_distribution<float> noise(0.0f, 0.002f);
+  cv::Mat land = cv::Mat::zeros(h, w, CV_8U);
+  land(cv::Rect(0, 190, w, 30)) = 255;
+  for (int b = 0; b < 4; ++b) {
+    px.bands[b].create(h, w, CV_32F);
+    for (int y = 0; y < h; ++y) {
+      for (int x = 0; x < w; ++x) {
+        double a = 0.0;  // cloud opacity
+        if (y < 190) {
+          a = std::hypot(x - 200.0, y - 90.0) < 100.0 ? 1.0 : 0.0;
+          if (a == 0.0 && y > 120 && std::abs(x - 200) < 180) a = 0.10;  // edge to the pier
+        } else if (y >= 220) {
+          a = 0.10 * std::exp(-(y - 220) / 40.0) * std::exp(-std::pow((x - 200) / 70.0, 2));
+        }
+        float v = static_cast<float>(water[b] + a * (cloud_col[b] - water[b]));
+        if (y >= 190 && y < 220) v = 0.30f;  // pier
+        if (x >= 340 && x < 480 && y >= 221 && y < 251)
+          v = water[b] + 0.12f * (cloud_col[b] - water[b]);  // grey deck
+        px.bands[b].at<float>(y, x) = (v + noise(rng)) * 10000.0f;
+      }
+    }
+  }
+  px.valid = cv::Mat(h, w, CV_8U, cv::Scalar(255));
+  ImagingOptions opt;
+  opt.gsd_m = 0.5;
+  opt.cloud_min_radius_m = 15;
+  const ImagingResult r = ProcessWindow(px, EstimateScale(px, PixelType::kUInt16), land, opt);
+  EXPECT_EQ(r.cloud.at<uchar>(90, 200), 255);   // the core
+  EXPECT_EQ(r.cloud.at<uchar>(228, 200), 255);  // its thin edge beyond the pier
+  EXPECT_EQ(r.cloud.at<uchar>(236, 410), 0);    // the deck
+  EXPECT_EQ(r.cloud.at<uchar>(400, 450), 0);    // open water
+}
+
 // ProcessWindow under two tilings / thread counts gives identical maps.
 void ExpectSameForTilings(const WindowPixels& px, int tile_a, int threads_a, int tile_b,
                           int threads_b) {
