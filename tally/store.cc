@@ -38,7 +38,7 @@ const std::vector<FieldSpec>& SceneFields() {
       {"datetime", OFTDateTime},  {"sun_elevation_deg", OFTReal}, {"sun_azimuth_deg", OFTReal},
       {"off_nadir_deg", OFTReal}, {"view_azimuth_deg", OFTReal},  {"gsd_m", OFTReal},
       {"status", OFTString},      {"error", OFTString},           {"berths_clear", OFTInteger},
-      {"detections", OFTInteger}, {"processed_at", OFTDateTime}};
+      {"detections", OFTInteger}, {"processed_at", OFTDateTime},  {"detector", OFTString}};
   return f;
 }
 
@@ -219,7 +219,8 @@ const char* ToString(SceneStatus status) {
 struct Store::Impl {
   std::string path;
   GDALDataset* ds = nullptr;
-  std::set<std::string> hashes;
+  std::set<std::string> hashes;       // stored by this detector version
+  std::set<std::string> any_version;  // stored at all
 
   ~Impl() {
     if (ds != nullptr) GDALClose(ds);
@@ -253,12 +254,39 @@ struct Store::Impl {
     return layer;
   }
 
+  // The scenes stored by this detector version (those of another are processed again).
   void LoadHashes() {
     hashes.clear();
+    any_version.clear();
     OGRLayer* scenes = Layer("scenes");
     scenes->ResetReading();
     for (FeaturePtr f(scenes->GetNextFeature()); f; f.reset(scenes->GetNextFeature())) {
-      hashes.insert(GetString(*f, "content_hash"));
+      any_version.insert(GetString(*f, "content_hash"));
+      if (GetString(*f, "detector") == kDetectorVersion) {
+        hashes.insert(GetString(*f, "content_hash"));
+      }
+    }
+  }
+
+  // Deletes the rows of `layer` that belong to the scene with `content_hash` (a scene stored
+  // by an older detector version, about to be stored again).
+  void DeleteRowsOf(OGRLayer* layer, const std::string& content_hash) {
+    std::string quoted;
+    for (char c : content_hash) quoted += c == '\'' ? std::string("''") : std::string(1, c);
+    const std::string filter = "content_hash = '" + quoted + "'";
+    if (layer->SetAttributeFilter(filter.c_str()) != OGRERR_NONE) {
+      throw Error(kStage, path, std::string("cannot select rows of ") + layer->GetName());
+    }
+    std::vector<GIntBig> fids;
+    layer->ResetReading();
+    for (FeaturePtr f(layer->GetNextFeature()); f; f.reset(layer->GetNextFeature())) {
+      fids.push_back(f->GetFID());
+    }
+    layer->SetAttributeFilter(nullptr);
+    for (GIntBig fid : fids) {
+      if (layer->DeleteFeature(fid) != OGRERR_NONE) {
+        throw Error(kStage, path, std::string("cannot delete a stale row of ") + layer->GetName());
+      }
     }
   }
 
@@ -327,8 +355,21 @@ Store Store::Open(const std::string& path) {
     }
     bool created = false;
     for (const LayerSpec& spec : ScanLayers()) {
-      if (ds->GetLayerByName(spec.name) == nullptr) {
+      OGRLayer* layer = ds->GetLayerByName(spec.name);
+      if (layer == nullptr) {
         Impl::CreateLayer(ds, path, spec.name, spec.geometry, spec.fields());
+        created = true;
+        continue;
+      }
+      // A store written by an older berthwatch: add the fields it lacks.
+      for (const FieldSpec& field : spec.fields()) {
+        if (layer->GetLayerDefn()->GetFieldIndex(field.name) >= 0) continue;
+        OGRFieldDefn def(field.name, field.type);
+        def.SetSubType(field.subtype);
+        if (layer->CreateField(&def) != OGRERR_NONE) {
+          GDALClose(ds);
+          throw Error(kStage, path, std::string("cannot add field ") + field.name);
+        }
         created = true;
       }
     }
@@ -374,8 +415,13 @@ void Store::CommitScene(const SceneRecord& record, const SceneDetections& observ
   const bool processed = record.status == SceneStatus::kProcessed;
   s.Begin();
   try {
+    // Rows of this scene from another detector version are replaced, not kept beside.
+    if (s.any_version.count(record.content_hash)) {
+      for (OGRLayer* layer : {scenes, views, dets}) s.DeleteRowsOf(layer, record.content_hash);
+    }
     FeaturePtr f(OGRFeature::CreateFeature(scenes->GetLayerDefn()));
     f->SetField("path", record.path.c_str());
+    f->SetField("detector", record.detector.c_str());
     f->SetField("content_hash", record.content_hash.c_str());
     f->SetField("scene_id", record.scene_id.c_str());
     if (record.datetime) SetTime(*f, "datetime", *record.datetime);
@@ -455,7 +501,8 @@ void Store::CommitScene(const SceneRecord& record, const SceneDetections& observ
     s.Rollback();
     throw;
   }
-  s.hashes.insert(record.content_hash);
+  s.any_version.insert(record.content_hash);
+  if (record.detector == kDetectorVersion) s.hashes.insert(record.content_hash);
 }
 
 std::vector<StoredScene> Store::LoadScenes() const {

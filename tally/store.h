@@ -39,6 +39,7 @@ struct SceneRecord {
   std::optional<TimePoint> datetime;
   SceneStatus status = SceneStatus::kProcessed;
   std::string error;  // why the scene failed or was skipped; empty when processed
+  std::string detector = kDetectorVersion;  // the detector version that produced it
 };
 
 // One scene as read back: the record, and (processed scenes only) its observations with the

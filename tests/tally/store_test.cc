@@ -83,6 +83,76 @@ TEST(Store, RoundTripsScenesViewsAndDetections) {
   EXPECT_EQ(o.detections[1].load_state, LoadState::kEmpty);
 }
 
+// Rows of a layer as OGR reads them from the file.
+long long RowCount(const std::string& path, const char* layer) {
+  GDALDataset* ds = GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR, nullptr, nullptr, nullptr);
+  if (ds == nullptr) return -1;
+  OGRLayer* l = ds->GetLayerByName(layer);
+  const long long n = l == nullptr ? -1 : l->GetFeatureCount(TRUE);
+  GDALClose(ds);
+  return n;
+}
+
+// After an upgrade of the detector, a scene stored by the old version is not "already
+// stored": scanning it again replaces its rows (scene, berth views, detections) instead of
+// adding to them, in one transaction.
+TEST(Store, ASceneStoredByAnotherDetectorVersionIsProcessedAgainAndReplaced) {
+  TempDir dir;
+  const std::string path = dir.file("store.gpkg");
+  {
+    Store store = Store::Open(path);
+    SceneRecord old = Record("h1", TwoHulls(), SceneStatus::kProcessed);
+    old.detector = "an older detector";
+    store.CommitScene(old, TwoHulls());
+    EXPECT_FALSE(store.Has("h1"));
+  }
+  const SceneDetections again =
+      Scene(1, {{"B1", true}}, {Det("B1", Hull{}, LoadState::kEmpty, 0.9)});
+  {
+    Store store = Store::Open(path);
+    EXPECT_FALSE(store.Has("h1"));
+    store.CommitScene(Record("h1", again, SceneStatus::kProcessed), again);
+    EXPECT_TRUE(store.Has("h1"));
+  }
+  Store store = Store::OpenExisting(path);
+  EXPECT_TRUE(store.Has("h1"));
+  const auto scenes = store.LoadScenes();
+  ASSERT_EQ(scenes.size(), 1u);
+  ASSERT_EQ(scenes[0].observations.detections.size(), 1u);
+  EXPECT_EQ(scenes[0].observations.detections[0].load_state, LoadState::kEmpty);
+  EXPECT_EQ(RowCount(path, "detections"), 1);
+  EXPECT_EQ(RowCount(path, "berth_views"), 1);
+  EXPECT_EQ(RowCount(path, "scenes"), 1);
+}
+
+// A store written before scenes carried the detector version gets the field on opening and
+// its scenes count as stored by another version.
+TEST(Store, AStoreWithoutDetectorVersionsIsUpgradedInPlace) {
+  TempDir dir;
+  const std::string path = dir.file("store.gpkg");
+  {
+    Store store = Store::Open(path);
+    store.CommitScene(Record("h1", TwoHulls(), SceneStatus::kProcessed), TwoHulls());
+  }
+  {
+    GDALDataset* ds =
+        GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE, nullptr, nullptr, nullptr);
+    ASSERT_NE(ds, nullptr);
+    OGRLayer* scenes = ds->GetLayerByName("scenes");
+    const int i = scenes->GetLayerDefn()->GetFieldIndex("detector");
+    ASSERT_GE(i, 0);
+    ASSERT_EQ(scenes->DeleteField(i), OGRERR_NONE);
+    GDALClose(ds);
+  }
+  Store store = Store::Open(path);
+  EXPECT_FALSE(store.Has("h1"));
+  ASSERT_EQ(store.LoadScenes().size(), 1u);  // nothing lost until it is processed again
+  store.CommitScene(Record("h1", TwoHulls(), SceneStatus::kProcessed), TwoHulls());
+  EXPECT_TRUE(store.Has("h1"));
+  EXPECT_EQ(store.LoadScenes().size(), 1u);
+  EXPECT_EQ(RowCount(path, "detections"), 2);
+}
+
 TEST(Store, IsAValidGeoPackageForOgr) {
   TempDir dir;
   const std::string path = dir.file("store.gpkg");
