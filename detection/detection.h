@@ -16,6 +16,10 @@ namespace bw {
 enum class LoadState { kEmpty, kPartial, kFull, kUnknown };
 const char* ToString(LoadState state);                   // "empty", "partial", "full", "unknown"
 LoadState LoadStateFromString(const std::string& text);  // throws InputError on others
+// Order of the known states by load: empty 0, partial 1, full 2; unknown -1.
+inline int LoadRank(LoadState state) {
+  return state == LoadState::kUnknown ? -1 : static_cast<int>(state);
+}
 
 inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 

@@ -48,18 +48,8 @@ double Mean(const std::vector<double>& v) {
 
 json J(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 
-int StateIndex(LoadState s) {
-  switch (s) {
-    case LoadState::kEmpty:
-      return 0;
-    case LoadState::kPartial:
-      return 1;
-    case LoadState::kFull:
-      return 2;
-    default:
-      return 3;
-  }
-}
+// Row/column of the confusion matrix: empty, partial, full, unknown.
+int StateIndex(LoadState s) { return LoadRank(s) < 0 ? 3 : LoadRank(s); }
 
 json ParseFile(const std::string& path, const char* stage) {
   std::ifstream in(path, std::ios::binary);

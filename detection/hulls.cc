@@ -624,6 +624,14 @@ bool TrimToStrip(Part& part) {
   return true;
 }
 
+// The set pixels of a mask, in row order, shifted by `offset` (the mask's window position).
+std::vector<cv::Point> MaskPixels(const cv::Mat& mask, cv::Point offset) {
+  std::vector<cv::Point> pixels;
+  if (cv::countNonZero(mask) > 0) cv::findNonZero(mask, pixels);
+  for (auto& q : pixels) q += offset;
+  return pixels;
+}
+
 // Cuts the strips narrower than 2r+1 px out of a part: a pier's shadow or wall line, a
 // wake or a mooring line that joined a hull to other things. The pieces left (opened mask
 // components) get back the part's pixels within r+1 px of them, so hull outlines keep their
@@ -648,14 +656,7 @@ std::vector<Part> CutThinStrips(const Part& part, int r, double min_area) {
     if (cv::countNonZero(piece) < min_area) continue;
     cv::dilate(piece, piece, grow_by);
     piece &= mask;
-    Part sub;
-    for (int y = 0; y < piece.rows; ++y) {
-      const uchar* m = piece.ptr<uchar>(y);
-      for (int x = 0; x < piece.cols; ++x) {
-        if (m[x]) sub.pixels.emplace_back(x + box.x - pad, y + box.y - pad);
-      }
-    }
-    out.push_back(std::move(sub));
+    out.push_back({MaskPixels(piece, box.tl() - cv::Point(pad, pad))});
   }
   return out;
 }
@@ -668,6 +669,39 @@ cv::Mat FilledHoles(const cv::Mat& mask) {
   cv::floodFill(flood, cv::Point(0, 0), 255);
   padded |= ~flood;
   return padded(cv::Rect(1, 1, mask.cols, mask.rows)).clone();
+}
+
+// Edge step of a mask placed at `origin` in `obj`: the mean of `obj` over its inner 2-px band
+// less that over the 2-px band outside it. A hull's outline is sharp (the objectness drops by
+// many noise sigmas across it); the contour a raised level draws through haze is not.
+double OutlineStep(const cv::Mat& mask, cv::Point origin, const cv::Mat& obj) {
+  static const cv::Mat k5 = cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(5, 5));
+  cv::Mat padded, eroded, dilated;
+  cv::copyMakeBorder(mask, padded, 3, 3, 3, 3, cv::BORDER_CONSTANT, 0);
+  cv::erode(padded, eroded, k5);
+  cv::dilate(padded, dilated, k5);
+  double si = 0, so = 0;
+  int ni = 0, no = 0;
+  for (int y = 0; y < padded.rows; ++y) {
+    const int wy = y - 3 + origin.y;
+    if (wy < 0 || wy >= obj.rows) continue;
+    const uchar* m = padded.ptr<uchar>(y);
+    const uchar* e = eroded.ptr<uchar>(y);
+    const uchar* d = dilated.ptr<uchar>(y);
+    const float* o = obj.ptr<float>(wy);
+    for (int x = 0; x < padded.cols; ++x) {
+      const int wx = x - 3 + origin.x;
+      if (wx < 0 || wx >= obj.cols) continue;
+      if (m[x] && !e[x]) {
+        si += o[wx];
+        ++ni;
+      } else if (!m[x] && d[x]) {
+        so += o[wx];
+        ++no;
+      }
+    }
+  }
+  return ni > 0 && no > 0 ? si / ni - so / no : 0.0;
 }
 
 // Hull-shaped pieces of a component at a raised threshold: thin haze or a cloud edge next
@@ -696,46 +730,8 @@ std::vector<Part> HullPiecesAboveRaisedLevels(const std::vector<cv::Point>& comp
       cv::Mat piece = labels == i;
       if (cv::countNonZero(piece) < min_area) continue;
       piece = FilledHoles(piece);
-      Part part;
-      for (int y = 0; y < piece.rows; ++y) {
-        const uchar* m = piece.ptr<uchar>(y);
-        for (int x = 0; x < piece.cols; ++x) {
-          if (m[x]) part.pixels.emplace_back(x + box.x, y + box.y);
-        }
-      }
-      // Edge step: a hull's outline is sharp (the objectness drops by many noise sigmas
-      // across it); the contour a raised level draws through haze is not.
-      double step = 0;
-      {
-        const cv::Mat k5 = cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(5, 5));
-        cv::Mat in_band, out_band, eroded, dilated;
-        cv::Mat full = cv::Mat::zeros(box.size(), CV_8U);
-        for (const auto& q : part.pixels) full.at<uchar>(q.y - box.y, q.x - box.x) = 255;
-        cv::Mat full_pad;
-        cv::copyMakeBorder(full, full_pad, 3, 3, 3, 3, cv::BORDER_CONSTANT, 0);
-        cv::erode(full_pad, eroded, k5);
-        cv::dilate(full_pad, dilated, k5);
-        in_band = full_pad & ~eroded;
-        out_band = dilated & ~full_pad;
-        double si = 0, so = 0;
-        int ni = 0, no = 0;
-        for (int y = 0; y < full_pad.rows; ++y) {
-          const int wy = y - 3 + box.y;
-          if (wy < 0 || wy >= obj.rows) continue;
-          for (int x = 0; x < full_pad.cols; ++x) {
-            const int wx = x - 3 + box.x;
-            if (wx < 0 || wx >= obj.cols) continue;
-            if (in_band.at<uchar>(y, x)) {
-              si += obj.at<float>(wy, wx);
-              ++ni;
-            } else if (out_band.at<uchar>(y, x)) {
-              so += obj.at<float>(wy, wx);
-              ++no;
-            }
-          }
-        }
-        step = ni > 0 && no > 0 ? si / ni - so / no : 0;
-      }
+      Part part{MaskPixels(piece, box.tl())};
+      const double step = OutlineStep(piece, box.tl(), obj);
       Part trimmed = part;
       const bool straight = TrimToStrip(trimmed);
       const Pca p = ComputePca(trimmed.pixels);
@@ -1043,8 +1039,6 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
       const bool straight_side = TrimToStrip(part);
       if (part.pixels.size() < min_area) continue;
       const Pca p = ComputePca(part.pixels);
-      // Only a part with a straight long side (a hull's, or the strip's along it) is cut:
-      // cutting cloud fringes and shorelines would carve hull-like pieces out of them.
       // A part of a component joined to haze or a cloud edge: the component's hull-shaped
       // pieces at a raised threshold are tried instead, once per component.
       const auto retry_raised = [&]() {
@@ -1055,6 +1049,8 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
             static_cast<float>(options.grow_sigma), min_area, min_len_px, 1.3 * max_len_px);
         for (Part& piece : pieces) all_parts.push_back(std::move(piece));
       };
+      // Only a part with a straight long side (a hull's, or the strip's along it) is cut:
+      // cutting cloud fringes and shorelines would carve hull-like pieces out of them.
       const auto retry_without_strips = [&]() {
         if (k >= direct || !straight_side) {
           retry_raised();

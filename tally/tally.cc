@@ -204,18 +204,6 @@ std::string Visit::transition() const {
 }
 
 namespace {
-int Rank(LoadState s) {
-  switch (s) {
-    case LoadState::kEmpty:
-      return 0;
-    case LoadState::kPartial:
-      return 1;
-    case LoadState::kFull:
-      return 2;
-    default:
-      return -1;
-  }
-}
 const char* DirectionName(int direction) {
   return direction > 0 ? "loading" : (direction < 0 ? "discharging" : "unknown");
 }
@@ -225,7 +213,7 @@ int StateDirection(const std::vector<LoadState>& states) {
   bool up = false, down = false;
   int low = 3, high = -1;  // extremes of the states so far
   for (LoadState s : states) {
-    const int r = Rank(s);
+    const int r = LoadRank(s);
     if (r < 0) continue;
     up = up || r > low;
     down = down || r < high;
@@ -268,18 +256,18 @@ bool AllowsTransition(const Visit& visit, const std::string& transition) {
   } catch (const InputError&) {
     return false;
   }
-  if (Rank(sa) < 0 || Rank(sd) < 0) return false;
+  if (LoadRank(sa) < 0 || LoadRank(sd) < 0) return false;
   if (visit.arrival_state != LoadState::kUnknown && visit.arrival_state != sa) return false;
   if (visit.departure_state != LoadState::kUnknown && visit.departure_state != sd) return false;
   // A visit going one way cannot make the opposite change, nor stay the same if it changed.
-  const int change = Rank(sd) - Rank(sa);
+  const int change = LoadRank(sd) - LoadRank(sa);
   const int own = StateDirection(visit.states);
   if (visit.direction != 0 && change != 0 && (change > 0) != (visit.direction > 0)) return false;
   if (own != 0 && change == 0) return false;
   // Every state seen lies between the two ends.
-  const int lo = std::min(Rank(sa), Rank(sd)), hi = std::max(Rank(sa), Rank(sd));
+  const int lo = std::min(LoadRank(sa), LoadRank(sd)), hi = std::max(LoadRank(sa), LoadRank(sd));
   for (LoadState s : visit.states) {
-    if (Rank(s) < lo || Rank(s) > hi) return false;
+    if (LoadRank(s) < lo || LoadRank(s) > hi) return false;
   }
   return true;
 }

@@ -153,6 +153,15 @@ TEST(FindHulls, TrimsAPlatformTouchingTheHull) {
   EXPECT_LT(std::fabs(hulls[0].hull.axis_px.y), std::sin(0.5 * kDeg));
 }
 
+// The candidates classed as tankers.
+std::vector<HullCandidate> Tankers(const std::vector<HullCandidate>& hulls) {
+  std::vector<HullCandidate> out;
+  for (const auto& h : hulls) {
+    if (h.vessel_class == "tanker") out.push_back(h);
+  }
+  return out;
+}
+
 // A pier's shadow (a strip a few px wide along the berth, outside the land margin), joined by
 // fenders to a hull moored against it, makes a component far longer than any hull and mostly
 // empty: the strip is cut off and the hull measured on its own.
@@ -165,20 +174,15 @@ TEST(FindHulls, AHullJoinedToAThinStripAlongThePierIsCutFree) {
   }
   HullFitOptions opt;
   opt.gsd_m = 0.5;
-  const auto hulls = FindHulls(FromContrast(map), opt);
-  int tankers = 0;
-  for (const auto& h : hulls) {
-    if (h.vessel_class != "tanker") continue;
-    ++tankers;
-    EXPECT_NEAR(h.length_m, 110, 2);
-    EXPECT_NEAR(h.beam_m, 18, 1.5);
-    EXPECT_NEAR(h.hull.center_px.x, 400, 3);
-  }
-  EXPECT_EQ(tankers, 1);
+  const auto tankers = Tankers(FindHulls(FromContrast(map), opt));
+  ASSERT_EQ(tankers.size(), 1u);
+  EXPECT_NEAR(tankers[0].length_m, 110, 2);
+  EXPECT_NEAR(tankers[0].beam_m, 18, 1.5);
+  EXPECT_NEAR(tankers[0].hull.center_px.x, 400, 3);
   // The strip alone is no hull.
   cv::Mat strip = Noise({800, 300}, 9, 1.0f);
   cv::rectangle(strip, cv::Rect(10, 172, 780, 5), cv::Scalar(30), cv::FILLED);
-  for (const auto& h : FindHulls(FromContrast(strip), opt)) EXPECT_NE(h.vessel_class, "tanker");
+  EXPECT_TRUE(Tankers(FindHulls(FromContrast(strip), opt)).empty());
 }
 
 // A dark line along the deck (a catwalk's shadow) of a beamy hull looks like the valley
@@ -214,19 +218,14 @@ TEST(FindHulls, AHullJoinedToHazeIsFoundAboveTheHaze) {
   cv::Mat map = Noise({500, 400}, 11, 1.0f);
   DrawHull(map, {250, 200}, 20, 220, 36, 40);
   haze(map, {330, 260}, 70, 16);
-  const auto hulls = FindHulls(FromContrast(map), opt);
-  int tankers = 0;
-  for (const auto& h : hulls) {
-    if (h.vessel_class != "tanker") continue;
-    ++tankers;
-    EXPECT_NEAR(h.length_m, 110, 3);
-    EXPECT_NEAR(h.beam_m, 18, 1.5);
-  }
-  EXPECT_EQ(tankers, 1);
+  const auto tankers = Tankers(FindHulls(FromContrast(map), opt));
+  ASSERT_EQ(tankers.size(), 1u);
+  EXPECT_NEAR(tankers[0].length_m, 110, 3);
+  EXPECT_NEAR(tankers[0].beam_m, 18, 1.5);
   cv::Mat alone = Noise({500, 400}, 12, 1.0f);
   haze(alone, {250, 200}, 70, 16);
   haze(alone, {250, 330}, 25, 30);
-  for (const auto& h : FindHulls(FromContrast(alone), opt)) EXPECT_NE(h.vessel_class, "tanker");
+  EXPECT_TRUE(Tankers(FindHulls(FromContrast(alone), opt)).empty());
 }
 
 TEST(FindHulls, IgnoresSmallAndIrregularBlobs) {

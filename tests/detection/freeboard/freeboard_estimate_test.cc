@@ -103,6 +103,19 @@ FleetVessel PierTestVessel() {
   return v;
 }
 
+// The lit-side geometry: hull along 60 deg, sun broadside from 150 at `elevation`, seen 15 deg
+// off-nadir from the sun side.
+HullRenderSpec LitSideSpec(double freeboard_m, double elevation_deg) {
+  HullRenderSpec spec;
+  spec.heading_deg = 60;
+  spec.sun_azimuth_deg = 150;
+  spec.sun_elevation_deg = elevation_deg;
+  spec.off_nadir_deg = 15;
+  spec.view_azimuth_deg = 150;
+  spec.freeboard_m = freeboard_m;
+  return spec;
+}
+
 TEST(EstimateFreeboard, ShadowOnPierIsUnobservable) {
   HullRenderSpec spec;
   spec.heading_deg = 60;
@@ -131,13 +144,7 @@ TEST(EstimateFreeboard, WithTheShadowOnThePierTheLitSideSeenOffNadirGivesTheFree
   for (const auto& [f, antifouling, state] :
        {std::tuple{7.0, 4.5, LoadState::kEmpty}, std::tuple{2.5, 0.0, LoadState::kFull}}) {
     for (uint64_t seed : {3, 4}) {
-      HullRenderSpec spec;
-      spec.heading_deg = 60;
-      spec.sun_azimuth_deg = 150;
-      spec.sun_elevation_deg = 50;
-      spec.off_nadir_deg = 15;
-      spec.view_azimuth_deg = 150;
-      spec.freeboard_m = f;
+      HullRenderSpec spec = LitSideSpec(f, 50);
       spec.antifouling_m = antifouling;
       spec.seed = seed;
       const auto r = RenderHull(spec);
@@ -168,13 +175,7 @@ TEST(EstimateFreeboard, ADeckPaintedLikeItsHullSideGivesNoConfidentNonsense) {
   const FleetVessel reg = PierTestVessel();
   for (const auto& [f, state] :
        {std::pair{7.0, LoadState::kEmpty}, std::pair{2.5, LoadState::kFull}}) {
-    HullRenderSpec spec;
-    spec.heading_deg = 60;
-    spec.sun_azimuth_deg = 150;
-    spec.sun_elevation_deg = 60;
-    spec.off_nadir_deg = 15;
-    spec.view_azimuth_deg = 150;
-    spec.freeboard_m = f;
+    HullRenderSpec spec = LitSideSpec(f, 60);
     spec.deck = spec.hull_lit;
     const auto r = RenderHull(spec);
     HullImage image = r.image;
