@@ -85,6 +85,13 @@ RunFn RegisterRun(CLI::App& app) {
     WriteSummaryJson((out / "summary.json").string(), result);
     Store::OpenExisting(db).ExportDetectionsGeoJson((out / "detections.geojson").string());
     std::printf("%s", FormatVisitTable(result).c_str());
+    if (result.scenes.processed == 0) {
+      std::fprintf(stderr,
+                   "berthwatch: run: no scene could be processed (%d skipped, %d failed): the "
+                   "number of visits is unknown\n",
+                   result.scenes.skipped, result.scenes.failed);
+      return 2;
+    }
 
     if (claim.empty()) {
       const MissedVisitEstimate e = EstimateMissedVisits(result, CheckOptions{});

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <numbers>
 #include <opencv2/imgcodecs.hpp>
@@ -11,6 +12,7 @@
 
 #include "detection/candidate.h"
 #include "detection/hulls.h"
+#include "detection/lowres.h"
 #include "detection/wide.h"
 #include "geo/error.h"
 #include "geo/scene.h"
@@ -108,6 +110,17 @@ SceneDetections DetectScene(const std::string& scene_path, const Terminal* termi
     // Streamed tile by tile (detection/wide.h): memory bounded whatever the scene size.
     return DetectWideScene(scene, terminal, fleet, options, bws, std::move(out));
   } else {
+    // The hull fit needs both side edges of a beam and a deck between them; where a tanker's
+    // beam spans only a pixel or two (Sentinel-2), a hull moored at a berth cannot be told
+    // from its pier, and a view of the berth without a detection would read as an empty berth.
+    if (UseLowResSearch(gsd)) {
+      char what[256];
+      std::snprintf(what, sizeof(what),
+                    "%.1f m GSD is too coarse to see a tanker at a berth (berth mode needs about "
+                    "5 m or finer); detect --wide finds vessels on open water in such imagery",
+                    gsd);
+      throw NoDataError("detection", scene_path, what);
+    }
     const bool any = std::any_of(bws.begin(), bws.end(), [](const BerthWindow& b) {
       return b.coverage != Coverage::kNone && !b.window.empty();
     });

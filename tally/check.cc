@@ -527,6 +527,13 @@ std::string DirectionWords(const TallyResult& result) {
 
 CheckResult CheckClaim(const std::vector<ClaimItem>& claim, const TallyResult& result,
                        const CheckOptions& options) {
+  if (result.scenes.processed == 0) {
+    // No view of any berth: zero visits seen says nothing about how many there were.
+    throw NoDataError(kStage, "",
+                      "no scene was processed (" + std::to_string(result.scenes.skipped) +
+                          " skipped, " + std::to_string(result.scenes.failed) +
+                          " failed): there is nothing to check the claim against");
+  }
   CheckResult out;
   out.estimate = EstimateMissedVisits(result, options);
   const MissedVisitEstimate& e = out.estimate;

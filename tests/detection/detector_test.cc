@@ -209,6 +209,38 @@ TEST(DetectScene, SceneMissingTheBerthsIsNoDataError) {
   EXPECT_THROW(DetectScene(d.tif, &t, nullptr, {}), NoDataError);
 }
 
+// At Sentinel-2's 10 m a tanker's beam spans a pixel or two: berth mode cannot tell a moored
+// hull from its pier, so it refuses the scene (a view without a detection would read as an
+// empty berth) and names the GSD; wide mode still searches the open water.
+TEST(DetectScene, BerthModeRefusesImageryTooCoarseForAHullAtTheBerth) {
+  testing::TempDir dir("bwdet");
+  const Drawn d = DrawScene(dir, 10);
+  const Terminal t = LoadTerminal(d.terminal);
+  EXPECT_EQ(DetectScene(d.tif, &t, nullptr, {}).detections.size(), 1u);
+  for (const char* res : {"3", "10"}) {
+    const std::string coarse = dir.file(std::string("coarse") + res + ".tif");
+    ASSERT_EQ(testing::RunProgram(
+                  {"gdal_translate", "-q", "-r", "average", "-tr", res, res, d.tif, coarse})
+                  .exit_code,
+              0);
+    if (std::string(res) == "3") {
+      EXPECT_NO_THROW(DetectScene(coarse, &t, nullptr, {})) << res << " m";
+      continue;
+    }
+    try {
+      DetectScene(coarse, &t, nullptr, {});
+      FAIL() << "expected NoDataError at " << res << " m";
+    } catch (const NoDataError& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find("coarse10.tif"), std::string::npos) << what;
+      EXPECT_NE(what.find("10.0 m GSD is too coarse"), std::string::npos) << what;
+    }
+    DetectOptions wide;
+    wide.wide = true;
+    EXPECT_NO_THROW(DetectScene(coarse, &t, nullptr, wide));
+  }
+}
+
 TEST(DetectScene, SingleBandIsInputError) {
   testing::TempDir dir("bwdet");
   const Drawn d = DrawScene(dir, 10);

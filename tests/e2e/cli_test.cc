@@ -143,5 +143,26 @@ TEST(EndToEnd, RunWritesEveryOutput) {
   EXPECT_NE(run.out.find("Verdict"), std::string::npos) << run.out;
 }
 
+// A season at Sentinel-2's 10 m: berth mode cannot see a tanker at a berth, so every scene is
+// skipped with the reason, and neither run nor check makes up a count from no views.
+TEST(EndToEnd, ImageryTooCoarseForBerthsGivesNoCount) {
+  TempDir dir("bw_e2e");
+  const std::string data = dir.file("smoke10");
+  testing::SimulateSmoke(
+      data, {"--set", "acquisition.gsd_m=10", "--set", "acquisition.scene_width_m=1500", "--set",
+             "acquisition.scene_height_m=1500"});
+  const std::string out = dir.file("out");
+  auto run = RunCli(
+      {"run", data, "--terminal", data + "/terminal.geojson", "--out", out, "--claim", "visits=4"});
+  EXPECT_EQ(run.exit_code, 2) << run.out << run.err;
+  EXPECT_NE(run.err.find("10.0 m GSD is too coarse to see a tanker at a berth"), std::string::npos)
+      << run.err;
+  EXPECT_NE(run.err.find("no scene could be processed"), std::string::npos) << run.err;
+  EXPECT_EQ(run.out.find("Verdict"), std::string::npos) << run.out;
+  auto check = RunCli({"check", "--db", out + "/berthwatch.gpkg", "--claim", "visits=4"});
+  EXPECT_EQ(check.exit_code, 2) << check.out << check.err;
+  EXPECT_NE(check.err.find("nothing to check the claim against"), std::string::npos) << check.err;
+}
+
 }  // namespace
 }  // namespace bw
