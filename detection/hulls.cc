@@ -367,9 +367,16 @@ double ResolveBow(const cv::Mat& contrast, const cv::Mat& brightness, Hull& hull
   const double peak_frac = (peak + 0.5) / bins;  // along +axis from the -axis end
   if (has_super && (peak_frac < 0.3 || peak_frac > 0.7)) {
     const int super_sign = peak_frac > 0.5 ? -1 : 1;  // superstructure aft => bow opposite
+    // A tanker's accommodation block and funnel stand within the last ~15 % of its length:
+    // a bright block in the outer fifth marks the stern more surely than the taper, whose
+    // half-level widths a pier, a shadow or a platform at one end can bend.
+    const bool at_end = peak_frac < 0.2 || peak_frac > 0.8;
     if (score < 0.3) {
       bow_sign = super_sign;
       score = std::max(score, 0.5);
+    } else if (super_sign != bow_sign && at_end) {
+      bow_sign = super_sign;
+      score = 0.5;
     } else if (super_sign != bow_sign) {
       score *= 0.5;
     } else {

@@ -81,6 +81,43 @@ TEST(ResolveBow, PointsTowardsTheTaperedEnd) {
   }
 }
 
+// A square-ended hull with a corner hidden at one end (as a pier's shadow or a platform can
+// hide it) looks tapered there; the bright superstructure block at that same end says it is
+// the stern: the accommodation block stands aft, so the bow is the other end.
+TEST(ResolveBow, ASuperstructureAtOneEndMarksTheSternOverAMisleadingTaper) {
+  for (double angle : {20.0, 200.0}) {
+    const cv::Point2d a(std::cos(angle * kDeg), std::sin(angle * kDeg)), n(-a.y, a.x);
+    const cv::Point2d c(200, 200);
+    const double L = 220, B = 36;
+    auto to_px = [&](double u, double v) {
+      const cv::Point2d p = c + a * u + n * v;
+      return cv::Point(static_cast<int>(std::lround(p.x * 16)),
+                       static_cast<int>(std::lround(p.y * 16)));
+    };
+    // The hull with the -axis end's corner cut off over its last 16 %.
+    std::vector<cv::Point> hull = {to_px(-L / 2, 0), to_px(-0.34 * L, -B / 2), to_px(L / 2, -B / 2),
+                                   to_px(L / 2, B / 2), to_px(-L / 2, B / 2)};
+    cv::Mat contrast = Noise({400, 400}, 5, 1.0f);
+    cv::fillPoly(contrast, std::vector<std::vector<cv::Point>>{hull}, cv::Scalar(40), cv::LINE_AA,
+                 4);
+    cv::Mat brightness = contrast.clone();
+    std::vector<cv::Point> block = {to_px(-0.45 * L, -0.35 * B), to_px(-0.38 * L, -0.35 * B),
+                                    to_px(-0.38 * L, 0.35 * B), to_px(-0.45 * L, 0.35 * B)};
+    cv::fillPoly(brightness, std::vector<std::vector<cv::Point>>{block}, cv::Scalar(120),
+                 cv::LINE_AA, 4);
+    Hull h;
+    h.center_px = c;
+    h.axis_px = -a;
+    h.length_px = L;
+    h.beam_px = B;
+    double super_pos = -1;
+    ResolveBow(contrast, brightness, h, &super_pos);
+    EXPECT_TRUE(h.bow_resolved) << angle;
+    EXPECT_GT(h.axis_px.dot(a), 0.99) << angle;  // bow at the +axis end
+    EXPECT_GT(super_pos, 0.8) << angle;          // the block near the stern
+  }
+}
+
 TEST(ResolveBow, SymmetricHullStaysUnresolved) {
   cv::Mat map = Noise({300, 300}, 3, 1.0f);
   cv::rectangle(map, cv::Rect(50, 130, 200, 36), cv::Scalar(40), cv::FILLED);
