@@ -11,6 +11,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "detection/candidate.h"
+#include "detection/coregister.h"
 #include "detection/hulls.h"
 #include "detection/lowres.h"
 #include "detection/wide.h"
@@ -29,6 +30,8 @@ void DetectOptions::Check() const {
     fail("max_cloud_fraction_for_clear out of [0, 1]");
   if (!(max_berth_axis_offset_deg > 0 && max_berth_axis_offset_deg <= 90))
     fail("max_berth_axis_offset_deg out of (0, 90]");
+  if (!(max_registration_shift_m >= 0 && max_registration_shift_m <= 100))
+    fail("max_registration_shift_m out of [0, 100]");
 }
 
 namespace {
@@ -156,6 +159,7 @@ SceneDetections DetectScene(const std::string& scene_path, const Terminal* termi
     return a.window.area() > b.window.area();
   });
   std::vector<Detection> dets;
+  bool registered = false;
   for (const WorkWindow& ww : work) {
     const PixelWindow& win = ww.window;
     WindowPixels px = scene.ReadWindow(win);
@@ -169,6 +173,24 @@ SceneDetections DetectScene(const std::string& scene_path, const Terminal* termi
       spdlog::info("detection: '{}': radiometric offsets {:.4f} {:.4f} {:.4f} {:.4f} (gain {:.6f})",
                    scene_path, scale.offset[0] * scale.gain[0], scale.offset[1] * scale.gain[1],
                    scale.offset[2] * scale.gain[2], scale.offset[3] * scale.gain[3], scale.gain[0]);
+    }
+    if (!registered && !land_px.empty() && options.max_registration_shift_m > 0) {
+      // Once per scene, on the largest window: the terminal's polygons onto the pier.
+      registered = true;
+      cv::Mat brightness = (px.bands[0] + px.bands[1] + px.bands[2]) / 3.0f;
+      const int max_px = static_cast<int>(std::ceil(options.max_registration_shift_m / gsd));
+      const PolygonShift shift = EstimatePolygonShift(brightness, px.valid, land_px, win, max_px);
+      spdlog::debug(
+          "detection: '{}': land outlines {} points, step {:.4g}, shift ({:.2f}, {:.2f}) "
+          "px at {:.1f} standard errors{}",
+          scene_path, shift.samples, shift.contrast, shift.dx, shift.dy, shift.gain,
+          shift.applied ? "" : " (not applied)");
+      if (shift.applied) {
+        spdlog::info("detection: '{}': terminal polygons moved by ({:.1f}, {:.1f}) m onto the pier",
+                     scene_path, shift.dx * gsd, -shift.dy * gsd);
+        for (auto& rings : land_px) ShiftRings(rings, shift.dx, shift.dy);
+        for (auto& b : bws) ShiftRings(b.polygon_px, shift.dx, shift.dy);
+      }
     }
     cv::Mat land = cv::Mat::zeros(win.height, win.width, CV_8U);
     for (const auto& rings : land_px) detail::FillPolygons(land, rings, win);

@@ -19,6 +19,9 @@ struct DetectOptions {
   // A hull lying more than this across an elongated berth (long side >= 2x the short) is not
   // moored there and is not reported in berth mode.
   double max_berth_axis_offset_deg = 30.0;
+  // The terminal's polygons are moved onto the pier's outline in the image by up to this
+  // much (georeferencing error; detection/coregister.h); 0 leaves them where they are.
+  double max_registration_shift_m = 6.0;
   void Check() const;  // throws InputError on out-of-range values
 };
 

@@ -150,6 +150,42 @@ TEST(DetectScene, FindsTheTankerWithTrueNorthHeading) {
   }
 }
 
+// The terminal file 4.5 m off the image (georeferencing error) towards the hull: its pier
+// polygon would cover the hull's side and its true edge would stand outside it. The polygons
+// are moved onto the pier's outline first, so the hull is measured whole; with the shift
+// switched off the pier mask cuts into it.
+TEST(DetectScene, TerminalPolygonsOffByAFewMetresAreMovedOntoThePier) {
+  testing::TempDir dir("bwdet");
+  const double angle = 10.0;
+  const Drawn d = DrawScene(dir, angle);
+  Terminal t = LoadTerminal(d.terminal);
+  const Scene scene = Scene::Open(d.tif);
+  const cv::Point2d n(-std::sin(angle * kDeg), std::cos(angle * kDeg));  // towards the pier
+  for (auto& f : t.features) {
+    for (auto& r : f.polygon.rings) {
+      for (auto& p : r) {
+        const PixelXY q = scene.pixel_from_lonlat(p);
+        p = scene.lonlat_from_pixel({q.x - 9.0 * n.x, q.y - 9.0 * n.y});  // 4.5 m at 0.5 m
+      }
+    }
+  }
+  const LonLat bow = scene.lonlat_from_pixel({d.bow_px.x, d.bow_px.y});
+  const LonLat stern = scene.lonlat_from_pixel({d.stern_px.x, d.stern_px.y});
+  const double expect_len = GeodesicDistanceM(stern, bow);
+  const double expect_beam = 18.0 * expect_len / 110.0;
+  DetectOptions opt;
+  const SceneDetections r = DetectScene(d.tif, &t, nullptr, opt);
+  ASSERT_EQ(r.detections.size(), 1u);
+  EXPECT_EQ(r.detections[0].berth, "B1");
+  EXPECT_NEAR(r.detections[0].beam_m, expect_beam, 0.6);
+  EXPECT_NEAR(r.detections[0].length_m, expect_len, 0.02 * expect_len);
+  opt.max_registration_shift_m = 0;
+  const SceneDetections off = DetectScene(d.tif, &t, nullptr, opt);
+  const bool cut = off.detections.empty() || off.detections[0].beam_m < expect_beam - 1.0;
+  EXPECT_TRUE(cut) << "without the shift the pier mask should cut into the hull: "
+                   << (off.detections.empty() ? 0.0 : off.detections[0].beam_m) << " m";
+}
+
 // A hull lying across an elongated berth is not moored there (a glint streak, a wake, a
 // vessel passing): berth mode does not report it; one lying along it is reported.
 TEST(DetectScene, AHullAcrossTheBerthIsNotReportedThere) {
