@@ -360,8 +360,8 @@ double ResolveBow(const cv::Mat& contrast, const cv::Mat& brightness, Hull& hull
   }
   std::vector<double> deck(sm.begin() + 3, sm.end() - 3);
   const double deck_med = Median(deck);
-  int peak = 3;
-  for (int k = 3; k < bins - 3; ++k)
+  int peak = 2;
+  for (int k = 2; k < bins - 2; ++k)
     if (sm[k] > sm[peak]) peak = k;
   const bool has_super = sm[peak] > 1.25 * deck_med + 0.02;
   const double peak_frac = (peak + 0.5) / bins;  // along +axis from the -axis end

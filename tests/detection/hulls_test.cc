@@ -118,6 +118,25 @@ TEST(ResolveBow, ASuperstructureAtOneEndMarksTheSternOverAMisleadingTaper) {
   }
 }
 
+// A square-ended hull whose accommodation block stands right at its stern (the last 5 % of
+// its length): the block alone resolves it, bow at the other end.
+TEST(ResolveBow, ASuperstructureRightAtTheSternResolvesASquareHull) {
+  cv::Mat contrast = Noise({300, 300}, 6, 1.0f);
+  cv::rectangle(contrast, cv::Rect(50, 130, 200, 36), cv::Scalar(40), cv::FILLED);
+  cv::Mat brightness = contrast.clone();
+  cv::rectangle(brightness, cv::Rect(241, 136, 7, 24), cv::Scalar(120), cv::FILLED);
+  Hull h;
+  h.center_px = {150, 148};
+  h.axis_px = {1, 0};
+  h.length_px = 200;
+  h.beam_px = 36;
+  double super_pos = -1;
+  ResolveBow(contrast, brightness, h, &super_pos);
+  EXPECT_TRUE(h.bow_resolved);
+  EXPECT_LT(h.axis_px.x, -0.99);  // bow at the -x end, away from the block
+  EXPECT_GT(super_pos, 0.9);
+}
+
 TEST(ResolveBow, SymmetricHullStaysUnresolved) {
   cv::Mat map = Noise({300, 300}, 3, 1.0f);
   cv::rectangle(map, cv::Rect(50, 130, 200, 36), cv::Scalar(40), cv::FILLED);
