@@ -118,18 +118,29 @@ TEST(ResolveBow, ASuperstructureAtOneEndMarksTheSternOverAMisleadingTaper) {
   }
 }
 
-// A square-ended hull whose accommodation block stands right at its stern (the last 5 % of
-// its length): the block alone resolves it, bow at the other end.
-TEST(ResolveBow, ASuperstructureRightAtTheSternResolvesASquareHull) {
-  cv::Mat contrast = Noise({300, 300}, 6, 1.0f);
-  cv::rectangle(contrast, cv::Rect(50, 130, 200, 36), cv::Scalar(40), cv::FILLED);
-  cv::Mat brightness = contrast.clone();
-  cv::rectangle(brightness, cv::Rect(241, 136, 7, 24), cv::Scalar(120), cv::FILLED);
+// A square-ended 200 x 36 px hull along +x on a noisy map, and the hull as first found.
+cv::Mat SquareHullMap(unsigned seed) {
+  cv::Mat map = Noise({300, 300}, seed, 1.0f);
+  cv::rectangle(map, cv::Rect(50, 130, 200, 36), cv::Scalar(40), cv::FILLED);
+  return map;
+}
+
+Hull SquareHull() {
   Hull h;
   h.center_px = {150, 148};
   h.axis_px = {1, 0};
   h.length_px = 200;
   h.beam_px = 36;
+  return h;
+}
+
+// A square-ended hull whose accommodation block stands right at its stern (the last 5 % of
+// its length): the block alone resolves it, bow at the other end.
+TEST(ResolveBow, ASuperstructureRightAtTheSternResolvesASquareHull) {
+  const cv::Mat contrast = SquareHullMap(6);
+  cv::Mat brightness = contrast.clone();
+  cv::rectangle(brightness, cv::Rect(241, 136, 7, 24), cv::Scalar(120), cv::FILLED);
+  Hull h = SquareHull();
   double super_pos = -1;
   ResolveBow(contrast, brightness, h, &super_pos);
   EXPECT_TRUE(h.bow_resolved);
@@ -138,13 +149,8 @@ TEST(ResolveBow, ASuperstructureRightAtTheSternResolvesASquareHull) {
 }
 
 TEST(ResolveBow, SymmetricHullStaysUnresolved) {
-  cv::Mat map = Noise({300, 300}, 3, 1.0f);
-  cv::rectangle(map, cv::Rect(50, 130, 200, 36), cv::Scalar(40), cv::FILLED);
-  Hull h;
-  h.center_px = {150, 148};
-  h.axis_px = {1, 0};
-  h.length_px = 200;
-  h.beam_px = 36;
+  const cv::Mat map = SquareHullMap(3);
+  Hull h = SquareHull();
   ResolveBow(map, map, h);
   EXPECT_FALSE(h.bow_resolved);
 }
