@@ -102,6 +102,7 @@ PolygonShift EstimatePolygonShift(const cv::Mat& brightness, const cv::Mat& vali
   if (std::abs(bx) == m || std::abs(by) == m || !(best > 0) || out.gain < min_gain) return out;
   // Sub-pixel: a parabola through the best and its neighbours along each axis.
   const auto vertex = [](double a, double b, double c) {
+    if (!(a > -1e299) || !(c > -1e299)) return 0.0;  // a neighbour with too few valid points
     const double den = a - 2 * b + c;
     return den < 0 ? std::clamp(0.5 * (a - c) / den, -0.5, 0.5) : 0.0;
   };

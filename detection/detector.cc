@@ -186,8 +186,10 @@ SceneDetections DetectScene(const std::string& scene_path, const Terminal* termi
           scene_path, shift.samples, shift.contrast, shift.dx, shift.dy, shift.gain,
           shift.applied ? "" : " (not applied)");
       if (shift.applied) {
-        spdlog::info("detection: '{}': terminal polygons moved by ({:.1f}, {:.1f}) m onto the pier",
-                     scene_path, shift.dx * gsd, -shift.dy * gsd);
+        spdlog::info(
+            "detection: '{}': terminal polygons moved {:.1f} m grid east, {:.1f} m grid north onto "
+            "the pier",
+            scene_path, shift.dx * gsd, -shift.dy * gsd);
         for (auto& rings : land_px) ShiftRings(rings, shift.dx, shift.dy);
         for (auto& b : bws) ShiftRings(b.polygon_px, shift.dx, shift.dy);
       }

@@ -1042,6 +1042,8 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
     for (size_t k = 0; k < all_parts.size(); ++k) {
       Part& part = all_parts[k];
       if (part.pixels.empty()) continue;
+      // The retries append to all_parts, which may move `part`: they use copies of it.
+      const int origin = part.origin;
       const Part before_trim = k < direct ? part : Part{};
       const bool straight_side = TrimToStrip(part);
       if (part.pixels.size() < min_area) continue;
@@ -1049,11 +1051,11 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
       // A part of a component joined to haze or a cloud edge: the component's hull-shaped
       // pieces at a raised threshold are tried instead, once per component.
       const auto retry_raised = [&]() {
-        if (k >= direct || part.origin < 0 || retried.count(part.origin)) return;
-        retried.insert(part.origin);
+        if (k >= direct || origin < 0 || retried.count(origin)) return;
+        retried.insert(origin);
         std::vector<Part> pieces = HullPiecesAboveRaisedLevels(
-            components[static_cast<size_t>(part.origin)], obj,
-            static_cast<float>(options.grow_sigma), min_area, min_len_px, 1.3 * max_len_px);
+            components[static_cast<size_t>(origin)], obj, static_cast<float>(options.grow_sigma),
+            min_area, min_len_px, 1.3 * max_len_px);
         for (Part& piece : pieces) all_parts.push_back(std::move(piece));
       };
       // Only a part with a straight long side (a hull's, or the strip's along it) is cut:

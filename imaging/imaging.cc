@@ -356,24 +356,22 @@ void BridgeCloudAcrossLand(const ImagingResult& r, const cv::Mat& labels, int n,
   cv::Mat dist;
   cv::distanceTransform(not_kept, dist, cv::DIST_L2, 3);
   const float reach = static_cast<float>(kBridgeM / gsd_m);
-  // Components touching land near the kept cloud.
+  // Components touching land near the kept cloud: a pixel with such land among its
+  // 8 neighbours.
+  cv::Mat land_near;
+  cv::compare(dist, reach, land_near, cv::CMP_LE);
+  land_near &= r.land;
+  cv::dilate(land_near, land_near, cv::Mat());
   std::vector<uchar> near(static_cast<size_t>(n), 0);
   bool any = false;
   for (int y = 1; y + 1 < h; ++y) {
     const int* l = labels.ptr<int>(y);
+    const uchar* ln = land_near.ptr<uchar>(y);
     for (int x = 1; x + 1 < w; ++x) {
       const size_t k = static_cast<size_t>(l[x]);
-      if (k == 0 || keep[k] || near[k]) continue;
-      for (int dy = -1; dy <= 1 && !near[k]; ++dy) {
-        const uchar* ld = r.land.ptr<uchar>(y + dy);
-        const float* d = dist.ptr<float>(y + dy);
-        for (int dx = -1; dx <= 1; ++dx) {
-          if (ld[x + dx] && d[x + dx] <= reach) {
-            near[k] = 1;
-            any = true;
-            break;
-          }
-        }
+      if (k != 0 && !keep[k] && ln[x]) {
+        near[k] = 1;
+        any = true;
       }
     }
   }

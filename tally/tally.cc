@@ -209,6 +209,12 @@ const char* DirectionName(int direction) {
 }
 }  // namespace
 
+int VisitsAllowing(const TallyResult& result, const std::string& transition) {
+  int n = 0;
+  for (const Visit& v : result.visits) n += AllowsTransition(v, transition) ? 1 : 0;
+  return n;
+}
+
 int StateDirection(const std::vector<LoadState>& states) {
   bool up = false, down = false;
   int low = 3, high = -1;  // extremes of the states so far
@@ -812,11 +818,7 @@ std::string SummaryJson(const TallyResult& result) {
   // Visits whose states allow each transition (seen at both ends, or at one end, or not at
   // all): with the count seen, the range a transition count can have among the visits seen.
   nlohmann::ordered_json allowed = nlohmann::ordered_json::object();
-  for (const char* key : {"empty->full", "full->empty"}) {
-    int n = 0;
-    for (const Visit& v : result.visits) n += AllowsTransition(v, key) ? 1 : 0;
-    allowed[key] = n;
-  }
+  for (const char* key : {"empty->full", "full->empty"}) allowed[key] = VisitsAllowing(result, key);
   j["transitions_allowed"] = allowed;
   const MissedVisitEstimate est = EstimateMissedVisits(result, CheckOptions{});
   j["visits_estimated_total"] = {{"median", est.median_total},
@@ -868,8 +870,7 @@ std::string FormatVisitTable(const TallyResult& result) {
   if (result.vessels_low != result.vessels_high) {
     out << " (plausible range " << result.vessels_low << "-" << result.vessels_high << ")";
   }
-  int e2f_allowed = 0;
-  for (const Visit& v : result.visits) e2f_allowed += AllowsTransition(v, "empty->full") ? 1 : 0;
+  const int e2f_allowed = VisitsAllowing(result, "empty->full");
   out << "; " << e2f << " seen to arrive empty and leave full, " << e2f_allowed - e2f
       << " more allow it (terminal load direction: " << DirectionName(result.load_direction) << ", "
       << result.visits_loading << " visits rose, " << result.visits_discharging << " fell)\n";

@@ -151,6 +151,8 @@ int LoadDirection(int rising, int falling, int min_visits = 2, double min_ratio 
 std::pair<LoadState, LoadState> EndStates(const std::vector<LoadState>& states, int direction);
 // Whether what a visit showed allows `transition` ("empty->full"): each end unknown or equal.
 bool AllowsTransition(const Visit& visit, const std::string& transition);
+// How many of the visits allow `transition`.
+int VisitsAllowing(const TallyResult& result, const std::string& transition);
 
 // REQUIRES: scenes sorted by datetime. Detections without a berth are not counted.
 TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet,

@@ -181,6 +181,13 @@ ImagingResult FromContrast(const cv::Mat& contrast) {
   return r;
 }
 
+// FindHulls at 0.5 m GSD on a drawn contrast map.
+std::vector<HullCandidate> HullsOnContrast(const cv::Mat& contrast) {
+  HullFitOptions opt;
+  opt.gsd_m = 0.5;
+  return FindHulls(FromContrast(contrast), opt);
+}
+
 // Two hulls 2 px apart, bows opposite ways: one component whose principal axis is tilted;
 // the across-profile valley is searched over directions around it.
 TEST(FindHulls, SeparatesHullsMooredSideBySide) {
@@ -188,9 +195,7 @@ TEST(FindHulls, SeparatesHullsMooredSideBySide) {
   // Two hulls 240 x 40 px with a 2 px gap (blurred: a valley, no water pixel between).
   DrawHull(map, {250, 180}, 0, 240, 40, 40);
   DrawHull(map, {250, 222}, 180, 240, 40, 40);
-  HullFitOptions opt;
-  opt.gsd_m = 0.5;
-  const auto hulls = FindHulls(FromContrast(map), opt);
+  const auto hulls = HullsOnContrast(map);
   ASSERT_EQ(hulls.size(), 2u);
   for (const auto& h : hulls) {
     EXPECT_NEAR(h.length_m, 120, 3);
@@ -205,9 +210,7 @@ TEST(FindHulls, TrimsAPlatformTouchingTheHull) {
   cv::Mat map = Noise({400, 300}, 7, 1.0f);
   DrawHull(map, {200, 150}, 0, 220, 36, 40);
   cv::rectangle(map, cv::Rect(185, 168, 30, 16), cv::Scalar(40), cv::FILLED);  // platform
-  HullFitOptions opt;
-  opt.gsd_m = 0.5;
-  const auto hulls = FindHulls(FromContrast(map), opt);
+  const auto hulls = HullsOnContrast(map);
   ASSERT_EQ(hulls.size(), 1u);
   EXPECT_NEAR(hulls[0].length_m, 110, 2);
   EXPECT_NEAR(hulls[0].beam_m, 18, 1.5);
@@ -234,9 +237,7 @@ TEST(FindHulls, AHullJoinedToAThinStripAlongThePierIsCutFree) {
   for (int x : {350, 450}) {
     cv::rectangle(map, cv::Rect(x, 166, 4, 7), cv::Scalar(12), cv::FILLED);  // fenders
   }
-  HullFitOptions opt;
-  opt.gsd_m = 0.5;
-  const auto tankers = Tankers(FindHulls(FromContrast(map), opt));
+  const auto tankers = Tankers(HullsOnContrast(map));
   ASSERT_EQ(tankers.size(), 1u);
   EXPECT_NEAR(tankers[0].length_m, 110, 2);
   EXPECT_NEAR(tankers[0].beam_m, 18, 1.5);
@@ -244,7 +245,7 @@ TEST(FindHulls, AHullJoinedToAThinStripAlongThePierIsCutFree) {
   // The strip alone is no hull.
   cv::Mat strip = Noise({800, 300}, 9, 1.0f);
   cv::rectangle(strip, cv::Rect(10, 172, 780, 5), cv::Scalar(30), cv::FILLED);
-  EXPECT_TRUE(Tankers(FindHulls(FromContrast(strip), opt)).empty());
+  EXPECT_TRUE(Tankers(HullsOnContrast(strip)).empty());
 }
 
 // A dark line along the deck (a catwalk's shadow) of a beamy hull looks like the valley
@@ -254,9 +255,7 @@ TEST(FindHulls, ADarkLineAlongTheDeckDoesNotSplitTheHull) {
   cv::Mat map = Noise({400, 300}, 10, 1.0f);
   DrawHull(map, {200, 150}, 0, 140, 40, 40);                                   // L/B 3.5
   cv::rectangle(map, cv::Rect(120, 137, 140, 3), cv::Scalar(12), cv::FILLED);  // the line
-  HullFitOptions opt;
-  opt.gsd_m = 0.5;
-  const auto hulls = FindHulls(FromContrast(map), opt);
+  const auto hulls = HullsOnContrast(map);
   ASSERT_EQ(hulls.size(), 1u);
   EXPECT_NEAR(hulls[0].length_m, 70, 2);
   EXPECT_NEAR(hulls[0].beam_m, 20, 1.5);
@@ -275,36 +274,30 @@ TEST(FindHulls, AHullJoinedToHazeIsFoundAboveTheHaze) {
       }
     }
   };
-  HullFitOptions opt;
-  opt.gsd_m = 0.5;
   cv::Mat map = Noise({500, 400}, 11, 1.0f);
   DrawHull(map, {250, 200}, 20, 220, 36, 40);
   haze(map, {330, 260}, 70, 16);
-  const auto tankers = Tankers(FindHulls(FromContrast(map), opt));
+  const auto tankers = Tankers(HullsOnContrast(map));
   ASSERT_EQ(tankers.size(), 1u);
   EXPECT_NEAR(tankers[0].length_m, 110, 3);
   EXPECT_NEAR(tankers[0].beam_m, 18, 1.5);
   cv::Mat alone = Noise({500, 400}, 12, 1.0f);
   haze(alone, {250, 200}, 70, 16);
   haze(alone, {250, 330}, 25, 30);
-  EXPECT_TRUE(Tankers(FindHulls(FromContrast(alone), opt)).empty());
+  EXPECT_TRUE(Tankers(HullsOnContrast(alone)).empty());
 }
 
 TEST(FindHulls, IgnoresSmallAndIrregularBlobs) {
   cv::Mat map = Noise({300, 300}, 5, 1.0f);
   cv::circle(map, {150, 150}, 60, cv::Scalar(30), cv::FILLED);  // round: not a hull shape
   cv::rectangle(map, cv::Rect(20, 20, 3, 3), cv::Scalar(30), cv::FILLED);  // too small
-  HullFitOptions opt;
-  opt.gsd_m = 0.5;
-  for (const auto& h : FindHulls(FromContrast(map), opt)) EXPECT_NE(h.vessel_class, "tanker");
+  for (const auto& h : HullsOnContrast(map)) EXPECT_NE(h.vessel_class, "tanker");
 }
 
 TEST(FindHulls, FlagsHullsCutByTheWindowEdge) {
   cv::Mat map = Noise({300, 300}, 6, 1.0f);
   DrawHull(map, {60, 150}, 0, 220, 36, 40);  // stern beyond x = 0
-  HullFitOptions opt;
-  opt.gsd_m = 0.5;
-  const auto hulls = FindHulls(FromContrast(map), opt);
+  const auto hulls = HullsOnContrast(map);
   ASSERT_FALSE(hulls.empty());
   EXPECT_TRUE(hulls[0].truncated);
 }
