@@ -306,7 +306,8 @@ SceneDetections DetectWideScene(const Scene& scene, const Terminal* terminal, co
   std::vector<long long> tile_valid(tiles.size(), 0), tile_cloud(tiles.size(), 0);
   RunWorkers(scene, workers, tiles.size(), [&](const Scene& s, size_t i) {
     const cv::Rect& t = tiles[i];
-    const WindowPixels px = s.ReadWindow({t.x, t.y, t.width, t.height});
+    thread_local WindowPixels px;  // block-sized buffers re-used from tile to tile
+    s.ReadWindow({t.x, t.y, t.width, t.height}, px);
     PrescreenParams p;
     if (params) {
       p = *params;

@@ -9,6 +9,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <limits>
 #include <set>
@@ -139,6 +140,13 @@ struct Scene::Impl {
   std::optional<double> nodata;
   int block_w = 0;
   int block_h = 0;
+  // Integer rasters whose role bands share one type and whose masks are either "all valid"
+  // or a nodata value that is an integer in the type's range: ReadWindow reads every role
+  // band in one native-type call and derives validity itself (pixel == nodata), exactly
+  // what GDAL's nodata mask band gives, without a second read per band.
+  bool direct_read = false;
+  std::array<std::optional<double>, 4> role_nodata;
+  void DecideDirectRead();
   Acquisition acquisition;
   LonLat center;
   std::unique_ptr<CrsTransform> crs_from_lonlat;
@@ -244,6 +252,43 @@ void Scene::Impl::DecideBandRoles() {
   band_of_role = {1, 2, 3, 0};
   if (band_count >= 4 && !is_alpha(4)) band_of_role[3] = 4;
   roles_source = "positional";
+}
+
+void Scene::Impl::DecideDirectRead() {
+  direct_read = false;
+  double lo = 0, hi = 0;
+  switch (pixel_type) {
+    case PixelType::kByte:
+      hi = 255;
+      break;
+    case PixelType::kUInt16:
+      hi = 65535;
+      break;
+    case PixelType::kInt16:
+      lo = -32768;
+      hi = 32767;
+      break;
+    case PixelType::kUInt32:
+      hi = 4294967295.0;
+      break;
+    default:
+      return;  // floating point: NaN handling and GDAL's tolerant nodata comparison
+  }
+  const GDALDataType type = dataset->GetRasterBand(band_of_role[0])->GetRasterDataType();
+  for (int r = 0; r < 4; ++r) {
+    role_nodata[r].reset();
+    if (band_of_role[r] == 0) continue;
+    GDALRasterBand* band = dataset->GetRasterBand(band_of_role[r]);
+    if (band->GetRasterDataType() != type) return;
+    const int flags = band->GetMaskFlags();
+    if (flags == GMF_ALL_VALID) continue;
+    if (flags != GMF_NODATA) return;  // per-dataset masks, alpha, NODATA_VALUES
+    int has = 0;
+    const double v = band->GetNoDataValue(&has);
+    if (!has || !(v >= lo && v <= hi) || v != std::floor(v)) return;
+    role_nodata[r] = v;
+  }
+  direct_read = true;
 }
 
 void Scene::Impl::ComputeGsd() {
@@ -369,6 +414,7 @@ Scene Scene::Open(const std::string& path, const SceneOptions& options) {
   int has_nodata = 0;
   const double nd = first->GetNoDataValue(&has_nodata);
   if (has_nodata) im->nodata = nd;
+  im->DecideDirectRead();
 
   im->CheckBlocksInsideFile();
   im->ComputeGsd();
@@ -475,34 +521,149 @@ void Scene::CheckReadable() const {
   }
 }
 
-WindowPixels Scene::ReadWindow(const PixelWindow& window) const {
-  const Impl& im = *impl_;
-  WindowPixels px;
-  px.window = window;
-  px.valid = cv::Mat(window.height, window.width, CV_8UC1, cv::Scalar(255));
-  for (int r = 0; r < 4; ++r) {
-    const int b = im.band_of_role[r];
-    if (b == 0) continue;
-    px.bands[r] = ReadBand(b, window);
-    // Nodata, per-dataset masks and alpha all come through GDAL's mask band.
-    GDALRasterBand* band = im.dataset->GetRasterBand(b);
-    if ((band->GetMaskFlags() & GMF_ALL_VALID) == 0) {
-      cv::Mat mask(window.height, window.width, CV_8UC1);
-      CPLErrorReset();
-      const CPLErr err = band->GetMaskBand()->RasterIO(GF_Read, window.x0, window.y0, window.width,
-                                                       window.height, mask.data, window.width,
-                                                       window.height, GDT_Byte, 0, 0, nullptr);
-      if (err != CE_None) {
-        throw InputError(kStage, im.path, "mask read failed: " + LastGdalError());
+namespace {
+
+// Converts rows of a pixel-interleaved native buffer (nb role bands) into the float bands
+// and clears `valid` where a band holds its nodata value.
+template <typename T>
+void ConvertInterleaved(const unsigned char* buffer, int rows, int width, int nb, int y_out,
+                        const std::array<std::optional<double>, 4>& nodata, WindowPixels& px) {
+  std::array<T, 4> nd{};
+  std::array<bool, 4> has{};
+  for (int b = 0; b < nb; ++b) {
+    has[b] = nodata[b].has_value();
+    if (has[b]) nd[b] = static_cast<T>(*nodata[b]);
+  }
+  const bool any = has[0] || has[1] || has[2] || has[3];
+  for (int y = 0; y < rows; ++y) {
+    const T* in = reinterpret_cast<const T*>(buffer) + static_cast<size_t>(y) * width * nb;
+    std::array<float*, 4> out{};
+    for (int b = 0; b < nb; ++b) out[b] = px.bands[b].ptr<float>(y_out + y);
+    uchar* v = px.valid.ptr<uchar>(y_out + y);
+    if (nb == 4) {
+      for (int x = 0; x < width; ++x) {
+        out[0][x] = static_cast<float>(in[4 * x]);
+        out[1][x] = static_cast<float>(in[4 * x + 1]);
+        out[2][x] = static_cast<float>(in[4 * x + 2]);
+        out[3][x] = static_cast<float>(in[4 * x + 3]);
       }
-      px.valid.setTo(0, mask == 0);
+    } else {
+      for (int x = 0; x < width; ++x)
+        for (int b = 0; b < nb; ++b) out[b][x] = static_cast<float>(in[nb * x + b]);
     }
-    // NaN pixels are never valid, whatever the nodata declaration says.
-    if (im.pixel_type == PixelType::kFloat32 || im.pixel_type == PixelType::kFloat64) {
-      px.valid.setTo(0, px.bands[r] != px.bands[r]);
+    if (!any) {
+      std::memset(v, 255, width);
+      continue;
+    }
+    for (int x = 0; x < width; ++x) {
+      bool ok = true;
+      for (int b = 0; b < nb; ++b) ok &= !(has[b] & (in[nb * x + b] == nd[b]));
+      v[x] = ok ? 255 : 0;
     }
   }
+}
+
+}  // namespace
+
+WindowPixels Scene::ReadWindow(const PixelWindow& window) const {
+  WindowPixels px;
+  ReadWindow(window, px);
   return px;
+}
+
+void Scene::ReadWindow(const PixelWindow& window, WindowPixels& px) const {
+  const Impl& im = *impl_;
+  if (window.empty() || window.x0 < 0 || window.y0 < 0 || window.x0 + window.width > im.width ||
+      window.y0 + window.height > im.height) {
+    throw Error(kStage, im.path, "window outside the raster");
+  }
+  px.window = window;
+  px.valid.create(window.height, window.width, CV_8UC1);
+  if (!im.direct_read) {
+    px.valid.setTo(255);
+    for (int r = 0; r < 4; ++r) {
+      const int b = im.band_of_role[r];
+      if (b == 0) {
+        px.bands[r].release();
+        continue;
+      }
+      px.bands[r] = ReadBand(b, window);
+      // Nodata, per-dataset masks and alpha all come through GDAL's mask band.
+      GDALRasterBand* band = im.dataset->GetRasterBand(b);
+      if ((band->GetMaskFlags() & GMF_ALL_VALID) == 0) {
+        cv::Mat mask(window.height, window.width, CV_8UC1);
+        CPLErrorReset();
+        const CPLErr err = band->GetMaskBand()->RasterIO(
+            GF_Read, window.x0, window.y0, window.width, window.height, mask.data, window.width,
+            window.height, GDT_Byte, 0, 0, nullptr);
+        if (err != CE_None) {
+          throw InputError(kStage, im.path, "mask read failed: " + LastGdalError());
+        }
+        px.valid.setTo(0, mask == 0);
+      }
+      // NaN pixels are never valid, whatever the nodata declaration says.
+      if (im.pixel_type == PixelType::kFloat32 || im.pixel_type == PixelType::kFloat64) {
+        px.valid.setTo(0, px.bands[r] != px.bands[r]);
+      }
+    }
+    return;
+  }
+  // Direct read: all role bands in one native-type call per chunk of block rows (each
+  // block decoded once, memory bounded by a chunk), converted in one pass.
+  int roles[4];
+  int nb = 0;
+  for (int r = 0; r < 4; ++r) {
+    if (im.band_of_role[r] == 0) {
+      px.bands[r].release();
+      continue;
+    }
+    roles[nb++] = im.band_of_role[r];
+    px.bands[r].create(window.height, window.width, CV_32FC1);
+  }
+  // Only NIR may be absent, so the roles present are the first nb.
+  const GDALDataType type = im.dataset->GetRasterBand(roles[0])->GetRasterDataType();
+  const int elem = GDALGetDataTypeSizeBytes(type);
+  const int chunk = im.block_h * std::max(1, (64 + im.block_h - 1) / im.block_h);
+  thread_local std::vector<unsigned char> buffer;
+  for (int y = window.y0; y < window.y0 + window.height;) {
+    const int y_end = std::min(window.y0 + window.height, (y / chunk + 1) * chunk);
+    const int rows = y_end - y;
+    buffer.resize(static_cast<size_t>(rows) * window.width * nb * elem);
+    CPLErrorReset();
+    const CPLErr err =
+        im.dataset->RasterIO(GF_Read, window.x0, y, window.width, rows, buffer.data(), window.width,
+                             rows, type, nb, roles, static_cast<GSpacing>(nb) * elem,
+                             static_cast<GSpacing>(nb) * elem * window.width, elem, nullptr);
+    if (err != CE_None) {
+      throw InputError(kStage, im.path,
+                       "read failed in window x=" + std::to_string(window.x0) +
+                           " y=" + std::to_string(window.y0) + " " + std::to_string(window.width) +
+                           "x" + std::to_string(window.height) +
+                           " (truncated or corrupt?): " + LastGdalError());
+    }
+    const int y_out = y - window.y0;
+    switch (im.pixel_type) {
+      case PixelType::kByte:
+        ConvertInterleaved<uint8_t>(buffer.data(), rows, window.width, nb, y_out, im.role_nodata,
+                                    px);
+        break;
+      case PixelType::kUInt16:
+        ConvertInterleaved<uint16_t>(buffer.data(), rows, window.width, nb, y_out, im.role_nodata,
+                                     px);
+        break;
+      case PixelType::kInt16:
+        ConvertInterleaved<int16_t>(buffer.data(), rows, window.width, nb, y_out, im.role_nodata,
+                                    px);
+        break;
+      default:
+        ConvertInterleaved<uint32_t>(buffer.data(), rows, window.width, nb, y_out, im.role_nodata,
+                                     px);
+        break;
+    }
+    y = y_end;
+  }
+  // Keep the buffer from pinning a large window's worth of memory per thread.
+  if (buffer.capacity() > (size_t{16} << 20)) std::vector<unsigned char>().swap(buffer);
 }
 
 }  // namespace bw

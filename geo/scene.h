@@ -85,6 +85,9 @@ class Scene {
   // Reads one window (clipped to the raster by the caller; REQUIRES window inside raster).
   // Throws Error naming the file on I/O failure (truncated/corrupt blocks).
   WindowPixels ReadWindow(const PixelWindow& window) const;
+  // The same into `out`, re-using its buffers when their sizes match (a loop over equal
+  // windows allocates nothing).
+  void ReadWindow(const PixelWindow& window, WindowPixels& out) const;
 
   // Reads one band (1-based GDAL index) of a window as CV_32F.
   cv::Mat ReadBand(int band_index, const PixelWindow& window) const;

@@ -283,5 +283,111 @@ TEST(Scene, TruncatedFileFailsCleanly) {
   }
 }
 
+// ReadWindow's validity and values against GDAL's own per-band read and mask band, for every
+// supported pixel type, pixel- and band-interleaved, tiled and striped files, windows that
+// cross block edges, nodata in some bands only, a nodata value outside the type's range
+// (GDAL then masks nothing) and NaN in float rasters.
+TEST(Scene, ReadWindowMatchesGdalMaskBandsForEveryLayout) {
+  TempDir dir;
+  struct Case {
+    GDALDataType type;
+    double nodata;
+    bool has_nodata;
+    std::vector<std::string> options;
+  };
+  const std::vector<Case> cases = {
+      {GDT_UInt16, 0, true, {"TILED=YES", "BLOCKXSIZE=32", "BLOCKYSIZE=32", "INTERLEAVE=PIXEL"}},
+      {GDT_UInt16, 0, true, {"TILED=YES", "BLOCKXSIZE=32", "BLOCKYSIZE=32", "INTERLEAVE=BAND"}},
+      {GDT_UInt16, 0, true, {"BLOCKYSIZE=5", "INTERLEAVE=PIXEL", "COMPRESS=DEFLATE"}},
+      {GDT_UInt16, 0, false, {"TILED=YES", "BLOCKXSIZE=32", "BLOCKYSIZE=32"}},
+      {GDT_UInt16, -1, true, {"TILED=YES", "BLOCKXSIZE=32", "BLOCKYSIZE=32"}},
+      {GDT_Byte, 3, true, {"TILED=YES", "BLOCKXSIZE=16", "BLOCKYSIZE=16"}},
+      {GDT_Int16, -7, true, {"INTERLEAVE=BAND"}},
+      {GDT_UInt32, 5, true, {"TILED=YES", "BLOCKXSIZE=16", "BLOCKYSIZE=16"}},
+      {GDT_Float32, 0, true, {"TILED=YES", "BLOCKXSIZE=16", "BLOCKYSIZE=16"}},
+  };
+  const int w = 70, h = 53;
+  for (size_t ci = 0; ci < cases.size(); ++ci) {
+    const Case& c = cases[ci];
+    for (int nbands : {3, 4}) {
+      SCOPED_TRACE("case " + std::to_string(ci) + ", " + std::to_string(nbands) + " bands");
+      testing::RawRaster r;
+      r.width = w;
+      r.height = h;
+      r.bands = nbands;
+      r.type = c.type;
+      r.creation_options = c.options;
+      r.creation_options.push_back("PHOTOMETRIC=MINISBLACK");
+      const std::string path =
+          dir.file("layout" + std::to_string(ci) + "_" + std::to_string(nbands) + ".tif");
+      testing::WriteRaw(path, r);
+      {
+        GDALDataset* ds = GDALDataset::Open(path.c_str(), GDAL_OF_RASTER | GDAL_OF_UPDATE);
+        ASSERT_NE(ds, nullptr);
+        cv::RNG rng(17 + static_cast<int>(ci));
+        for (int b = 1; b <= nbands; ++b) {
+          cv::Mat v(h, w, CV_64F);
+          rng.fill(v, cv::RNG::UNIFORM, 0, 250);
+          v.forEach<double>([](double& x, const int*) { x = std::floor(x); });
+          // Nodata in band-specific places (and one block of all bands).
+          for (int k = 0; k < 40; ++k)
+            v.at<double>(rng.uniform(0, h), rng.uniform(0, w)) = c.nodata;
+          v(cv::Rect(0, 0, 4, 3)).setTo(c.nodata);
+          if (c.type == GDT_Float32 && b == 2) v.at<double>(10, 11) = std::nan("");
+          ASSERT_EQ(ds->GetRasterBand(b)->RasterIO(GF_Write, 0, 0, w, h, v.ptr<double>(), w, h,
+                                                   GDT_Float64, 0, 0, nullptr),
+                    CE_None);
+          if (c.has_nodata) ds->GetRasterBand(b)->SetNoDataValue(c.nodata);
+        }
+        GDALClose(GDALDataset::ToHandle(ds));
+      }
+      const Scene s = Scene::Open(path);
+      GDALDataset* ref = GDALDataset::Open(path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY);
+      ASSERT_NE(ref, nullptr);
+      WindowPixels reused;
+      for (const PixelWindow win : {PixelWindow{0, 0, w, h}, PixelWindow{13, 7, 41, 38},
+                                    PixelWindow{31, 30, 39, 23}, PixelWindow{5, 9, 41, 38}}) {
+        const WindowPixels px = s.ReadWindow(win);
+        s.ReadWindow(win, reused);
+        cv::Mat valid(win.height, win.width, CV_8U, cv::Scalar(255));
+        for (int role = 0; role < 4; ++role) {
+          const int b = s.band_index(static_cast<BandRole>(role));
+          if (b == 0) {
+            EXPECT_TRUE(px.bands[role].empty());
+            EXPECT_TRUE(reused.bands[role].empty());
+            continue;
+          }
+          cv::Mat v(win.height, win.width, CV_32F), m(win.height, win.width, CV_8U);
+          GDALRasterBand* band = ref->GetRasterBand(b);
+          ASSERT_EQ(band->RasterIO(GF_Read, win.x0, win.y0, win.width, win.height, v.data,
+                                   win.width, win.height, GDT_Float32, 0, 0, nullptr),
+                    CE_None);
+          ASSERT_EQ(
+              band->GetMaskBand()->RasterIO(GF_Read, win.x0, win.y0, win.width, win.height, m.data,
+                                            win.width, win.height, GDT_Byte, 0, 0, nullptr),
+              CE_None);
+          valid.setTo(0, m == 0);
+          valid.setTo(0, v != v);
+          // Equal where both are numbers; NaN where GDAL has NaN.
+          cv::Mat a = px.bands[role].clone(), e = v.clone();
+          cv::patchNaNs(a, -1e30);
+          cv::patchNaNs(e, -1e30);
+          EXPECT_EQ(cv::norm(a, e, cv::NORM_INF), 0.0) << "band " << b;
+          cv::Mat ar = reused.bands[role].clone();
+          cv::patchNaNs(ar, -1e30);
+          EXPECT_EQ(cv::norm(ar, e, cv::NORM_INF), 0.0) << "re-used buffers, band " << b;
+        }
+        EXPECT_EQ(cv::countNonZero(px.valid != valid), 0);
+        EXPECT_EQ(cv::countNonZero(reused.valid != valid), 0);
+        // Something was masked wherever a nodata value is declared and representable.
+        if (c.has_nodata && (c.nodata >= 0 || c.type == GDT_Int16)) {
+          EXPECT_LT(cv::countNonZero(valid), win.area());
+        }
+      }
+      GDALClose(GDALDataset::ToHandle(ref));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace bw
