@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <numeric>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -777,6 +778,18 @@ std::string Classify(double length_m, double beam_m) {
 // along a few spectral directions; what water does do is not an object). Paint and steel
 // leave the water's subspace: water absorbs NIR, decks of any colour reflect it, so hulls
 // as dark as the water in the visible still stand out.
+// Whether MaskedPercentile(values, mask, p, stride) has a sample (a finite value under the
+// mask on the stride grid).
+bool AnyMaskedFinite(const cv::Mat& values, const cv::Mat& mask, int stride) {
+  for (int y = 0; y < values.rows; y += stride) {
+    const float* v = values.ptr<float>(y);
+    const uchar* m = mask.ptr<uchar>(y);
+    for (int x = 0; x < values.cols; x += stride)
+      if (m[x] && std::isfinite(v[x])) return true;
+  }
+  return false;
+}
+
 cv::Mat ObjectContrast(const ImagingResult& img, double gsd, bool keep_scratch) {
   if (img.bands[3].empty() || img.bands[3].size() != img.contrast.size()) return img.contrast;
   for (int b = 0; b < 3; ++b)
@@ -801,10 +814,17 @@ cv::Mat ObjectContrast(const ImagingResult& img, double gsd, bool keep_scratch) 
     ~Release() { s.busy = false; }
   } release{scratch};
   std::array<cv::Mat, 4>& bg = scratch.bg;
-  for (int b = 0; b < 4; ++b) {
-    const float level = MaskedPercentile(img.bands[b], img.water, 50.0, stride);
-    if (!std::isfinite(level)) return img.contrast;
-    MaskedBoxMean(img.bands[b], img.water, r, min_count, level, bg[b]);
+  // The local water spectrum: box means of the four bands in one pass; where a box holds too
+  // little water, the window's median water (computed only when some box needs it).
+  for (int b = 0; b < 4; ++b)
+    if (!AnyMaskedFinite(img.bands[b], img.water, stride)) return img.contrast;
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const long long fell_back =
+      MaskedBoxMeans({&img.bands[0], &img.bands[1], &img.bands[2], &img.bands[3]}, img.water, r,
+                     min_count, {nan, nan, nan, nan}, {&bg[0], &bg[1], &bg[2], &bg[3]});
+  if (fell_back > 0) {
+    for (int b = 0; b < 4; ++b)
+      cv::patchNaNs(bg[b], MaskedPercentile(img.bands[b], img.water, 50.0, stride));
   }
   const auto residual = [&](int y, int x) {
     Eigen::Vector4d w, p;

@@ -6,9 +6,11 @@
 #include <tbb/task_arena.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <opencv2/imgproc.hpp>
 #include <vector>
@@ -55,6 +57,87 @@ void ForEachTile(int width, int height, int tile_size, int halo, int threads,
   }
 }
 
+namespace {
+
+// The strips of MaskedBoxMeans for K maps. Sums are laid out pixel-major, map-minor, so the
+// K maps' prefix sums are K independent chains and their divisions go in pairs.
+template <int K>
+std::function<void(const tbb::blocked_range<int>&)> BoxMeanStrips(
+    const std::vector<const cv::Mat*>& values, const cv::Mat& mask, int radius, int min_count,
+    const std::vector<float>& fallbacks, const std::vector<cv::Mat*>& outs,
+    const std::vector<float>& to_fixed, const std::vector<double>& from_fixed, int strip,
+    std::vector<long long>& fell_back) {
+  return [&values, &mask, radius, min_count, &fallbacks, &outs, &to_fixed, &from_fixed, strip,
+          &fell_back](const tbb::blocked_range<int>& range) {
+    const int w = mask.cols, h = mask.rows;
+    std::vector<double> col_sum(static_cast<size_t>(K) * w),
+        pre_sum(static_cast<size_t>(K) * (w + 1));
+    std::vector<int32_t> col_cnt(w), pre_cnt(w + 1);
+    std::array<float, K> tf{};
+    std::array<double, K> ff{};
+    std::array<float, K> fb{};
+    for (int b = 0; b < K; ++b) {
+      tf[b] = to_fixed[b];
+      ff[b] = from_fixed[b];
+      fb[b] = fallbacks[b];
+    }
+    auto add_row = [&](int y, double sign) {
+      const uchar* m = mask.ptr<uchar>(y);
+      std::array<const float*, K> v{};
+      for (int b = 0; b < K; ++b) v[b] = values[b]->ptr<float>(y);
+      const int32_t isign = sign > 0 ? 1 : -1;
+      int32_t* cc = col_cnt.data();
+      double* cs = col_sum.data();
+      for (int x = 0; x < w; ++x) {
+        const bool on = m[x] != 0;
+        cc[x] += isign * static_cast<int32_t>(on);
+        for (int b = 0; b < K; ++b) {
+          const int32_t q = static_cast<int32_t>((on ? v[b][x] : 0.0f) * tf[b]);
+          cs[x * K + b] += sign * static_cast<double>(q);
+        }
+      }
+    };
+    for (int s = range.begin(); s != range.end(); ++s) {
+      const int ys = s * strip, ye = std::min(h, ys + strip);
+      std::fill(col_sum.begin(), col_sum.end(), 0.0);
+      std::fill(col_cnt.begin(), col_cnt.end(), 0);
+      for (int y = std::max(ys - radius, 0); y <= std::min(ys + radius, h - 1); ++y)
+        add_row(y, 1.0);
+      long long fell = 0;
+      for (int y = ys; y < ye; ++y) {
+        if (y > ys) {
+          if (y + radius < h) add_row(y + radius, 1.0);
+          if (y - radius - 1 >= 0) add_row(y - radius - 1, -1.0);
+        }
+        pre_cnt[0] = 0;
+        for (int b = 0; b < K; ++b) pre_sum[b] = 0;
+        for (int x = 0; x < w; ++x) {
+          pre_cnt[x + 1] = pre_cnt[x] + col_cnt[x];
+          for (int b = 0; b < K; ++b)
+            pre_sum[(x + 1) * K + b] = pre_sum[x * K + b] + col_sum[x * K + b];
+        }
+        std::array<float*, K> o{};
+        for (int b = 0; b < K; ++b) o[b] = outs[b]->ptr<float>(y);
+        for (int x = 0; x < w; ++x) {
+          const int x0 = std::max(x - radius, 0);
+          const int x1 = std::min(x + radius + 1, w);
+          const int c = pre_cnt[x1] - pre_cnt[x0];
+          if (c < min_count || c <= 0) {
+            ++fell;
+            for (int b = 0; b < K; ++b) o[b][x] = fb[b];
+          } else {
+            for (int b = 0; b < K; ++b)
+              o[b][x] = static_cast<float>((pre_sum[x1 * K + b] - pre_sum[x0 * K + b]) * ff[b] / c);
+          }
+        }
+      }
+      fell_back[s] = fell;
+    }
+  };
+}
+
+}  // namespace
+
 cv::Mat MaskedBoxMean(const cv::Mat& values, const cv::Mat& mask, int radius, int min_count,
                       float fallback, int tile_size, int threads) {
   cv::Mat out;
@@ -64,82 +147,60 @@ cv::Mat MaskedBoxMean(const cv::Mat& values, const cv::Mat& mask, int radius, in
 
 void MaskedBoxMean(const cv::Mat& values, const cv::Mat& mask, int radius, int min_count,
                    float fallback, cv::Mat& out, int tile_size, int threads) {
-  CV_Assert(values.type() == CV_32F && mask.type() == CV_8U && values.size() == mask.size());
-  CV_Assert(radius >= 0);
-  out.create(values.size(), CV_32F);
-  const int w = values.cols, h = values.rows;
-  if (w == 0 || h == 0) return;
+  MaskedBoxMeans({&values}, mask, radius, min_count, {fallback}, {&out}, tile_size, threads);
+}
+
+long long MaskedBoxMeans(const std::vector<const cv::Mat*>& values, const cv::Mat& mask, int radius,
+                         int min_count, const std::vector<float>& fallbacks,
+                         const std::vector<cv::Mat*>& outs, int tile_size, int threads) {
+  const int k = static_cast<int>(values.size());
+  CV_Assert(k >= 1 && k <= 4 && fallbacks.size() == values.size() && outs.size() == values.size());
+  CV_Assert(mask.type() == CV_8U && radius >= 0);
+  for (int b = 0; b < k; ++b) {
+    CV_Assert(values[b]->type() == CV_32F && values[b]->size() == mask.size());
+    outs[b]->create(mask.size(), CV_32F);
+  }
+  const int w = mask.cols, h = mask.rows;
+  if (w == 0 || h == 0) return 0;
   // Sums of integers in doubles: every value is quantised to an integer q (|q| < 2^30) and
   // every partial sum stays below 2^52, so sums are exact and associative and the result
-  // depends on nothing but the inputs (not on strips, tiles or threads). The scale is a
-  // power of two chosen from the largest masked magnitude.
-  float max_abs = 0;
-  for (int y = 0; y < h; ++y) {
-    const float* v = values.ptr<float>(y);
-    const uchar* m = mask.ptr<uchar>(y);
-    float mx = 0;
-    for (int x = 0; x < w; ++x) mx = std::max(mx, m[x] ? std::fabs(v[x]) : 0.0f);
-    max_abs = std::max(max_abs, mx);
-  }
+  // depends on nothing but the inputs (not on strips, tiles, threads or the other maps).
+  // The scale is a power of two chosen per map from its largest masked magnitude.
   // Bound on any partial sum: column sums of 2r+1 rows, prefix sums over the full width.
   const double terms = (2.0 * radius + 1) * std::max(w, 2 * radius + 1);
-  const double top = std::max(static_cast<double>(max_abs), 1e-30);
-  const int shift = std::clamp(std::min(static_cast<int>(std::floor(29 - std::log2(top))),
-                                        static_cast<int>(std::floor(51 - std::log2(top * terms)))),
-                               -60, 60);
-  const float to_fixed = std::ldexp(1.0f, shift);
-  const double from_fixed = std::ldexp(1.0, -shift);
+  std::vector<float> to_fixed(k);
+  std::vector<double> from_fixed(k);
+  for (int b = 0; b < k; ++b) {
+    float max_abs = 0;
+    for (int y = 0; y < h; ++y) {
+      const float* v = values[b]->ptr<float>(y);
+      const uchar* m = mask.ptr<uchar>(y);
+      float mx = 0;
+      for (int x = 0; x < w; ++x) mx = std::max(mx, m[x] ? std::fabs(v[x]) : 0.0f);
+      max_abs = std::max(max_abs, mx);
+    }
+    const double top = std::max(static_cast<double>(max_abs), 1e-30);
+    const int shift =
+        std::clamp(std::min(static_cast<int>(std::floor(29 - std::log2(top))),
+                            static_cast<int>(std::floor(51 - std::log2(top * terms)))),
+                   -60, 60);
+    to_fixed[b] = std::ldexp(1.0f, shift);
+    from_fixed[b] = std::ldexp(1.0, -shift);
+  }
   // Row strips; each strip slides a (2r+1)-row column sum down its rows, then takes the
   // horizontal box from a prefix sum of the column sums.
   const int strip = std::max(std::max(tile_size / 2, 64), std::min(2 * radius + 1, 512));
   const int n_strips = (h + strip - 1) / strip;
-  auto body = [&](const tbb::blocked_range<int>& range) {
-    std::vector<double> col_sum(w), pre_sum(w + 1);
-    std::vector<int32_t> col_cnt(w), pre_cnt(w + 1);
-    auto add_row = [&](int y, double sign) {
-      const float* v = values.ptr<float>(y);
-      const uchar* m = mask.ptr<uchar>(y);
-      const int32_t isign = sign > 0 ? 1 : -1;
-      double* cs = col_sum.data();
-      int32_t* cc = col_cnt.data();
-      for (int x = 0; x < w; ++x) {
-        const int32_t on = m[x] != 0;
-        const int32_t q = static_cast<int32_t>((on ? v[x] : 0.0f) * to_fixed);
-        cs[x] += sign * static_cast<double>(q);
-        cc[x] += isign * on;
-      }
-    };
-    for (int s = range.begin(); s != range.end(); ++s) {
-      const int ys = s * strip, ye = std::min(h, ys + strip);
-      std::fill(col_sum.begin(), col_sum.end(), 0.0);
-      std::fill(col_cnt.begin(), col_cnt.end(), 0);
-      for (int y = std::max(ys - radius, 0); y <= std::min(ys + radius, h - 1); ++y)
-        add_row(y, 1.0);
-      for (int y = ys; y < ye; ++y) {
-        if (y > ys) {
-          if (y + radius < h) add_row(y + radius, 1.0);
-          if (y - radius - 1 >= 0) add_row(y - radius - 1, -1.0);
-        }
-        pre_sum[0] = 0;
-        pre_cnt[0] = 0;
-        for (int x = 0; x < w; ++x) {
-          pre_sum[x + 1] = pre_sum[x] + col_sum[x];
-          pre_cnt[x + 1] = pre_cnt[x] + col_cnt[x];
-        }
-        float* o = out.ptr<float>(y);
-        for (int x = 0; x < w; ++x) {
-          const int x0 = std::max(x - radius, 0);
-          const int x1 = std::min(x + radius + 1, w);
-          const int c = pre_cnt[x1] - pre_cnt[x0];
-          if (c < min_count || c <= 0) {
-            o[x] = fallback;
-          } else {
-            o[x] = static_cast<float>((pre_sum[x1] - pre_sum[x0]) * from_fixed / c);
-          }
-        }
-      }
-    }
-  };
+  std::vector<long long> fell_back(n_strips, 0);
+  const std::function<void(const tbb::blocked_range<int>&)> body =
+      k == 1   ? BoxMeanStrips<1>(values, mask, radius, min_count, fallbacks, outs, to_fixed,
+                                from_fixed, strip, fell_back)
+      : k == 2 ? BoxMeanStrips<2>(values, mask, radius, min_count, fallbacks, outs, to_fixed,
+                                  from_fixed, strip, fell_back)
+      : k == 3 ? BoxMeanStrips<3>(values, mask, radius, min_count, fallbacks, outs, to_fixed,
+                                  from_fixed, strip, fell_back)
+               : BoxMeanStrips<4>(values, mask, radius, min_count, fallbacks, outs, to_fixed,
+                                  from_fixed, strip, fell_back);
   if (n_strips == 1 || threads == 1) {
     body(tbb::blocked_range<int>(0, n_strips));
   } else if (threads > 0) {
@@ -148,6 +209,9 @@ void MaskedBoxMean(const cv::Mat& values, const cv::Mat& mask, int radius, int m
   } else {
     tbb::parallel_for(tbb::blocked_range<int>(0, n_strips, 1), body);
   }
+  long long total = 0;
+  for (long long f : fell_back) total += f;
+  return total;
 }
 
 namespace {

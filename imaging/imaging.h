@@ -102,6 +102,13 @@ cv::Mat MaskedBoxMean(const cv::Mat& values, const cv::Mat& mask, int radius, in
                       float fallback, int tile_size = 512, int threads = 0);
 void MaskedBoxMean(const cv::Mat& values, const cv::Mat& mask, int radius, int min_count,
                    float fallback, cv::Mat& out, int tile_size = 512, int threads = 0);
+// MaskedBoxMean of several maps of one size over one mask in one pass (each result equal to
+// MaskedBoxMean's for that map, bit for bit); the mask counts are shared. Returns how many
+// pixels got their fallback (the same pixels for every map), so a caller can compute a
+// costly fallback only when it is used.
+long long MaskedBoxMeans(const std::vector<const cv::Mat*>& values, const cv::Mat& mask, int radius,
+                         int min_count, const std::vector<float>& fallbacks,
+                         const std::vector<cv::Mat*>& outs, int tile_size = 512, int threads = 0);
 
 // 1.4826 x the median absolute deviation of the samples (reordered in place); NaN below 16.
 float MadSigma(std::vector<float>& samples);

@@ -92,6 +92,44 @@ TEST(MaskedBoxMean, FallbackWhereTooFewMaskPixels) {
   EXPECT_FLOAT_EQ(out.at<float>(25, 25), 7.0f);
 }
 
+TEST(MaskedBoxMeans, EachMapAsAloneAndTheFallbacksCounted) {
+  // Maps of very different magnitudes (each gets its own fixed-point scale) over a mask with
+  // an empty corner, so that some boxes fall back.
+  const int w = 157, h = 203, r = 11, min_count = 30;
+  std::vector<cv::Mat> maps;
+  for (int b = 0; b < 4; ++b) maps.push_back(RandomMap(w, h, 20 + b) * std::pow(10.0, 2 * b - 3));
+  cv::Mat mask = RandomMap(w, h, 30) > 0.4f;
+  mask(cv::Rect(0, 0, 60, 50)).setTo(0);
+  int expected_fallbacks = 0;
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x) {
+      const cv::Rect box = cv::Rect(x - r, y - r, 2 * r + 1, 2 * r + 1) & cv::Rect(0, 0, w, h);
+      expected_fallbacks += cv::countNonZero(mask(box)) < min_count;
+    }
+  }
+  ASSERT_GT(expected_fallbacks, 100);
+  for (int k = 1; k <= 4; ++k) {
+    std::vector<const cv::Mat*> in;
+    std::vector<cv::Mat> out(k);
+    std::vector<cv::Mat*> out_ptr;
+    std::vector<float> fallbacks;
+    for (int b = 0; b < k; ++b) {
+      in.push_back(&maps[b]);
+      out_ptr.push_back(&out[b]);
+      fallbacks.push_back(-1.0f - b);
+    }
+    for (const int threads : {1, 2}) {
+      EXPECT_EQ(MaskedBoxMeans(in, mask, r, min_count, fallbacks, out_ptr, 64, threads),
+                expected_fallbacks);
+      for (int b = 0; b < k; ++b) {
+        const cv::Mat alone = MaskedBoxMean(maps[b], mask, r, min_count, -1.0f - b, 512, 1);
+        EXPECT_EQ(cv::norm(out[b], alone, cv::NORM_INF), 0.0) << k << " maps, map " << b;
+        EXPECT_FLOAT_EQ(out[b].at<float>(0, 0), -1.0f - b);
+      }
+    }
+  }
+}
+
 TEST(OtsuThreshold, SplitsTwoModes) {
   cv::Mat m(100, 100, CV_32F);
   std::mt19937 rng(9);
