@@ -663,7 +663,7 @@ void Scene::ReadWindow(const PixelWindow& window, WindowPixels& px) const {
     y = y_end;
   }
   // Keep the buffer from pinning a large window's worth of memory per thread.
-  if (buffer.capacity() > (size_t{16} << 20)) std::vector<unsigned char>().swap(buffer);
+  if (buffer.capacity() > (size_t{4} << 20)) std::vector<unsigned char>().swap(buffer);
 }
 
 }  // namespace bw
