@@ -1120,6 +1120,7 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
         csum += obj.at<float>(q.y, q.x);
       }
       cand.mean_contrast = csum / cand.area_px;
+      cand.outline_step = OutlineStep(cand.mask, cand.bbox.tl(), obj);
       // The surrounding ring must be mostly water (or land polygons): rejects unmasked
       // shore, roofs, and so on.
       const int rr = std::max(2, static_cast<int>(std::lround(0.5 * std::min(p.beam(), 40.0))));

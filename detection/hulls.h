@@ -35,6 +35,12 @@ struct HullCandidate {
   double length_m = 0, beam_m = 0;
   double area_px = 0;
   double mean_contrast = 0;  // in noise sigmas
+  // Objectness step across the outline, in noise sigmas: the mean over the inner 2 px band
+  // less that over the outer 2 px band. A hull's edges are as sharp as the PSF: its inside
+  // is above the grow level and the water outside near zero, so the step is about the grow
+  // level or more, and a good part of the mean contrast. A soft-edged cloud puff or haze
+  // patch rises over many pixels: a step of a sigma or two, a tenth of its contrast.
+  double outline_step = 0;
   double bow_score = 0;      // 0..1, how clearly bow and stern are told apart
   std::string vessel_class;  // "tanker", "tug", "small_craft", "other"
   std::array<double, 3> deck_rgb{0, 0, 0};

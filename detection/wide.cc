@@ -35,6 +35,9 @@ void WideOptions::Check() const {
   if (prescreen_min_hot < 1 || prescreen_min_hot > 64) fail("prescreen_min_hot out of [1, 64]");
   if (!(min_length_m >= 0) || !(min_slenderness >= 0) || !(max_slenderness >= min_slenderness))
     fail("bad tanker shape bounds");
+  if (!(soft_outline_step_sigma >= 0) || soft_outline_step_sigma > 100 ||
+      !(soft_outline_ratio >= 0) || soft_outline_ratio > 1)
+    fail("soft outline bounds out of range");
   lowres.Check();
 }
 
@@ -115,6 +118,15 @@ bool TankerShaped(const HullCandidate& c, const WideOptions& wide) {
   return ratio >= wide.min_slenderness && ratio <= wide.max_slenderness;
 }
 
+// A candidate whose outline is soft (a small cloud puff or haze patch on open water that
+// the hull shape test let through): the step across it is both small in noise sigmas and a
+// small part of the candidate's own contrast. A hull beside a bright deck structure has a
+// small relative step but a large absolute one; a faint hull in haze the reverse.
+bool SoftOutline(const HullCandidate& c, const WideOptions& wide) {
+  return c.outline_step < wide.soft_outline_step_sigma &&
+         c.outline_step < wide.soft_outline_ratio * c.mean_contrast;
+}
+
 // Reads, images and searches one region; keeps the hulls centred in its own part.
 void ProcessRegion(const Shared& sh, const Scene& scene, const PrescreenRegion& region,
                    ImagingResult& img, RegionResult& res) {
@@ -167,6 +179,7 @@ void ProcessRegion(const Shared& sh, const Scene& scene, const PrescreenRegion& 
     const cv::Point2d cs(c.hull.center_px.x + win.x0, c.hull.center_px.y + win.y0);
     if (!owned(cs)) continue;
     if (!TankerShaped(c, *sh.wide)) continue;
+    if (SoftOutline(c, *sh.wide)) continue;
     int berth_k = -1;
     double best = -1e30;
     const double tol = std::max(5.0 / gsd, 0.5 * c.hull.beam_px);

@@ -34,6 +34,11 @@ struct WideOptions {
   double min_length_m = 25.0;
   double min_slenderness = 4.5;
   double max_slenderness = 10.0;
+  // ... and sharp-edged: not reported when the objectness step across the outline is below
+  // both this many noise sigmas and this fraction of the mean contrast (HullCandidate::
+  // outline_step; a hull's step is about the grow level, 5 sigmas, or more).
+  double soft_outline_step_sigma = 4.0;
+  double soft_outline_ratio = 0.3;
   // Coarse imagery (UseLowResSearch: a typical beam spans too few pixels for the hull fit):
   // the small-target search of detection/lowres.h instead (its gsd_m is the scene's).
   LowResOptions lowres;

@@ -3,6 +3,7 @@
 // worker count or the piece size.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <opencv2/imgproc.hpp>
 
@@ -175,6 +176,59 @@ TEST(WideDetect, SameDetectionsForAnyWorkerCountAndPieceSize) {
   }
 }
 
+// A faint, soft-edged, hull-shaped cloud puff on open water (an ellipse of grey cloud
+// blurred over ~3 m) beside a hull of about the same size: the hull is reported, the puff is not
+// (it is, with the soft-outline test off: the test sees what it is meant to).
+TEST(WideDetect, ASoftEdgedCloudPuffIsNoHull) {
+  testing::TempDir dir("bwpuff");
+  const int w = 900, h = 700;
+  WindowPixels px =
+      Drawn(w, h, {cv::RotatedRect({250.f, 350.f}, {170.f, 30.f}, 20.f)}, false, false, 11);
+  cv::Mat puff = cv::Mat::zeros(h, w, CV_32F);
+  cv::ellipse(puff, cv::RotatedRect({650.f, 350.f}, {250.f, 18.f}, -35.f), cv::Scalar(1.0f),
+              cv::FILLED, cv::LINE_AA);
+  cv::GaussianBlur(puff, puff, cv::Size(), 6.0);
+  std::vector<cv::Mat> img(4);
+  for (int b = 0; b < 4; ++b) {
+    // Cloud over water: water * (1 - a) + cloud * a, opacity a up to 0.12 (about 20 noise
+    // sigmas on average, like the puffs of the wide scenario).
+    const cv::Mat a = puff * 0.12f;
+    cv::Mat v = px.bands[b].mul(1.0f - a) + a * (0.6f * 10000.0f);
+    v.convertTo(img[b], CV_16U);
+  }
+  RasterWriteOptions o;
+  o.geotransform = {738000.0, 0.5, 0, 4740000.0, 0, -0.5};
+  o.crs = "EPSG:32653";
+  o.band_count = 4;
+  o.cv_depth = CV_16U;
+  o.nodata = 0;
+  const std::string tif = dir.file("puff.tif");
+  WriteGeoTiff(tif, img, o);
+  auto run = [&](double soft_step) {
+    DetectOptions opt;
+    opt.wide = true;
+    opt.threads = 1;
+    const Scene scene = Scene::Open(tif);
+    SceneDetections header;
+    header.path = tif;
+    header.scene_id = scene.id();
+    header.gsd_m = scene.gsd_m();
+    WideOptions wo;
+    wo.soft_outline_step_sigma = soft_step;
+    const SceneDetections out = DetectWideScene(scene, nullptr, nullptr, opt, {}, header, wo);
+    std::vector<double> xs;  // detection centres, scene pixel column
+    for (const Detection& d : out.detections) xs.push_back(scene.pixel_from_lonlat(d.center).x);
+    std::sort(xs.begin(), xs.end());
+    return xs;
+  };
+  const std::vector<double> with = run(WideOptions{}.soft_outline_step_sigma);
+  ASSERT_EQ(with.size(), 1u);
+  EXPECT_NEAR(with[0], 250.0, 10.0);
+  const std::vector<double> without = run(0.0);
+  ASSERT_EQ(without.size(), 2u) << "the puff should pass every other test";
+  EXPECT_NEAR(without[1], 650.0, 30.0);
+}
+
 TEST(WideOptions, CheckRejectsBadPrescreenValues) {
   WideOptions w;
   w.prescreen_sigma = 0;
@@ -184,6 +238,9 @@ TEST(WideOptions, CheckRejectsBadPrescreenValues) {
   EXPECT_ANY_THROW(w.Check());
   w = {};
   w.max_slenderness = 1;
+  EXPECT_ANY_THROW(w.Check());
+  w = {};
+  w.soft_outline_ratio = 2;
   EXPECT_ANY_THROW(w.Check());
 }
 
