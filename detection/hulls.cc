@@ -669,6 +669,32 @@ std::vector<Part> CutThinStrips(const Part& part, int r, double min_area) {
   return out;
 }
 
+// An underway hull's wake trails it as foam speckle joined to its stern (or a mooring line
+// to an end): the part is then far longer than the hull and too slender for one. Cutting
+// off the strips and clumps narrower than a fifth of the beam (at least 2r+1 px) leaves
+// the hull as one solid piece that holds most of the pixels and is clearly shorter; the
+// part becomes that piece. A solid hull loses nothing and is left as it was; a faint hull
+// that the grow level breaks up is not solid and is not cut.
+void DropTrailingSpeckle(Part& part, int r, double min_area, double min_len_px) {
+  const Pca whole = ComputePca(part.pixels);
+  if (whole.length() < 2 * min_len_px) return;
+  r = std::max(r, static_cast<int>(std::lround(0.2 * whole.beam())));
+  std::vector<Part> pieces = CutThinStrips(part, r, min_area);
+  if (pieces.empty()) return;
+  auto largest = std::max_element(pieces.begin(), pieces.end(), [](const Part& x, const Part& y) {
+    return x.pixels.size() < y.pixels.size();
+  });
+  const Pca kept = ComputePca(largest->pixels);
+  const double n_kept = static_cast<double>(largest->pixels.size());
+  if (kept.length() >= 0.9 * whole.length() ||
+      n_kept < 0.8 * static_cast<double>(part.pixels.size()) ||
+      n_kept < 0.7 * kept.length() * kept.beam())
+    return;
+  Trace("part ({:.0f},{:.0f}) L={:.0f}: trailing speckle dropped, L={:.0f}", whole.center.x,
+        whole.center.y, whole.length(), kept.length());
+  part.pixels = std::move(largest->pixels);
+}
+
 // A mask with its holes filled (what the border cannot reach by flooding).
 cv::Mat FilledHoles(const cv::Mat& mask) {
   cv::Mat padded;
@@ -1067,6 +1093,7 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
       const Part before_trim = k < direct ? part : Part{};
       const bool straight_side = TrimToStrip(part);
       if (part.pixels.size() < min_area) continue;
+      if (options.cut_wakes && k < direct) DropTrailingSpeckle(part, r_strip, min_area, min_len_px);
       const Pca p = ComputePca(part.pixels);
       // A part of a component joined to haze or a cloud edge: the component's hull-shaped
       // pieces at a raised threshold are tried instead, once per component.

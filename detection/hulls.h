@@ -27,6 +27,10 @@ struct HullFitOptions {
   // berth windows of one terminal repeat in size, and fresh maps cost a page fault per
   // 4 KiB (a third of a berth scan's time). Off where peak memory matters more (wide mode).
   bool keep_scratch = true;
+  // Cut a wake's foam speckle off the stern of a part (see DropTrailingSpeckle in hulls.cc).
+  // For the search of open water: hulls at a berth are moored, and cutting there turns haze
+  // along the pier into hull-shaped strips.
+  bool cut_wakes = false;
   void Check() const;
 };
 

@@ -172,6 +172,7 @@ void ProcessRegion(const Shared& sh, const Scene& scene, const PrescreenRegion& 
   HullFitOptions ho;
   ho.gsd_m = gsd;
   ho.keep_scratch = false;  // the RSS bound of wide mode: no idle window-sized maps per thread
+  ho.cut_wakes = true;      // vessels under way trail wakes
   const std::vector<HullCandidate> cands = FindHulls(img, ho);
   const cv::Mat all_hulls = detail::DrawHulls(cands, cv::Size(win.width, win.height));
   for (const HullCandidate& c : cands) {

@@ -287,6 +287,32 @@ TEST(FindHulls, AHullJoinedToHazeIsFoundAboveTheHaze) {
   EXPECT_TRUE(Tankers(HullsOnContrast(alone)).empty());
 }
 
+// Foam of a wake trailing an underway hull, as bright as its deck: clumps of a few pixels
+// joined to the stern and to each other. With wakes cut (the open-water search) the hull is
+// measured alone; without, the wake makes the part far longer than the hull.
+TEST(FindHulls, AWakeTrailingTheSternIsCutOffOnOpenWater) {
+  cv::Mat map = Noise({700, 300}, 13, 1.0f);
+  DrawHull(map, {420, 150}, 0, 220, 36, 40);
+  cv::RNG rng(14);
+  for (int x = 310; x > 130; x -= 2) {
+    for (int k = 0; k < 5; ++k) {
+      const int y = 150 + rng.uniform(-13, 14);
+      cv::rectangle(map, cv::Rect(x - 1, y - 1, rng.uniform(2, 5), rng.uniform(2, 5)),
+                    cv::Scalar(40), cv::FILLED);
+    }
+  }
+  HullFitOptions opt;
+  opt.gsd_m = 0.5;
+  opt.cut_wakes = true;
+  const auto tankers = Tankers(FindHulls(FromContrast(map), opt));
+  ASSERT_EQ(tankers.size(), 1u);
+  // Foam as bright as the deck right behind the stern still reads as hull: a few metres.
+  EXPECT_NEAR(tankers[0].length_m, 110, 6);
+  EXPECT_NEAR(tankers[0].hull.center_px.x, 420, 8);
+  opt.cut_wakes = false;
+  for (const auto& h : FindHulls(FromContrast(map), opt)) EXPECT_GT(h.length_m, 130);
+}
+
 TEST(FindHulls, IgnoresSmallAndIrregularBlobs) {
   cv::Mat map = Noise({300, 300}, 5, 1.0f);
   cv::circle(map, {150, 150}, 60, cv::Scalar(30), cv::FILLED);  // round: not a hull shape
