@@ -757,15 +757,18 @@ std::vector<Part> HullPiecesAboveRaisedLevels(const std::vector<cv::Point>& comp
   for (const float factor : {1.6f, 2.5f, 4.0f, 6.4f}) {
     cv::Mat mask;
     cv::compare(values, grow_level * factor, mask, cv::CMP_GT);
-    cv::Mat labels;
-    const int n = cv::connectedComponents(mask, labels, 8, CV_32S);
+    cv::Mat labels, stats, centroids;
+    const int n = cv::connectedComponentsWithStats(mask, labels, stats, centroids, 8, CV_32S);
     std::vector<Part> passing;
     for (int i = 1; i < n; ++i) {
-      cv::Mat piece = labels == i;
-      if (cv::countNonZero(piece) < min_area) continue;
-      piece = FilledHoles(piece);
-      Part part{MaskPixels(piece, box.tl())};
-      const double step = OutlineStep(piece, box.tl(), obj);
+      if (stats.at<int>(i, cv::CC_STAT_AREA) < min_area) continue;
+      // The piece on its own box (outside it the piece mask is empty anyway).
+      const cv::Rect pb(stats.at<int>(i, cv::CC_STAT_LEFT), stats.at<int>(i, cv::CC_STAT_TOP),
+                        stats.at<int>(i, cv::CC_STAT_WIDTH), stats.at<int>(i, cv::CC_STAT_HEIGHT));
+      const cv::Mat piece = FilledHoles(labels(pb) == i);
+      const cv::Point origin = box.tl() + pb.tl();
+      Part part{MaskPixels(piece, origin)};
+      const double step = OutlineStep(piece, origin, obj);
       Part trimmed = part;
       const bool straight = TrimToStrip(trimmed);
       const Pca p = ComputePca(trimmed.pixels);
