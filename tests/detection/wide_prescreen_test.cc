@@ -120,6 +120,18 @@ TEST(WidePrescreen, LargeRegionsAreCutIntoPieces) {
   }
 }
 
+// Four UInt16 bands as a georeferenced GeoTIFF at 0.5 m (nodata 0).
+std::string WriteBands(const std::string& tif, const std::vector<cv::Mat>& img) {
+  RasterWriteOptions o;
+  o.geotransform = {738000.0, 0.5, 0, 4740000.0, 0, -0.5};
+  o.crs = "EPSG:32653";
+  o.band_count = 4;
+  o.cv_depth = CV_16U;
+  o.nodata = 0;
+  WriteGeoTiff(tif, img, o);
+  return tif;
+}
+
 // The drawn scene as a 4-band UInt16 GeoTIFF (tiled 256) with three hulls, one on a piece
 // seam of a 512 piece grid.
 std::string WriteScene(const testing::TempDir& dir) {
@@ -130,33 +142,30 @@ std::string WriteScene(const testing::TempDir& dir) {
                                 true, true);
   std::vector<cv::Mat> img(4);
   for (int b = 0; b < 4; ++b) px.bands[b].convertTo(img[b], CV_16U);
-  RasterWriteOptions o;
-  o.geotransform = {738000.0, 0.5, 0, 4740000.0, 0, -0.5};
-  o.crs = "EPSG:32653";
-  o.band_count = 4;
-  o.cv_depth = CV_16U;
-  o.nodata = 0;
-  const std::string tif = dir.file("wide.tif");
-  WriteGeoTiff(tif, img, o);
-  return tif;
+  return WriteBands(dir.file("wide.tif"), img);
+}
+
+// DetectWideScene on a scene file without terminal or fleet.
+SceneDetections RunWide(const std::string& tif, int workers, const WideOptions& wide) {
+  DetectOptions opt;
+  opt.wide = true;
+  opt.threads = workers;
+  const Scene scene = Scene::Open(tif);
+  SceneDetections header;
+  header.path = tif;
+  header.scene_id = scene.id();
+  header.gsd_m = scene.gsd_m();
+  return DetectWideScene(scene, nullptr, nullptr, opt, {}, header, wide);
 }
 
 TEST(WideDetect, SameDetectionsForAnyWorkerCountAndPieceSize) {
   testing::TempDir dir("bwwide");
   const std::string tif = WriteScene(dir);
   auto run = [&](int workers, int core_px) {
-    DetectOptions opt;
-    opt.wide = true;
-    opt.threads = workers;
-    const Scene scene = Scene::Open(tif);
-    SceneDetections header;
-    header.path = tif;
-    header.scene_id = scene.id();
-    header.gsd_m = scene.gsd_m();
     WideOptions w;
     w.workers = workers;
     w.core_px = core_px;
-    return DetectWideScene(scene, nullptr, nullptr, opt, {}, header, w);
+    return RunWide(tif, workers, w);
   };
   const SceneDetections one = run(1, 1024);
   const SceneDetections two = run(2, 1024);
@@ -196,26 +205,12 @@ TEST(WideDetect, ASoftEdgedCloudPuffIsNoHull) {
     cv::Mat v = px.bands[b].mul(1.0f - a) + a * (0.6f * 10000.0f);
     v.convertTo(img[b], CV_16U);
   }
-  RasterWriteOptions o;
-  o.geotransform = {738000.0, 0.5, 0, 4740000.0, 0, -0.5};
-  o.crs = "EPSG:32653";
-  o.band_count = 4;
-  o.cv_depth = CV_16U;
-  o.nodata = 0;
-  const std::string tif = dir.file("puff.tif");
-  WriteGeoTiff(tif, img, o);
+  const std::string tif = WriteBands(dir.file("puff.tif"), img);
+  const Scene scene = Scene::Open(tif);
   auto run = [&](double soft_step) {
-    DetectOptions opt;
-    opt.wide = true;
-    opt.threads = 1;
-    const Scene scene = Scene::Open(tif);
-    SceneDetections header;
-    header.path = tif;
-    header.scene_id = scene.id();
-    header.gsd_m = scene.gsd_m();
     WideOptions wo;
     wo.soft_outline_step_sigma = soft_step;
-    const SceneDetections out = DetectWideScene(scene, nullptr, nullptr, opt, {}, header, wo);
+    const SceneDetections out = RunWide(tif, 1, wo);
     std::vector<double> xs;  // detection centres, scene pixel column
     for (const Detection& d : out.detections) xs.push_back(scene.pixel_from_lonlat(d.center).x);
     std::sort(xs.begin(), xs.end());
