@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <limits>
 #include <opencv2/imgproc.hpp>
@@ -231,6 +232,41 @@ std::vector<float>& MaskedSamples(const cv::Mat& values, const cv::Mat& mask, in
   return samples;
 }
 
+// Order-preserving key of a finite float: unsigned order of the keys is the float order
+// (-0 just below +0).
+inline uint32_t FloatKey(float v) {
+  uint32_t u;
+  std::memcpy(&u, &v, sizeof u);
+  return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+}
+
+constexpr size_t kRadixSelectMin = 16384;
+
+// out[i] = the k-th smallest sample for each (k, i) of `ranks` (k ascending), the values
+// std::nth_element gives: one histogram of the keys' top 16 bits finds the bin that holds
+// each rank, and only that bin's samples are selected from. O(n) with a small constant
+// where nth_element moves every sample a few times.
+void RadixSelect(const std::vector<float>& samples,
+                 const std::vector<std::pair<size_t, size_t>>& ranks, std::vector<float>& out) {
+  thread_local std::vector<uint32_t> hist;
+  thread_local std::vector<float> bin_values;
+  hist.assign(65536, 0);
+  for (const float v : samples) ++hist[FloatKey(v) >> 16];
+  size_t cum = 0;
+  uint32_t bin = 0;
+  for (const auto& [k, i] : ranks) {
+    // Advance to the bin holding rank k (ranks ascend, so the walk goes on from the last).
+    while (cum + hist[bin] <= k) cum += hist[bin++];
+    bin_values.clear();
+    for (const float v : samples)
+      if ((FloatKey(v) >> 16) == bin) bin_values.push_back(v);
+    const size_t r = k - cum;
+    std::nth_element(bin_values.begin(), bin_values.begin() + static_cast<std::ptrdiff_t>(r),
+                     bin_values.end());
+    out[i] = bin_values[r];
+  }
+}
+
 size_t PercentileRank(size_t n, double percentile) {
   const double q = std::clamp(percentile, 0.0, 100.0) / 100.0;
   return std::min(n - 1, static_cast<size_t>(q * (n - 1) + 0.5));
@@ -250,6 +286,10 @@ std::vector<float> MaskedPercentiles(const cv::Mat& values, const cv::Mat& mask,
     ranks.emplace_back(PercentileRank(samples.size(), percentiles[i]), i);
   }
   std::sort(ranks.begin(), ranks.end());
+  if (samples.size() >= kRadixSelectMin) {
+    RadixSelect(samples, ranks, out);
+    return out;
+  }
   size_t lo = 0;
   for (const auto& [k, i] : ranks) {
     if (k >= lo) {

@@ -54,6 +54,39 @@ TEST(MaskedPercentiles, EachAsMaskedPercentileGivesIt) {
   EXPECT_EQ(SampleStride(100, 2.5e5), 1);
 }
 
+// Large sample sets take the histogram selection: the same values as sorting, with
+// duplicates, negative values, both zeros and ranks at the ends.
+TEST(MaskedPercentiles, LargeSetsMatchSorting) {
+  std::mt19937 rng(21);
+  std::normal_distribution<float> g(0.05f, 0.3f);
+  for (const int quantised : {0, 1}) {
+    cv::Mat v(300, 400, CV_32F);
+    for (int y = 0; y < v.rows; ++y) {
+      for (int x = 0; x < v.cols; ++x) {
+        float s = g(rng);
+        if (quantised) s = std::round(s * 50.0f) / 50.0f;  // many equal values
+        v.at<float>(y, x) = s;
+      }
+    }
+    v.at<float>(5, 5) = -0.0f;
+    v.at<float>(6, 6) = 0.0f;
+    const cv::Mat mask = RandomMap(400, 300, 22) > 0.2f;
+    std::vector<float> sorted;
+    for (int y = 0; y < v.rows; ++y)
+      for (int x = 0; x < v.cols; ++x)
+        if (mask.at<uchar>(y, x)) sorted.push_back(v.at<float>(y, x));
+    ASSERT_GT(sorted.size(), 20000u);
+    std::sort(sorted.begin(), sorted.end());
+    const std::vector<double> ps = {0.0, 0.5, 25.0, 50.0, 50.0, 75.0, 99.9, 100.0};
+    const std::vector<float> got = MaskedPercentiles(v, mask, ps);
+    for (size_t i = 0; i < ps.size(); ++i) {
+      const size_t k = std::min(sorted.size() - 1,
+                                static_cast<size_t>(ps[i] / 100.0 * (sorted.size() - 1) + 0.5));
+      EXPECT_EQ(got[i], sorted[k]) << "percentile " << ps[i] << (quantised ? " quantised" : "");
+    }
+  }
+}
+
 TEST(MaskedBoxMean, MatchesBruteForce) {
   const cv::Mat v = RandomMap(90, 70, 1);
   cv::Mat mask = RandomMap(90, 70, 2) > 0.3f;
