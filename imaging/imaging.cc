@@ -172,14 +172,17 @@ long long MaskedBoxMeans(const std::vector<const cv::Mat*>& values, const cv::Ma
   std::vector<float> to_fixed(k);
   std::vector<double> from_fixed(k);
   for (int b = 0; b < k; ++b) {
-    float max_abs = 0;
+    // Eight running maxima (independent chains; a maximum does not depend on the order).
+    std::array<float, 8> mx{};
     for (int y = 0; y < h; ++y) {
       const float* v = values[b]->ptr<float>(y);
       const uchar* m = mask.ptr<uchar>(y);
-      float mx = 0;
-      for (int x = 0; x < w; ++x) mx = std::max(mx, m[x] ? std::fabs(v[x]) : 0.0f);
-      max_abs = std::max(max_abs, mx);
+      int x = 0;
+      for (; x + 8 <= w; x += 8)
+        for (int j = 0; j < 8; ++j) mx[j] = std::max(mx[j], m[x + j] ? std::fabs(v[x + j]) : 0.0f);
+      for (; x < w; ++x) mx[0] = std::max(mx[0], m[x] ? std::fabs(v[x]) : 0.0f);
     }
+    const float max_abs = *std::max_element(mx.begin(), mx.end());
     const double top = std::max(static_cast<double>(max_abs), 1e-30);
     const int shift =
         std::clamp(std::min(static_cast<int>(std::floor(29 - std::log2(top))),
