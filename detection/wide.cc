@@ -382,6 +382,9 @@ SceneDetections DetectWideScene(const Scene& scene, const Terminal* terminal, co
         << r.window.x << ' ' << r.window.y << ' ' << r.window.width << ' ' << r.window.height
         << '\n';
   }
+  // The cell maps grow with the scene: not kept while the regions are searched.
+  hot_cells.release();
+  cloudy_cells.release();
   std::vector<RegionResult> results(regions.size());
   RunWorkers(scene, workers, results.size(), [&](const Scene& s, size_t i) {
     thread_local ImagingResult img;  // buffers re-used while windows keep their size
