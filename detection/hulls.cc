@@ -706,7 +706,8 @@ cv::Mat FilledHoles(const cv::Mat& mask) {
 }
 
 // Edge step of a mask placed at `origin` in `obj`: the mean of `obj` over its inner 2-px band
-// less that over the 2-px band outside it. A hull's outline is sharp (the objectness drops by
+// (not along the map's border, where the mask is cut rather than outlined) less that over
+// the 2-px band outside it. A hull's outline is sharp (the objectness drops by
 // many noise sigmas across it); the contour a raised level draws through haze is not.
 double OutlineStep(const cv::Mat& mask, cv::Point origin, const cv::Mat& obj) {
   static const cv::Mat k5 = cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(5, 5));
@@ -727,6 +728,8 @@ double OutlineStep(const cv::Mat& mask, cv::Point origin, const cv::Mat& obj) {
       const int wx = x - 3 + origin.x;
       if (wx < 0 || wx >= obj.cols) continue;
       if (m[x] && !e[x]) {
+        // Along the map's border the mask is cut, not outlined: no step to measure there.
+        if (wx < 2 || wy < 2 || wx >= obj.cols - 2 || wy >= obj.rows - 2) continue;
         si += o[wx];
         ++ni;
       } else if (!m[x] && d[x]) {

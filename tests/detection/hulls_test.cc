@@ -313,6 +313,26 @@ TEST(FindHulls, AWakeTrailingTheSternIsCutOffOnOpenWater) {
   for (const auto& h : FindHulls(FromContrast(map), opt)) EXPECT_GT(h.length_m, 130);
 }
 
+// A soft haze ridge cut by the map's edge (a cloud puff with its middle on the scene's
+// border): its outline step is measured along its soft side only, where the objectness
+// rises a sigma or two across the outline, not along the cut, where the mask simply ends
+// on the ridge's crest.
+TEST(FindHulls, TheOutlineStepSkipsWhereTheMaskIsCutByTheMapEdge) {
+  cv::Mat map = Noise({400, 400}, 15, 1.0f);
+  for (int y = 100; y < 300; ++y) {
+    const double along = std::min(y - 100, 299 - y) / 30.0;  // soft ends too
+    for (int x = 0; x < 80; ++x) {
+      map.at<float>(y, x) +=
+          static_cast<float>(40.0 * std::exp(-0.5 * x * x / (15.0 * 15.0)) * std::min(1.0, along));
+    }
+  }
+  const auto hulls = HullsOnContrast(map);
+  ASSERT_FALSE(hulls.empty());
+  for (const auto& h : hulls) {
+    EXPECT_LT(h.outline_step, 4.0) << "candidate at " << h.hull.center_px;
+  }
+}
+
 TEST(FindHulls, IgnoresSmallAndIrregularBlobs) {
   cv::Mat map = Noise({300, 300}, 5, 1.0f);
   cv::circle(map, {150, 150}, 60, cv::Scalar(30), cv::FILLED);  // round: not a hull shape
