@@ -803,13 +803,6 @@ std::string Classify(double length_m, double beam_m) {
   return "other";
 }
 
-// Objectness in noise sigmas: the brightness contrast, and where a NIR band exists the
-// spectral anomaly against the local water as well. The residual p - w from the local water
-// spectrum w is taken orthogonal to w (a shadow on the water, p = k w, is no object) and
-// whitened by the covariance of those residuals over the water (waves, glint and haze vary
-// along a few spectral directions; what water does do is not an object). Paint and steel
-// leave the water's subspace: water absorbs NIR, decks of any colour reflect it, so hulls
-// as dark as the water in the visible still stand out.
 // Whether MaskedPercentile(values, mask, p, stride) has a sample (a finite value under the
 // mask on the stride grid).
 bool AnyMaskedFinite(const cv::Mat& values, const cv::Mat& mask, int stride) {
@@ -822,6 +815,13 @@ bool AnyMaskedFinite(const cv::Mat& values, const cv::Mat& mask, int stride) {
   return false;
 }
 
+// Objectness in noise sigmas: the brightness contrast, and where a NIR band exists the
+// spectral anomaly against the local water as well. The residual p - w from the local water
+// spectrum w is taken orthogonal to w (a shadow on the water, p = k w, is no object) and
+// whitened by the covariance of those residuals over the water (waves, glint and haze vary
+// along a few spectral directions; what water does do is not an object). Paint and steel
+// leave the water's subspace: water absorbs NIR, decks of any colour reflect it, so hulls
+// as dark as the water in the visible still stand out.
 cv::Mat ObjectContrast(const ImagingResult& img, double gsd, bool keep_scratch) {
   if (img.bands[3].empty() || img.bands[3].size() != img.contrast.size()) return img.contrast;
   for (int b = 0; b < 3; ++b)

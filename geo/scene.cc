@@ -147,6 +147,18 @@ struct Scene::Impl {
   bool direct_read = false;
   std::array<std::optional<double>, 4> role_nodata;
   void DecideDirectRead();
+  // Throws Error unless `w` lies inside the raster.
+  void CheckWindow(const PixelWindow& w) const {
+    if (w.empty() || w.x0 < 0 || w.y0 < 0 || w.x0 + w.width > width || w.y0 + w.height > height) {
+      throw Error(kStage, path, "window outside the raster");
+    }
+  }
+  // The InputError of a failed read of window `w` (GDAL's message appended).
+  [[noreturn]] void ReadFailed(const PixelWindow& w) const {
+    Fail("read failed in window x=" + std::to_string(w.x0) + " y=" + std::to_string(w.y0) + " " +
+         std::to_string(w.width) + "x" + std::to_string(w.height) +
+         " (truncated or corrupt?): " + LastGdalError());
+  }
   Acquisition acquisition;
   LonLat center;
   std::unique_ptr<CrsTransform> crs_from_lonlat;
@@ -493,21 +505,13 @@ cv::Mat Scene::ReadBand(int band_index, const PixelWindow& w) const {
   if (band_index < 1 || band_index > im.band_count) {
     throw Error(kStage, im.path, "no band " + std::to_string(band_index));
   }
-  if (w.empty() || w.x0 < 0 || w.y0 < 0 || w.x0 + w.width > im.width ||
-      w.y0 + w.height > im.height) {
-    throw Error(kStage, im.path, "window outside the raster");
-  }
+  im.CheckWindow(w);
   cv::Mat out(w.height, w.width, CV_32FC1);
   CPLErrorReset();
   const CPLErr err = im.dataset->GetRasterBand(band_index)
                          ->RasterIO(GF_Read, w.x0, w.y0, w.width, w.height, out.data, w.width,
                                     w.height, GDT_Float32, 0, 0, nullptr);
-  if (err != CE_None) {
-    throw InputError(kStage, im.path,
-                     "read failed in window x=" + std::to_string(w.x0) +
-                         " y=" + std::to_string(w.y0) + " " + std::to_string(w.width) + "x" +
-                         std::to_string(w.height) + " (truncated or corrupt?): " + LastGdalError());
-  }
+  if (err != CE_None) im.ReadFailed(w);
   return out;
 }
 
@@ -573,10 +577,7 @@ WindowPixels Scene::ReadWindow(const PixelWindow& window) const {
 
 void Scene::ReadWindow(const PixelWindow& window, WindowPixels& px) const {
   const Impl& im = *impl_;
-  if (window.empty() || window.x0 < 0 || window.y0 < 0 || window.x0 + window.width > im.width ||
-      window.y0 + window.height > im.height) {
-    throw Error(kStage, im.path, "window outside the raster");
-  }
+  im.CheckWindow(window);
   px.window = window;
   px.valid.create(window.height, window.width, CV_8UC1);
   if (!im.direct_read) {
@@ -634,13 +635,7 @@ void Scene::ReadWindow(const PixelWindow& window, WindowPixels& px) const {
         im.dataset->RasterIO(GF_Read, window.x0, y, window.width, rows, buffer.data(), window.width,
                              rows, type, nb, roles, static_cast<GSpacing>(nb) * elem,
                              static_cast<GSpacing>(nb) * elem * window.width, elem, nullptr);
-    if (err != CE_None) {
-      throw InputError(kStage, im.path,
-                       "read failed in window x=" + std::to_string(window.x0) +
-                           " y=" + std::to_string(window.y0) + " " + std::to_string(window.width) +
-                           "x" + std::to_string(window.height) +
-                           " (truncated or corrupt?): " + LastGdalError());
-    }
+    if (err != CE_None) im.ReadFailed(window);
     const int y_out = y - window.y0;
     switch (im.pixel_type) {
       case PixelType::kByte:

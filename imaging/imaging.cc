@@ -196,15 +196,15 @@ long long MaskedBoxMeans(const std::vector<const cv::Mat*>& values, const cv::Ma
   const int strip = std::max(std::max(tile_size / 2, 64), std::min(2 * radius + 1, 512));
   const int n_strips = (h + strip - 1) / strip;
   std::vector<long long> fell_back(n_strips, 0);
-  const std::function<void(const tbb::blocked_range<int>&)> body =
-      k == 1   ? BoxMeanStrips<1>(values, mask, radius, min_count, fallbacks, outs, to_fixed,
-                                from_fixed, strip, fell_back)
-      : k == 2 ? BoxMeanStrips<2>(values, mask, radius, min_count, fallbacks, outs, to_fixed,
-                                  from_fixed, strip, fell_back)
-      : k == 3 ? BoxMeanStrips<3>(values, mask, radius, min_count, fallbacks, outs, to_fixed,
-                                  from_fixed, strip, fell_back)
-               : BoxMeanStrips<4>(values, mask, radius, min_count, fallbacks, outs, to_fixed,
-                                  from_fixed, strip, fell_back);
+  const auto strips = [&]<int K>() {
+    return BoxMeanStrips<K>(values, mask, radius, min_count, fallbacks, outs, to_fixed, from_fixed,
+                            strip, fell_back);
+  };
+  const std::function<void(const tbb::blocked_range<int>&)> body = k == 1   ? strips.operator()<1>()
+                                                                   : k == 2 ? strips.operator()<2>()
+                                                                   : k == 3
+                                                                       ? strips.operator()<3>()
+                                                                       : strips.operator()<4>();
   if (n_strips == 1 || threads == 1) {
     body(tbb::blocked_range<int>(0, n_strips));
   } else if (threads > 0) {
@@ -257,12 +257,19 @@ void RadixSelect(const std::vector<float>& samples,
   for (const float v : samples) ++hist[FloatKey(v) >> 16];
   size_t cum = 0;
   uint32_t bin = 0;
+  bool collected = false;  // bin_values holds bin's samples
   for (const auto& [k, i] : ranks) {
     // Advance to the bin holding rank k (ranks ascend, so the walk goes on from the last).
-    while (cum + hist[bin] <= k) cum += hist[bin++];
-    bin_values.clear();
-    for (const float v : samples)
-      if ((FloatKey(v) >> 16) == bin) bin_values.push_back(v);
+    while (cum + hist[bin] <= k) {
+      cum += hist[bin++];
+      collected = false;
+    }
+    if (!collected) {
+      bin_values.clear();
+      for (const float v : samples)
+        if ((FloatKey(v) >> 16) == bin) bin_values.push_back(v);
+      collected = true;
+    }
     const size_t r = k - cum;
     std::nth_element(bin_values.begin(), bin_values.begin() + static_cast<std::ptrdiff_t>(r),
                      bin_values.end());
