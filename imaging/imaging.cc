@@ -26,6 +26,9 @@ void ImagingOptions::Check() const {
   if (!(background_radius_m > 0)) fail("background_radius_m must be > 0");
   if (!(contrast_sigma > 0)) fail("contrast_sigma must be > 0");
   if (tile_size < 32) fail("tile_size must be >= 32");
+  if (!(structure_min_line_m > 0)) fail("structure_min_line_m must be > 0");
+  if (!(structure_straight_share > 0) || structure_straight_share > 1)
+    fail("structure_straight_share must be in (0, 1]");
   if (threads < 0) fail("threads must be >= 0");
 }
 
@@ -450,12 +453,168 @@ cv::Mat OpenedCells(const cv::Mat& majority, uchar bit, int radius) {
   return cells;
 }
 
+// Outline sharpness of the components with select[k] != 0: over boundary pixels next to
+// open pixels (not land, not the component), the mean brightness step across 3 px of the
+// boundary (one pixel inside to two outside) as a share of the step from outside to the
+// component's mean. A cloud's edge fades over many pixels (a small share); a quay, a roof
+// or a deck steps within a pixel or two (most of its contrast). NaN where a component has
+// fewer than 8 such boundary pixels; -inf where it is not brighter than its surroundings.
+std::vector<double> OutlineSharpness(const ImagingResult& r, const cv::Mat& labels, int n,
+                                     const std::vector<uchar>& select) {
+  const size_t nn = static_cast<size_t>(n);
+  std::vector<double> step(nn, 0), out(nn, 0), inside(nn, 0);
+  std::vector<int> cnt(nn, 0), area(nn, 0);
+  const int w = labels.cols, h = labels.rows;
+  const cv::Mat& b = r.brightness;
+  for (int y = 2; y + 2 < h; ++y) {
+    const int* l = labels.ptr<int>(y);
+    for (int x = 2; x + 2 < w; ++x) {
+      const size_t k = static_cast<size_t>(l[x]);
+      if (k == 0 || !select[k]) continue;
+      inside[k] += b.at<float>(y, x);
+      ++area[k];
+      static constexpr int kDx[4] = {1, -1, 0, 0}, kDy[4] = {0, 0, 1, -1};
+      for (int j = 0; j < 4; ++j) {
+        const int xo = x + kDx[j], yo = y + kDy[j];
+        if (labels.at<int>(yo, xo) == l[x] || r.land.at<uchar>(yo, xo)) continue;
+        const float bi = b.at<float>(y - kDy[j], x - kDx[j]);    // one pixel inside
+        const float bo = b.at<float>(yo + kDy[j], xo + kDx[j]);  // two pixels outside
+        step[k] += bi - bo;
+        out[k] += bo;
+        ++cnt[k];
+        break;
+      }
+    }
+  }
+  std::vector<double> share(nn, std::numeric_limits<double>::quiet_NaN());
+  for (size_t k = 1; k < nn; ++k) {
+    if (!select[k] || cnt[k] < 8 || area[k] == 0) continue;
+    const double total = inside[k] / area[k] - out[k] / cnt[k];
+    share[k] = total > 0 ? step[k] / cnt[k] / total : -std::numeric_limits<double>::infinity();
+  }
+  return share;
+}
+
+// Share of a component's free outline (boundary against valid, open pixels inside the
+// window, so not the window's or the scene's edge and not a land polygon) that runs along
+// straight lines at least `min_line_px` long, within 1.5 px. Built structures (a quay, a
+// roof, a deck) have them; a cloud's outline is fractal at every scale and straight over at
+// most a few tens of metres. `mask` is the component's mask in `box`; NaN when the free
+// outline is shorter than two such lines.
+double StraightOutlineShare(const cv::Mat& mask, const cv::Rect& box, const ImagingResult& r,
+                            double min_line_px) {
+  // Pixel-scale speckle (a texture pixel that missed the cloud class) notches the outline:
+  // closed first, on a crop padded so that the closing does not touch its border.
+  constexpr int kPad = 3;
+  cv::Mat padded;
+  cv::copyMakeBorder(mask, padded, kPad, kPad, kPad, kPad, cv::BORDER_CONSTANT, cv::Scalar(0));
+  cv::morphologyEx(padded, padded, cv::MORPH_CLOSE, Disk(2));
+  std::vector<std::vector<cv::Point>> contours;
+  cv::findContours(padded, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_NONE);
+  const int w = r.valid.cols, h = r.valid.rows;
+  const auto inside = [&](double x, double y) {  // window coordinates
+    const int xi = static_cast<int>(std::floor(x)), yi = static_cast<int>(std::floor(y));
+    const int mx = xi - box.x + kPad, my = yi - box.y + kPad;
+    return mx >= 0 && my >= 0 && mx < padded.cols && my < padded.rows &&
+           padded.at<uchar>(my, mx) != 0;
+  };
+  const auto free_px = [&](double x, double y) {
+    const int xi = static_cast<int>(std::floor(x)), yi = static_cast<int>(std::floor(y));
+    return xi >= 1 && yi >= 1 && xi < w - 1 && yi < h - 1 && r.valid.at<uchar>(yi, xi) != 0 &&
+           r.land.at<uchar>(yi, xi) == 0;
+  };
+  double total = 0, straight = 0;
+  std::vector<cv::Point> poly;
+  for (const auto& contour : contours) {
+    cv::approxPolyDP(contour, poly, 3.0, true);
+    for (size_t i = 0; i < poly.size(); ++i) {
+      // Back to window coordinates (pixel centres), undoing the padding.
+      const cv::Point2d a(poly[i].x - kPad + box.x + 0.5, poly[i].y - kPad + box.y + 0.5);
+      const cv::Point2d b(poly[(i + 1) % poly.size()].x - kPad + box.x + 0.5,
+                          poly[(i + 1) % poly.size()].y - kPad + box.y + 0.5);
+      const cv::Point2d d = b - a;
+      const double len = std::hypot(d.x, d.y);
+      if (len < 1e-9) continue;
+      const cv::Point2d nrm(-d.y / len, d.x / len);
+      const int samples = std::max(1, static_cast<int>(len / 2));
+      int n_free = 0;
+      for (int j = 0; j < samples; ++j) {
+        const cv::Point2d q = a + d * ((j + 0.5) / samples);
+        const cv::Point2d p1 = q + nrm * 2.5, p2 = q - nrm * 2.5;
+        const bool in1 = inside(p1.x, p1.y), in2 = inside(p2.x, p2.y);
+        if (in1 == in2) continue;
+        const cv::Point2d o = in1 ? p2 : p1;
+        if (free_px(o.x, o.y)) ++n_free;
+      }
+      const double free_len = len * n_free / samples;
+      total += free_len;
+      if (len >= min_line_px) straight += free_len;
+    }
+  }
+  if (total < 2 * min_line_px) return std::numeric_limits<double>::quiet_NaN();
+  return straight / total;
+}
+
+// Cloud-class components (labels, stats; keep[k] = has a cloud core) whose outline is
+// straight (StraightOutlineShare) are built structures, not cloud: keep[k] is cleared and
+// the structure is added to `structure` (CV_8U, window size, allocated on first use). A
+// white deck moored along a quay is of the same class and joined to it across the dark seam
+// between them: the component is opened with a 5 px disk, and only its parts that are wide
+// enough for a cloud core of their own (cells of f x f px opened with a disk of core_r
+// cells, as the cloud test does; wider than any beam) are structure.
+void FindStructures(const ImagingResult& r, const cv::Mat& labels, const cv::Mat& stats,
+                    std::vector<uchar>& keep, int f, int core_r, const ImagingOptions& options,
+                    cv::Mat& structure) {
+  const double min_line_px = options.structure_min_line_m / options.gsd_m;
+  const double min_core_area = 3.0 * (core_r * f) * (core_r * f);  // ~ a core disk's area
+  for (size_t k = 1; k < keep.size(); ++k) {
+    if (!keep[k]) continue;
+    const int ki = static_cast<int>(k);
+    const cv::Rect box(stats.at<int>(ki, cv::CC_STAT_LEFT), stats.at<int>(ki, cv::CC_STAT_TOP),
+                       stats.at<int>(ki, cv::CC_STAT_WIDTH), stats.at<int>(ki, cv::CC_STAT_HEIGHT));
+    if (std::max(box.width, box.height) < min_line_px) continue;
+    const cv::Mat comp = labels(box) == ki;
+    const double share = StraightOutlineShare(comp, box, r, min_line_px);
+    if (!(share >= options.structure_straight_share)) continue;
+    spdlog::debug("imaging: structure at ({},{}) {}x{} px, straight outline share {:.2f}", box.x,
+                  box.y, box.width, box.height, share);
+    keep[k] = 0;
+    cv::Mat parts;
+    cv::morphologyEx(comp, parts, cv::MORPH_OPEN, Disk(2));
+    cv::Mat part_labels, part_stats, part_centroids;
+    const int np =
+        cv::connectedComponentsWithStats(parts, part_labels, part_stats, part_centroids, 8, CV_32S);
+    std::vector<uchar> cored(static_cast<size_t>(np), 0);
+    for (int p = 1; p < np; ++p) {
+      if (part_stats.at<int>(p, cv::CC_STAT_AREA) < min_core_area) continue;
+      const cv::Rect pb(
+          part_stats.at<int>(p, cv::CC_STAT_LEFT), part_stats.at<int>(p, cv::CC_STAT_TOP),
+          part_stats.at<int>(p, cv::CC_STAT_WIDTH), part_stats.at<int>(p, cv::CC_STAT_HEIGHT));
+      cv::Mat cells;
+      cv::resize(part_labels(pb) == p, cells,
+                 cv::Size((pb.width + f - 1) / f, (pb.height + f - 1) / f), 0, 0, cv::INTER_AREA);
+      cv::threshold(cells, cells, 127, 255, cv::THRESH_BINARY);
+      // Zero padding: the part ends at its box (erosion would take outside as inside).
+      cv::copyMakeBorder(cells, cells, core_r + 1, core_r + 1, core_r + 1, core_r + 1,
+                         cv::BORDER_CONSTANT, cv::Scalar(0));
+      cv::morphologyEx(cells, cells, cv::MORPH_OPEN, Disk(core_r));
+      cored[static_cast<size_t>(p)] = cv::countNonZero(cells) > 0;
+    }
+    if (structure.empty()) structure = cv::Mat::zeros(labels.size(), CV_8U);
+    for (int y = 0; y < box.height; ++y) {
+      const int* pl = part_labels.ptr<int>(y);
+      uchar* st = structure.ptr<uchar>(box.y + y) + box.x;
+      for (int x = 0; x < box.width; ++x)
+        if (pl[x] > 0 && cored[static_cast<size_t>(pl[x])]) st[x] = 255;
+    }
+  }
+}
+
 // A cloud over a pier is cut in two by the land polygon (cloud is looked for off land): its
 // part beyond the pier, an edge with no core of its own, is kept (keep[label] = 1) when it
 // touches land within 30 m of the kept cloud and its outline is soft. A deck moored at the
 // pier may be of the cloud-growth class too (grey paint raises every band alike) but its
-// outline is sharp: across its boundary the brightness steps by a good part of its contrast
-// within a pixel or two, where a cloud's edge fades over many.
+// outline is sharp (OutlineSharpness).
 void BridgeCloudAcrossLand(const ImagingResult& r, const cv::Mat& labels, int n, double gsd_m,
                            std::vector<uchar>& keep) {
   constexpr double kBridgeM = 30.0;
@@ -490,39 +649,9 @@ void BridgeCloudAcrossLand(const ImagingResult& r, const cv::Mat& labels, int n,
     }
   }
   if (!any) return;
-  // Outline sharpness of those: over boundary pixels next to open (not land, not the
-  // component) pixels, the brightness step across 3 px of the boundary against the step from
-  // outside to the component's mean.
-  std::vector<double> step(static_cast<size_t>(n), 0), out(static_cast<size_t>(n), 0),
-      inside(static_cast<size_t>(n), 0);
-  std::vector<int> cnt(static_cast<size_t>(n), 0), area(static_cast<size_t>(n), 0);
-  const cv::Mat& b = r.brightness;
-  for (int y = 2; y + 2 < h; ++y) {
-    const int* l = labels.ptr<int>(y);
-    for (int x = 2; x + 2 < w; ++x) {
-      const size_t k = static_cast<size_t>(l[x]);
-      if (k == 0 || !near[k]) continue;
-      inside[k] += b.at<float>(y, x);
-      ++area[k];
-      static constexpr int kDx[4] = {1, -1, 0, 0}, kDy[4] = {0, 0, 1, -1};
-      for (int j = 0; j < 4; ++j) {
-        const int xo = x + kDx[j], yo = y + kDy[j];
-        if (labels.at<int>(yo, xo) == l[x] || r.land.at<uchar>(yo, xo)) continue;
-        const float bi = b.at<float>(y - kDy[j], x - kDx[j]);    // one pixel inside
-        const float bo = b.at<float>(yo + kDy[j], xo + kDx[j]);  // two pixels outside
-        step[k] += bi - bo;
-        out[k] += bo;
-        ++cnt[k];
-        break;
-      }
-    }
-  }
-  for (size_t k = 1; k < static_cast<size_t>(n); ++k) {
-    if (!near[k] || cnt[k] < 8 || area[k] == 0) continue;
-    const double local = step[k] / cnt[k];
-    const double total = inside[k] / area[k] - out[k] / cnt[k];
-    if (!(total > 0) || local < kSharpShare * total) keep[k] = 1;  // soft: the cloud's edge
-  }
+  const std::vector<double> share = OutlineSharpness(r, labels, n, near);
+  for (size_t k = 1; k < static_cast<size_t>(n); ++k)
+    if (near[k] && !std::isnan(share[k]) && share[k] < kSharpShare) keep[k] = 1;  // soft
 }
 
 }  // namespace
@@ -755,6 +884,7 @@ void ProcessWindow(const WindowPixels& pixels, const RadiometricScale& scale, co
   //    a surviving core, soft edges included. Cloud is coarse: the opening runs on a map
   //    downsampled by f (a cell is core when most of its pixels are).
   bool have_cloud = false;
+  cv::Mat structure;  // built structures found among the cloud-class components
   if (any_core.load()) {
     const cv::Mat small = OpenedCells(majority, kCloudCore, cell_r);
     if (cv::countNonZero(small) > 0) {
@@ -766,8 +896,8 @@ void ProcessWindow(const WindowPixels& pixels, const RadiometricScale& scale, co
         for (int x = 0; x < w; ++x)
           c[x] = ((c[x] & kCloudGrow) != 0 || ((c[x] & kCloudCore) != 0 && o[x / f] != 0)) ? 1 : 0;
       }
-      cv::Mat labels;
-      const int n = cv::connectedComponents(r.cloud, labels, 8, CV_32S);
+      cv::Mat labels, stats, centroids;
+      const int n = cv::connectedComponentsWithStats(r.cloud, labels, stats, centroids, 8, CV_32S);
       std::vector<uchar> keep(n, 0);
       for (int y = 0; y < h; ++y) {
         const uchar* o = small.ptr<uchar>(y / f);
@@ -777,6 +907,8 @@ void ProcessWindow(const WindowPixels& pixels, const RadiometricScale& scale, co
           if (c[x] && o[x / f]) keep[l[x]] = 1;
       }
       keep[0] = 0;
+      if (options.find_structures)
+        FindStructures(r, labels, stats, keep, f, cell_r, options, structure);
       if (cv::countNonZero(r.land) > 0) BridgeCloudAcrossLand(r, labels, n, options.gsd_m, keep);
       for (int y = 0; y < h; ++y) {
         const int* l = labels.ptr<int>(y);
@@ -789,6 +921,7 @@ void ProcessWindow(const WindowPixels& pixels, const RadiometricScale& scale, co
     }
   }
   if (!have_cloud) r.cloud.setTo(0);
+  if (!structure.empty()) r.land |= structure;  // the cloud is cleared there below
 
   // 3. Open area: valid, not land, not cloud (the close above may reach onto land; the
   //    cloud is cleared there too).

@@ -48,6 +48,14 @@ struct ImagingOptions {
   bool use_ndwi = true;             // water from NDWI when a NIR band exists
   double cloud_reflectance = 0.65;  // assumed (flat) reflectance of opaque cloud
   double cloud_min_radius_m = 30;   // cloud cores are opened with a disk of this radius
+  // Bright, flat areas with straight outlines are built structures (an unmapped quay, a
+  // roof), not cloud: a cloud-class component whose free outline runs along straight lines
+  // of at least structure_min_line_m for at least structure_straight_share of its length
+  // becomes land (see ImagingResult::land). Off for mosaics of sample tiles, whose seams
+  // are straight.
+  bool find_structures = true;
+  double structure_min_line_m = 80;
+  double structure_straight_share = 0.2;
   int tile_size = 512;
   int threads = 0;  // 0 = all cores
   // When set, these replace the window's own statistics, so that the tiles of one scene
@@ -61,7 +69,7 @@ struct ImagingResult {
   std::array<cv::Mat, 4> bands;  // CV_32F normalised reflectance (NIR empty when absent)
   cv::Mat brightness;            // CV_32F mean of the bands
   cv::Mat valid;                 // CV_8U 255 = data
-  cv::Mat land;                  // CV_8U 255 = land polygons (input), else 0
+  cv::Mat land;                  // CV_8U 255 = land polygons (input) or structures found
   cv::Mat cloud;                 // CV_8U 255 = cloud
   cv::Mat water;                 // CV_8U 255 = open water (valid, not land/cloud/object)
   cv::Mat background;            // CV_32F local water brightness

@@ -299,6 +299,61 @@ TEST(ProcessWindow, ACloudCutByAPierIsOneCloudAndADeckBesideItIsNot) {
   EXPECT_EQ(r.cloud.at<uchar>(400, 450), 0);    // open water
 }
 
+// An unmapped quay of white concrete (bright and flat in every band, as a cloud) between
+// vegetation and the water, a white deck moored along it (a dark 1 m seam between them), and
+// a soft-edged cloud of wavy outline on the water. The quay's straight outline makes it a
+// structure: land, not cloud; the deck stays open (neither land nor cloud); the cloud stays
+// cloud. Without the structure test the quay and the deck are both cloud.
+TEST(ProcessWindow, AStraightEdgedBrightQuayIsLandAndTheDeckAlongItIsOpen) {
+  const int w = 600, h = 600;
+  WindowPixels px;
+  px.window = {0, 0, w, h};
+  const float water[4] = {0.055f, 0.08f, 0.10f, 0.02f};
+  const float green[4] = {0.05f, 0.12f, 0.05f, 0.35f};
+  const float concrete[4] = {0.55f, 0.56f, 0.57f, 0.52f};
+  const float white[4] = {0.60f, 0.61f, 0.62f, 0.55f};
+  const float cloud_col[4] = {0.62f, 0.63f, 0.65f, 0.60f};
+  std::mt19937 rng(31);
+  std::normal_distribution<float> noise(0.0f, 0.004f);
+  for (int b = 0; b < 4; ++b) {
+    px.bands[b].create(h, w, CV_32F);
+    for (int y = 0; y < h; ++y) {
+      for (int x = 0; x < w; ++x) {
+        float v = water[b];
+        if (x < 100)
+          v = green[b];
+        else if (x < 180)
+          v = concrete[b];
+        else if (x >= 182 && x < 212 && y >= 150 && y < 350)
+          v = white[b];
+        const double th = std::atan2(y - 430.0, x - 420.0);
+        const double rr = 80 + 15 * std::sin(5 * th) + 8 * std::sin(11 * th + 1);
+        const double a = std::clamp((rr - std::hypot(x - 420.0, y - 430.0)) / 20.0, 0.0, 1.0);
+        v = static_cast<float>(v * (1 - a) + cloud_col[b] * a);
+        px.bands[b].at<float>(y, x) = (v + noise(rng)) * 10000.0f;
+      }
+    }
+  }
+  px.valid = cv::Mat(h, w, CV_8U, cv::Scalar(255));
+  ImagingOptions opt;
+  opt.gsd_m = 0.5;
+  opt.cloud_min_radius_m = 15;
+  const RadiometricScale scale = EstimateScale(px, PixelType::kUInt16);
+  const ImagingResult r = ProcessWindow(px, scale, cv::Mat(), opt);
+  EXPECT_EQ(r.land.at<uchar>(300, 140), 255);  // the quay
+  EXPECT_EQ(r.cloud.at<uchar>(300, 140), 0);
+  EXPECT_EQ(r.land.at<uchar>(250, 197), 0);  // the deck
+  EXPECT_EQ(r.cloud.at<uchar>(250, 197), 0);
+  EXPECT_EQ(r.open.at<uchar>(250, 197), 255);
+  EXPECT_EQ(r.cloud.at<uchar>(430, 420), 255);  // the cloud
+  EXPECT_EQ(r.land.at<uchar>(430, 420), 0);
+  EXPECT_EQ(r.water.at<uchar>(80, 450), 255);  // open water
+  opt.find_structures = false;
+  const ImagingResult off = ProcessWindow(px, scale, cv::Mat(), opt);
+  EXPECT_EQ(off.cloud.at<uchar>(300, 140), 255);
+  EXPECT_EQ(off.cloud.at<uchar>(250, 197), 255);
+}
+
 // ProcessWindow under two tilings / thread counts gives identical maps.
 void ExpectSameForTilings(const WindowPixels& px, int tile_a, int threads_a, int tile_b,
                           int threads_b) {
