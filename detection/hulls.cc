@@ -461,6 +461,45 @@ Pca ComputePca(const std::vector<cv::Point>& px) {
   return p;
 }
 
+// Width across frame.axis of the pixels within `depth` of their extreme along it, at the
+// high end (largest s) or the low one.
+double EndWidth(const std::vector<cv::Point>& px, const Pca& frame, bool high_end, double depth) {
+  const cv::Point2d nrm = Normal(frame.axis);
+  const auto st = [&](const cv::Point& q) {
+    const cv::Point2d d(q.x + 0.5 - frame.center.x, q.y + 0.5 - frame.center.y);
+    return std::pair<double, double>(d.dot(frame.axis), d.dot(nrm));
+  };
+  double s_ext = high_end ? -1e30 : 1e30;
+  for (const auto& q : px)
+    s_ext = high_end ? std::max(s_ext, st(q).first) : std::min(s_ext, st(q).first);
+  double t_lo = 1e30, t_hi = -1e30;
+  for (const auto& q : px) {
+    const auto [s, t] = st(q);
+    if (high_end ? s < s_ext - depth : s > s_ext + depth) continue;
+    t_lo = std::min(t_lo, t);
+    t_hi = std::max(t_hi, t);
+  }
+  return t_hi >= t_lo ? t_hi - t_lo + 1 : 0.0;
+}
+
+// Whether the strip of a part's beam between s_from and s_to (along its axis, relative to
+// its centre) lies mostly (> 20 %) under cloud or haze.
+bool GapUnderCloud(const ImagingResult& img, const Pca& frame, double s_from, double s_to) {
+  const cv::Point2d nrm = Normal(frame.axis);
+  int total = 0, cloudy = 0;
+  for (double sv = s_from; sv <= s_to; sv += 1.0) {
+    for (double t = frame.t_min; t <= frame.t_max; t += 1.0) {
+      const cv::Point2d q = frame.center + frame.axis * sv + nrm * t;
+      const int x = static_cast<int>(std::floor(q.x)), y = static_cast<int>(std::floor(q.y));
+      if (x < 0 || y < 0 || x >= img.cloud.cols || y >= img.cloud.rows) continue;
+      ++total;
+      if (img.cloud.at<uchar>(y, x) || (!img.thin_cloud.empty() && img.thin_cloud.at<uchar>(y, x)))
+        ++cloudy;
+    }
+  }
+  return total > 0 && cloudy > 0.2 * total;
+}
+
 // Splits a component at a valley of the contrast profile across (side by side) or of the
 // width profile along (end to end) when its shape says it holds two hulls.
 void SplitParts(const cv::Mat& contrast, Part part, double min_len_px, int depth,
@@ -1078,6 +1117,27 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
         const double gap = std::max(s_lo - A.s_max, A.s_min - s_hi);
         const double total = std::max(s_hi, A.s_max) - std::min(s_lo, A.s_min);
         if (gap > 0.3 * A.length() || total * gsd > options.max_length_m) continue;
+        // Two vessels moored in line: the end of one that faces the other is a bow, which
+        // tapers; a shadow cuts a deck straight across its full beam on both sides. Only a
+        // solid piece can be a vessel (foam astern, speckle, is joined and cut off later);
+        // under cloud or haze the pieces' ends are where the cloud's texture cut them.
+        const double b_fill = static_cast<double>(all_parts[ib].pixels.size()) /
+                              ((s_hi - s_lo + 1) * (t_hi - t_lo + 1));
+        if (gap > 0 && b_fill >= 0.6 &&
+            !GapUnderCloud(img, A, s_lo > A.s_max ? A.s_max : s_hi,
+                           s_lo > A.s_max ? s_lo : A.s_min)) {
+          const bool b_beyond_high = s_lo > A.s_max;
+          const double depth = std::max(3.0, 0.3 * A.beam());
+          const double wa = EndWidth(all_parts[ia].pixels, A, b_beyond_high, depth);
+          const double wb = EndWidth(all_parts[ib].pixels, A, !b_beyond_high, depth);
+          if (std::min(wa, wb) < 0.7 * A.beam()) {
+            Trace(
+                "part ({:.0f},{:.0f}): piece past its end not joined, end widths {:.1f} {:.1f} "
+                "of beam {:.1f}",
+                A.center.x, A.center.y, wa, wb, A.beam());
+            continue;
+          }
+        }
         auto& dst = all_parts[ia].pixels;
         dst.insert(dst.end(), all_parts[ib].pixels.begin(), all_parts[ib].pixels.end());
         all_parts[ib].pixels.clear();
@@ -1147,12 +1207,14 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
       cand.area_px = static_cast<double>(part.pixels.size());
       cand.bbox = cv::boundingRect(part.pixels);
       cand.mask = cv::Mat::zeros(cand.bbox.size(), CV_8U);
-      double csum = 0;
+      double csum = 0, bsum = 0;
       for (const auto& q : part.pixels) {
         cand.mask.at<uchar>(q.y - cand.bbox.y, q.x - cand.bbox.x) = 255;
         csum += obj.at<float>(q.y, q.x);
+        bsum += c.at<float>(q.y, q.x);
       }
       cand.mean_contrast = csum / cand.area_px;
+      cand.mean_brightness_contrast = bsum / cand.area_px;
       cand.outline_step = OutlineStep(cand.mask, cand.bbox.tl(), obj);
       // The surrounding ring must be mostly water (or land polygons): rejects unmasked
       // shore, roofs, and so on.

@@ -38,7 +38,8 @@ struct HullCandidate {
   Hull hull;  // window pixels
   double length_m = 0, beam_m = 0;
   double area_px = 0;
-  double mean_contrast = 0;  // in noise sigmas
+  double mean_contrast = 0;  // objectness (brightness or colour against the water), noise sigmas
+  double mean_brightness_contrast = 0;  // the brightness part alone (ImagingResult::contrast)
   // Objectness step across the outline, in noise sigmas: the mean over the inner 2 px band
   // less that over the outer 2 px band. A hull's edges are as sharp as the PSF: its inside
   // is above the grow level and the water outside near zero, so the step is about the grow

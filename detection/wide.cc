@@ -38,6 +38,9 @@ void WideOptions::Check() const {
   if (!(soft_outline_step_sigma >= 0) || soft_outline_step_sigma > 100 ||
       !(soft_outline_ratio >= 0) || soft_outline_ratio > 1)
     fail("soft outline bounds out of range");
+  if (!(min_mean_contrast_sigma >= 0) || min_mean_contrast_sigma > 1000 ||
+      !(foam_brightness_share >= 0) || foam_brightness_share > 1)
+    fail("foam bounds out of range");
   lowres.Check();
 }
 
@@ -127,6 +130,12 @@ bool SoftOutline(const HullCandidate& c, const WideOptions& wide) {
          c.outline_step < wide.soft_outline_ratio * c.mean_contrast;
 }
 
+// A candidate that is faint and colourless: foam astern of a vessel under way, haze, glint.
+bool FoamLike(const HullCandidate& c, const WideOptions& wide) {
+  return c.mean_contrast < wide.min_mean_contrast_sigma &&
+         c.mean_brightness_contrast > wide.foam_brightness_share * c.mean_contrast;
+}
+
 // Reads, images and searches one region; keeps the hulls centred in its own part.
 void ProcessRegion(const Shared& sh, const Scene& scene, const PrescreenRegion& region,
                    ImagingResult& img, RegionResult& res) {
@@ -181,6 +190,7 @@ void ProcessRegion(const Shared& sh, const Scene& scene, const PrescreenRegion& 
     if (!owned(cs)) continue;
     if (!TankerShaped(c, *sh.wide)) continue;
     if (SoftOutline(c, *sh.wide)) continue;
+    if (FoamLike(c, *sh.wide)) continue;
     int berth_k = -1;
     double best = -1e30;
     const double tol = std::max(5.0 / gsd, 0.5 * c.hull.beam_px);
@@ -290,7 +300,9 @@ SceneDetections DetectWideScene(const Scene& scene, const Terminal* terminal, co
     const WindowPixels sample = SceneSample(scene);
     if (cv::countNonZero(sample.valid) > 0) {
       sh.scale = EstimateScale(sample, scene.pixel_type());
-      const ImagingResult r = ProcessWindow(sample, *sh.scale, cv::Mat(), TileImagingOptions(gsd));
+      ImagingOptions sample_io = TileImagingOptions(gsd);
+      sample_io.find_structures = false;  // the mosaic's seams are straight
+      const ImagingResult r = ProcessWindow(sample, *sh.scale, cv::Mat(), sample_io);
       sh.stats = r.stats;
       params = PrescreenParamsFromSample(r, *sh.scale, gsd);
       params->k_sigma = static_cast<float>(wide.prescreen_sigma);

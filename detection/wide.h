@@ -39,6 +39,12 @@ struct WideOptions {
   // outline_step; a hull's step is about the grow level, 5 sigmas, or more).
   double soft_outline_step_sigma = 4.0;
   double soft_outline_ratio = 0.3;
+  // ... and not foam: a candidate whose objectness stays below this many noise sigmas on
+  // average (HullFitOptions::seed_sigma: mostly at the growth level) and is brightness for
+  // more than foam_brightness_share of it, with no colour of its own, is a wake's turbulent
+  // strip, haze or glint. A dark hull is as faint but shows in colour and NIR; 0 disables.
+  double min_mean_contrast_sigma = 10.0;
+  double foam_brightness_share = 0.8;
   // Coarse imagery (UseLowResSearch: a typical beam spans too few pixels for the hull fit):
   // the small-target search of detection/lowres.h instead (its gsd_m is the scene's).
   LowResOptions lowres;

@@ -224,6 +224,48 @@ TEST(WideDetect, ASoftEdgedCloudPuffIsNoHull) {
   EXPECT_NEAR(without[1], 650.0, 30.0);
 }
 
+// Foam astern of a vessel under way, cut into a sharp-edged hull-sized strip: faint (a few
+// noise sigmas, with bright flecks) and colourless (water mixed with white, as thin cloud
+// is), beside a hull. The hull is reported, the foam is not (it is, with the foam test off).
+TEST(WideDetect, FaintColourlessFoamIsNoHull) {
+  testing::TempDir dir("bwfoam");
+  const int w = 900, h = 700;
+  WindowPixels px =
+      Drawn(w, h, {cv::RotatedRect({250.f, 350.f}, {170.f, 30.f}, 20.f)}, false, false, 12);
+  cv::Mat foam = cv::Mat::zeros(h, w, CV_32F);
+  cv::ellipse(foam, cv::RotatedRect({650.f, 350.f}, {170.f, 22.f}, -35.f), cv::Scalar(1.0f),
+              cv::FILLED, cv::LINE_AA);
+  // Opacity 0.018 with one pixel in ten a bright fleck of 0.07 (foam is no uniform paint).
+  cv::Mat flecks(h, w, CV_32F);
+  cv::RNG rng(5);
+  rng.fill(flecks, cv::RNG::UNIFORM, 0.0f, 1.0f);
+  cv::threshold(flecks, flecks, 0.9, 0.07 - 0.018, cv::THRESH_BINARY);
+  foam = foam.mul(flecks + 0.018f);
+  std::vector<cv::Mat> img(4);
+  for (int b = 0; b < 4; ++b) {
+    const cv::Mat a = foam;
+    cv::Mat v = px.bands[b].mul(1.0f - a) + a * (0.6f * 10000.0f);
+    v.convertTo(img[b], CV_16U);
+  }
+  const std::string tif = WriteBands(dir.file("foam.tif"), img);
+  const Scene scene = Scene::Open(tif);
+  auto run = [&](double min_mean) {
+    WideOptions wo;
+    wo.min_mean_contrast_sigma = min_mean;
+    const SceneDetections out = RunWide(tif, 1, wo);
+    std::vector<double> xs;
+    for (const Detection& d : out.detections) xs.push_back(scene.pixel_from_lonlat(d.center).x);
+    std::sort(xs.begin(), xs.end());
+    return xs;
+  };
+  const std::vector<double> with = run(WideOptions{}.min_mean_contrast_sigma);
+  ASSERT_EQ(with.size(), 1u);
+  EXPECT_NEAR(with[0], 250.0, 10.0);
+  const std::vector<double> without = run(0.0);
+  ASSERT_EQ(without.size(), 2u) << "the foam should pass every other test";
+  EXPECT_NEAR(without[1], 650.0, 30.0);
+}
+
 TEST(WideOptions, CheckRejectsBadPrescreenValues) {
   WideOptions w;
   w.prescreen_sigma = 0;
