@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <opencv2/imgproc.hpp>
 
 #include "detection/detector.h"
@@ -185,85 +186,72 @@ TEST(WideDetect, SameDetectionsForAnyWorkerCountAndPieceSize) {
   }
 }
 
+// Wide detections of a scene (one worker), as their centres' scene pixel columns, sorted.
+std::vector<double> DetectionColumns(const std::string& tif, const WideOptions& wo) {
+  const Scene scene = Scene::Open(tif);
+  const SceneDetections out = RunWide(tif, 1, wo);
+  std::vector<double> xs;
+  for (const Detection& d : out.detections) xs.push_back(scene.pixel_from_lonlat(d.center).x);
+  std::sort(xs.begin(), xs.end());
+  return xs;
+}
+
+// A 900 x 700 px scene of water with a hull centred at column 250 and, around column 650,
+// water mixed with white (0.6 in every band) at the given opacity map, written as UInt16.
+std::string HullAndWhitePatch(const testing::TempDir& dir, const std::string& name, unsigned seed,
+                              const cv::Mat& opacity) {
+  const WindowPixels px =
+      Drawn(opacity.cols, opacity.rows, {cv::RotatedRect({250.f, 350.f}, {170.f, 30.f}, 20.f)},
+            false, false, seed);
+  std::vector<cv::Mat> img(4);
+  for (int b = 0; b < 4; ++b) {
+    cv::Mat v = px.bands[b].mul(1.0f - opacity) + opacity * (0.6f * 10000.0f);
+    v.convertTo(img[b], CV_16U);
+  }
+  return WriteBands(dir.file(name), img);
+}
+
+// Only the hull is reported; with the test under scrutiny switched off (`off`), the patch is
+// too: the test sees what it is meant to.
+void ExpectOnlyTheHull(const std::string& tif, const std::function<void(WideOptions&)>& off) {
+  const std::vector<double> with = DetectionColumns(tif, WideOptions{});
+  ASSERT_EQ(with.size(), 1u);
+  EXPECT_NEAR(with[0], 250.0, 10.0);
+  WideOptions wo;
+  off(wo);
+  const std::vector<double> without = DetectionColumns(tif, wo);
+  ASSERT_EQ(without.size(), 2u) << "the patch should pass every other test";
+  EXPECT_NEAR(without[1], 650.0, 30.0);
+}
+
 // A faint, soft-edged, hull-shaped cloud puff on open water (an ellipse of grey cloud
-// blurred over ~3 m) beside a hull of about the same size: the hull is reported, the puff is not
-// (it is, with the soft-outline test off: the test sees what it is meant to).
+// blurred over ~3 m) beside a hull of about the same size: the hull is reported, the puff is
+// not. Opacity up to 0.12: about 20 noise sigmas on average, like the wide scenario's puffs.
 TEST(WideDetect, ASoftEdgedCloudPuffIsNoHull) {
   testing::TempDir dir("bwpuff");
-  const int w = 900, h = 700;
-  WindowPixels px =
-      Drawn(w, h, {cv::RotatedRect({250.f, 350.f}, {170.f, 30.f}, 20.f)}, false, false, 11);
-  cv::Mat puff = cv::Mat::zeros(h, w, CV_32F);
+  cv::Mat puff = cv::Mat::zeros(700, 900, CV_32F);
   cv::ellipse(puff, cv::RotatedRect({650.f, 350.f}, {250.f, 18.f}, -35.f), cv::Scalar(1.0f),
               cv::FILLED, cv::LINE_AA);
   cv::GaussianBlur(puff, puff, cv::Size(), 6.0);
-  std::vector<cv::Mat> img(4);
-  for (int b = 0; b < 4; ++b) {
-    // Cloud over water: water * (1 - a) + cloud * a, opacity a up to 0.12 (about 20 noise
-    // sigmas on average, like the puffs of the wide scenario).
-    const cv::Mat a = puff * 0.12f;
-    cv::Mat v = px.bands[b].mul(1.0f - a) + a * (0.6f * 10000.0f);
-    v.convertTo(img[b], CV_16U);
-  }
-  const std::string tif = WriteBands(dir.file("puff.tif"), img);
-  const Scene scene = Scene::Open(tif);
-  auto run = [&](double soft_step) {
-    WideOptions wo;
-    wo.soft_outline_step_sigma = soft_step;
-    const SceneDetections out = RunWide(tif, 1, wo);
-    std::vector<double> xs;  // detection centres, scene pixel column
-    for (const Detection& d : out.detections) xs.push_back(scene.pixel_from_lonlat(d.center).x);
-    std::sort(xs.begin(), xs.end());
-    return xs;
-  };
-  const std::vector<double> with = run(WideOptions{}.soft_outline_step_sigma);
-  ASSERT_EQ(with.size(), 1u);
-  EXPECT_NEAR(with[0], 250.0, 10.0);
-  const std::vector<double> without = run(0.0);
-  ASSERT_EQ(without.size(), 2u) << "the puff should pass every other test";
-  EXPECT_NEAR(without[1], 650.0, 30.0);
+  ExpectOnlyTheHull(HullAndWhitePatch(dir, "puff.tif", 11, puff * 0.12f),
+                    [](WideOptions& w) { w.soft_outline_step_sigma = 0; });
 }
 
 // Foam astern of a vessel under way, cut into a sharp-edged hull-sized strip: faint (a few
 // noise sigmas, with bright flecks) and colourless (water mixed with white, as thin cloud
-// is), beside a hull. The hull is reported, the foam is not (it is, with the foam test off).
+// is), beside a hull. The hull is reported, the foam is not.
 TEST(WideDetect, FaintColourlessFoamIsNoHull) {
   testing::TempDir dir("bwfoam");
-  const int w = 900, h = 700;
-  WindowPixels px =
-      Drawn(w, h, {cv::RotatedRect({250.f, 350.f}, {170.f, 30.f}, 20.f)}, false, false, 12);
-  cv::Mat foam = cv::Mat::zeros(h, w, CV_32F);
+  cv::Mat foam = cv::Mat::zeros(700, 900, CV_32F);
   cv::ellipse(foam, cv::RotatedRect({650.f, 350.f}, {170.f, 22.f}, -35.f), cv::Scalar(1.0f),
               cv::FILLED, cv::LINE_AA);
   // Opacity 0.018 with one pixel in ten a bright fleck of 0.07 (foam is no uniform paint).
-  cv::Mat flecks(h, w, CV_32F);
+  cv::Mat flecks(foam.size(), CV_32F);
   cv::RNG rng(5);
   rng.fill(flecks, cv::RNG::UNIFORM, 0.0f, 1.0f);
   cv::threshold(flecks, flecks, 0.9, 0.07 - 0.018, cv::THRESH_BINARY);
-  foam = foam.mul(flecks + 0.018f);
-  std::vector<cv::Mat> img(4);
-  for (int b = 0; b < 4; ++b) {
-    const cv::Mat a = foam;
-    cv::Mat v = px.bands[b].mul(1.0f - a) + a * (0.6f * 10000.0f);
-    v.convertTo(img[b], CV_16U);
-  }
-  const std::string tif = WriteBands(dir.file("foam.tif"), img);
-  const Scene scene = Scene::Open(tif);
-  auto run = [&](double min_mean) {
-    WideOptions wo;
-    wo.min_mean_contrast_sigma = min_mean;
-    const SceneDetections out = RunWide(tif, 1, wo);
-    std::vector<double> xs;
-    for (const Detection& d : out.detections) xs.push_back(scene.pixel_from_lonlat(d.center).x);
-    std::sort(xs.begin(), xs.end());
-    return xs;
-  };
-  const std::vector<double> with = run(WideOptions{}.min_mean_contrast_sigma);
-  ASSERT_EQ(with.size(), 1u);
-  EXPECT_NEAR(with[0], 250.0, 10.0);
-  const std::vector<double> without = run(0.0);
-  ASSERT_EQ(without.size(), 2u) << "the foam should pass every other test";
-  EXPECT_NEAR(without[1], 650.0, 30.0);
+  ExpectOnlyTheHull(HullAndWhitePatch(dir, "foam.tif", 12, foam.mul(flecks + 0.018f)),
+                    [](WideOptions& w) { w.min_mean_contrast_sigma = 0; });
 }
 
 TEST(WideOptions, CheckRejectsBadPrescreenValues) {

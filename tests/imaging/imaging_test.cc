@@ -255,22 +255,33 @@ TEST(ProcessWindow, LandPolygonsAreNeitherWaterNorCloud) {
   EXPECT_EQ(r.cloud.at<uchar>(350, 350), 0);
 }
 
+// Reflectances of the drawn windows below.
+constexpr float kWaterRefl[4] = {0.055f, 0.08f, 0.10f, 0.02f};
+constexpr float kCloudRefl[4] = {0.62f, 0.63f, 0.65f, 0.60f};
+
+// A window of w x h pixels to draw bands into (valid everywhere).
+WindowPixels BlankWindow(int w, int h) {
+  WindowPixels px;
+  px.window = {0, 0, w, h};
+  for (int b = 0; b < 4; ++b) px.bands[b].create(h, w, CV_32F);
+  px.valid = cv::Mat(h, w, CV_8U, cv::Scalar(255));
+  return px;
+}
+
 // A cloud over a pier: its core north of the pier (land, where cloud is not looked for), and
 // south of it only a soft thin edge with no core of its own, which still is the same cloud.
 // A grey deck moored south of the pier raises every band alike as thin cloud does, but its
 // outline is sharp: it stays a deck.
 TEST(ProcessWindow, ACloudCutByAPierIsOneCloudAndADeckBesideItIsNot) {
   const int w = 500, h = 420;
-  WindowPixels px;
-  px.window = {0, 0, w, h};
-  const float water[4] = {0.055f, 0.08f, 0.10f, 0.02f};
-  const float cloud_col[4] = {0.62f, 0.63f, 0.65f, 0.60f};
+  WindowPixels px = BlankWindow(w, h);
+  const auto& water = kWaterRefl;
+  const auto& cloud_col = kCloudRefl;
   std::mt19937 rng(21);
   std::normal_distribution<float> noise(0.0f, 0.002f);
   cv::Mat land = cv::Mat::zeros(h, w, CV_8U);
   land(cv::Rect(0, 190, w, 30)) = 255;
   for (int b = 0; b < 4; ++b) {
-    px.bands[b].create(h, w, CV_32F);
     for (int y = 0; y < h; ++y) {
       for (int x = 0; x < w; ++x) {
         double a = 0.0;  // cloud opacity
@@ -288,7 +299,6 @@ TEST(ProcessWindow, ACloudCutByAPierIsOneCloudAndADeckBesideItIsNot) {
       }
     }
   }
-  px.valid = cv::Mat(h, w, CV_8U, cv::Scalar(255));
   ImagingOptions opt;
   opt.gsd_m = 0.5;
   opt.cloud_min_radius_m = 15;
@@ -306,17 +316,15 @@ TEST(ProcessWindow, ACloudCutByAPierIsOneCloudAndADeckBesideItIsNot) {
 // cloud. Without the structure test the quay and the deck are both cloud.
 TEST(ProcessWindow, AStraightEdgedBrightQuayIsLandAndTheDeckAlongItIsOpen) {
   const int w = 600, h = 600;
-  WindowPixels px;
-  px.window = {0, 0, w, h};
-  const float water[4] = {0.055f, 0.08f, 0.10f, 0.02f};
+  WindowPixels px = BlankWindow(w, h);
+  const auto& water = kWaterRefl;
+  const auto& cloud_col = kCloudRefl;
   const float green[4] = {0.05f, 0.12f, 0.05f, 0.35f};
   const float concrete[4] = {0.55f, 0.56f, 0.57f, 0.52f};
   const float white[4] = {0.60f, 0.61f, 0.62f, 0.55f};
-  const float cloud_col[4] = {0.62f, 0.63f, 0.65f, 0.60f};
   std::mt19937 rng(31);
   std::normal_distribution<float> noise(0.0f, 0.004f);
   for (int b = 0; b < 4; ++b) {
-    px.bands[b].create(h, w, CV_32F);
     for (int y = 0; y < h; ++y) {
       for (int x = 0; x < w; ++x) {
         float v = water[b];
@@ -334,7 +342,6 @@ TEST(ProcessWindow, AStraightEdgedBrightQuayIsLandAndTheDeckAlongItIsOpen) {
       }
     }
   }
-  px.valid = cv::Mat(h, w, CV_8U, cv::Scalar(255));
   ImagingOptions opt;
   opt.gsd_m = 0.5;
   opt.cloud_min_radius_m = 15;
