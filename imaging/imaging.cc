@@ -26,7 +26,8 @@ void ImagingOptions::Check() const {
   if (!(background_radius_m > 0)) fail("background_radius_m must be > 0");
   if (!(contrast_sigma > 0)) fail("contrast_sigma must be > 0");
   if (tile_size < 32) fail("tile_size must be >= 32");
-  if (!(structure_min_line_m > 0)) fail("structure_min_line_m must be > 0");
+  if (!(structure_min_line_m > 0) || !(structure_min_length_m > 0))
+    fail("structure_min_line_m and structure_min_length_m must be > 0");
   if (!(structure_straight_share > 0) || structure_straight_share > 1)
     fail("structure_straight_share must be in (0, 1]");
   if (threads < 0) fail("threads must be >= 0");
@@ -561,14 +562,16 @@ double StraightOutlineShare(const cv::Mat& mask, const cv::Rect& box, const Imag
 // white deck moored along a quay is of the same class and joined to it across the dark seam
 // between them: the component is opened with a 5 px disk, and only its parts that are wide
 // enough for a cloud core of their own (cells of f x f px opened with a disk of core_r
-// cells, as the cloud test does; wider than any beam) are structure.
+// cells, as the cloud test does; wider than any beam) or longer than any vessel are
+// structure. Components without a core are looked at too: a quay narrower than a cloud
+// core is no cloud but still a structure.
 void FindStructures(const ImagingResult& r, const cv::Mat& labels, const cv::Mat& stats,
                     std::vector<uchar>& keep, int f, int core_r, const ImagingOptions& options,
                     cv::Mat& structure) {
   const double min_line_px = options.structure_min_line_m / options.gsd_m;
   const double min_core_area = 3.0 * (core_r * f) * (core_r * f);  // ~ a core disk's area
+  const double min_length_px = options.structure_min_length_m / options.gsd_m;
   for (size_t k = 1; k < keep.size(); ++k) {
-    if (!keep[k]) continue;
     const int ki = static_cast<int>(k);
     const cv::Rect box(stats.at<int>(ki, cv::CC_STAT_LEFT), stats.at<int>(ki, cv::CC_STAT_TOP),
                        stats.at<int>(ki, cv::CC_STAT_WIDTH), stats.at<int>(ki, cv::CC_STAT_HEIGHT));
@@ -586,10 +589,15 @@ void FindStructures(const ImagingResult& r, const cv::Mat& labels, const cv::Mat
         cv::connectedComponentsWithStats(parts, part_labels, part_stats, part_centroids, 8, CV_32S);
     std::vector<uchar> cored(static_cast<size_t>(np), 0);
     for (int p = 1; p < np; ++p) {
-      if (part_stats.at<int>(p, cv::CC_STAT_AREA) < min_core_area) continue;
       const cv::Rect pb(
           part_stats.at<int>(p, cv::CC_STAT_LEFT), part_stats.at<int>(p, cv::CC_STAT_TOP),
           part_stats.at<int>(p, cv::CC_STAT_WIDTH), part_stats.at<int>(p, cv::CC_STAT_HEIGHT));
+      // Longer than any vessel: a quay narrower than a cloud core (no core of its own).
+      if (std::hypot(pb.width, pb.height) >= min_length_px) {
+        cored[static_cast<size_t>(p)] = 1;
+        continue;
+      }
+      if (part_stats.at<int>(p, cv::CC_STAT_AREA) < min_core_area) continue;
       cv::Mat cells;
       cv::resize(part_labels(pb) == p, cells,
                  cv::Size((pb.width + f - 1) / f, (pb.height + f - 1) / f), 0, 0, cv::INTER_AREA);
@@ -887,7 +895,9 @@ void ProcessWindow(const WindowPixels& pixels, const RadiometricScale& scale, co
   cv::Mat structure;  // built structures found among the cloud-class components
   if (any_core.load()) {
     const cv::Mat small = OpenedCells(majority, kCloudCore, cell_r);
-    if (cv::countNonZero(small) > 0) {
+    const bool cores = cv::countNonZero(small) > 0;
+    // Without a cloud core there is no cloud, but a quay narrower than a core may be there.
+    if (cores || options.find_structures) {
       // Reconstruction: components of growth pixels and opened core pixels that touch an
       // opened core cell.
       for (int y = 0; y < h; ++y) {
@@ -909,7 +919,8 @@ void ProcessWindow(const WindowPixels& pixels, const RadiometricScale& scale, co
       keep[0] = 0;
       if (options.find_structures)
         FindStructures(r, labels, stats, keep, f, cell_r, options, structure);
-      if (cv::countNonZero(r.land) > 0) BridgeCloudAcrossLand(r, labels, n, options.gsd_m, keep);
+      if (cores && cv::countNonZero(r.land) > 0)
+        BridgeCloudAcrossLand(r, labels, n, options.gsd_m, keep);
       for (int y = 0; y < h; ++y) {
         const int* l = labels.ptr<int>(y);
         uchar* c = r.cloud.ptr<uchar>(y);
@@ -917,7 +928,7 @@ void ProcessWindow(const WindowPixels& pixels, const RadiometricScale& scale, co
       }
       // Close small holes (texture) inside the cloud; never onto land or nodata.
       cv::morphologyEx(r.cloud, r.cloud, cv::MORPH_CLOSE, Disk(2));
-      have_cloud = true;
+      have_cloud = cores;
     }
   }
   if (!have_cloud) r.cloud.setTo(0);

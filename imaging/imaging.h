@@ -51,11 +51,13 @@ struct ImagingOptions {
   // Bright, flat areas with straight outlines are built structures (an unmapped quay, a
   // roof), not cloud: a cloud-class component whose free outline runs along straight lines
   // of at least structure_min_line_m for at least structure_straight_share of its length
-  // becomes land (see ImagingResult::land). Off for mosaics of sample tiles, whose seams
-  // are straight.
+  // becomes land (see ImagingResult::land), those of its parts that are wider than a cloud
+  // core or longer than structure_min_length_m (any vessel), so that a white deck moored
+  // along a quay stays open. Off for mosaics of sample tiles, whose seams are straight.
   bool find_structures = true;
   double structure_min_line_m = 80;
   double structure_straight_share = 0.2;
+  double structure_min_length_m = 450;  // a structure's part longer than any vessel
   int tile_size = 512;
   int threads = 0;  // 0 = all cores
   // When set, these replace the window's own statistics, so that the tiles of one scene

@@ -309,16 +309,13 @@ TEST(ProcessWindow, ACloudCutByAPierIsOneCloudAndADeckBesideItIsNot) {
   EXPECT_EQ(r.cloud.at<uchar>(400, 450), 0);    // open water
 }
 
-// An unmapped quay of white concrete (bright and flat in every band, as a cloud) between
-// vegetation and the water, a white deck moored along it (a dark 1 m seam between them), and
-// a soft-edged cloud of wavy outline on the water. The quay's straight outline makes it a
-// structure: land, not cloud; the deck stays open (neither land nor cloud); the cloud stays
-// cloud. Without the structure test the quay and the deck are both cloud.
-TEST(ProcessWindow, AStraightEdgedBrightQuayIsLandAndTheDeckAlongItIsOpen) {
+// A 600 x 600 px window: vegetation (x < 100), a quay of white concrete (bright and flat in
+// every band, as a cloud) from x = 100 to quay_end, a white deck moored along it across a
+// dark 2 px seam (200 x 30 px), water, and optionally a soft-edged cloud of wavy outline
+// centred at (420, 430).
+WindowPixels QuayWindow(int quay_end, bool cloud) {
   const int w = 600, h = 600;
   WindowPixels px = BlankWindow(w, h);
-  const auto& water = kWaterRefl;
-  const auto& cloud_col = kCloudRefl;
   const float green[4] = {0.05f, 0.12f, 0.05f, 0.35f};
   const float concrete[4] = {0.55f, 0.56f, 0.57f, 0.52f};
   const float white[4] = {0.60f, 0.61f, 0.62f, 0.55f};
@@ -327,21 +324,31 @@ TEST(ProcessWindow, AStraightEdgedBrightQuayIsLandAndTheDeckAlongItIsOpen) {
   for (int b = 0; b < 4; ++b) {
     for (int y = 0; y < h; ++y) {
       for (int x = 0; x < w; ++x) {
-        float v = water[b];
+        float v = kWaterRefl[b];
         if (x < 100)
           v = green[b];
-        else if (x < 180)
+        else if (x < quay_end)
           v = concrete[b];
-        else if (x >= 182 && x < 212 && y >= 150 && y < 350)
+        else if (x >= quay_end + 2 && x < quay_end + 32 && y >= 150 && y < 350)
           v = white[b];
         const double th = std::atan2(y - 430.0, x - 420.0);
         const double rr = 80 + 15 * std::sin(5 * th) + 8 * std::sin(11 * th + 1);
-        const double a = std::clamp((rr - std::hypot(x - 420.0, y - 430.0)) / 20.0, 0.0, 1.0);
-        v = static_cast<float>(v * (1 - a) + cloud_col[b] * a);
+        const double a =
+            cloud ? std::clamp((rr - std::hypot(x - 420.0, y - 430.0)) / 20.0, 0.0, 1.0) : 0.0;
+        v = static_cast<float>(v * (1 - a) + kCloudRefl[b] * a);
         px.bands[b].at<float>(y, x) = (v + noise(rng)) * 10000.0f;
       }
     }
   }
+  return px;
+}
+
+// The quay (80 px wide at 0.5 m: wider than a cloud core) and the cloud: the quay's straight
+// outline makes it a structure, land and not cloud; the deck along it stays open (neither
+// land nor cloud); the cloud stays cloud. Without the structure test the quay and the deck
+// are both cloud.
+TEST(ProcessWindow, AStraightEdgedBrightQuayIsLandAndTheDeckAlongItIsOpen) {
+  const WindowPixels px = QuayWindow(180, true);
   ImagingOptions opt;
   opt.gsd_m = 0.5;
   opt.cloud_min_radius_m = 15;
@@ -359,6 +366,23 @@ TEST(ProcessWindow, AStraightEdgedBrightQuayIsLandAndTheDeckAlongItIsOpen) {
   const ImagingResult off = ProcessWindow(px, scale, cv::Mat(), opt);
   EXPECT_EQ(off.cloud.at<uchar>(300, 140), 255);
   EXPECT_EQ(off.cloud.at<uchar>(250, 197), 255);
+}
+
+// A quay too narrow for a cloud core (40 m at 1 m GSD against a 65 m core disk), with no
+// cloud in the window, is still a structure: it is longer (600 m) than any vessel. The deck
+// (200 m) is not.
+TEST(ProcessWindow, ANarrowQuayLongerThanAnyVesselIsLand) {
+  const WindowPixels px = QuayWindow(140, false);
+  ImagingOptions opt;
+  opt.gsd_m = 1.0;
+  const RadiometricScale scale = EstimateScale(px, PixelType::kUInt16);
+  const ImagingResult r = ProcessWindow(px, scale, cv::Mat(), opt);
+  EXPECT_EQ(r.land.at<uchar>(300, 120), 255);  // the quay
+  EXPECT_EQ(r.land.at<uchar>(250, 157), 0);    // the deck
+  EXPECT_EQ(r.open.at<uchar>(250, 157), 255);
+  EXPECT_EQ(cv::countNonZero(r.cloud), 0);
+  opt.find_structures = false;
+  EXPECT_EQ(ProcessWindow(px, scale, cv::Mat(), opt).land.at<uchar>(300, 120), 0);
 }
 
 // ProcessWindow under two tilings / thread counts gives identical maps.
@@ -431,6 +455,12 @@ TEST(ImagingOptions, CheckRejectsBadValues) {
   EXPECT_ANY_THROW(o.Check());
   o = ImagingOptions();
   o.tile_size = 4;
+  EXPECT_ANY_THROW(o.Check());
+  o = ImagingOptions();
+  o.structure_straight_share = 0;
+  EXPECT_ANY_THROW(o.Check());
+  o = ImagingOptions();
+  o.structure_min_length_m = 0;
   EXPECT_ANY_THROW(o.Check());
 }
 
