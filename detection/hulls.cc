@@ -470,8 +470,10 @@ double EndWidth(const std::vector<cv::Point>& px, const Pca& frame, bool high_en
     return std::pair<double, double>(d.dot(frame.axis), d.dot(nrm));
   };
   double s_ext = high_end ? -1e30 : 1e30;
-  for (const auto& q : px)
-    s_ext = high_end ? std::max(s_ext, st(q).first) : std::min(s_ext, st(q).first);
+  for (const auto& q : px) {
+    const double s = st(q).first;
+    s_ext = high_end ? std::max(s_ext, s) : std::min(s_ext, s);
+  }
   double t_lo = 1e30, t_hi = -1e30;
   for (const auto& q : px) {
     const auto [s, t] = st(q);
@@ -1123,10 +1125,10 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
         // under cloud or haze the pieces' ends are where the cloud's texture cut them.
         const double b_fill = static_cast<double>(all_parts[ib].pixels.size()) /
                               ((s_hi - s_lo + 1) * (t_hi - t_lo + 1));
+        const bool b_beyond_high = s_lo > A.s_max;
         if (gap > 0 && b_fill >= 0.6 &&
-            !GapUnderCloud(img, A, s_lo > A.s_max ? A.s_max : s_hi,
-                           s_lo > A.s_max ? s_lo : A.s_min)) {
-          const bool b_beyond_high = s_lo > A.s_max;
+            !GapUnderCloud(img, A, b_beyond_high ? A.s_max : s_hi,
+                           b_beyond_high ? s_lo : A.s_min)) {
           const double depth = std::max(3.0, 0.3 * A.beam());
           const double wa = EndWidth(all_parts[ia].pixels, A, b_beyond_high, depth);
           const double wb = EndWidth(all_parts[ib].pixels, A, !b_beyond_high, depth);

@@ -419,6 +419,10 @@ cv::Mat Disk(int radius) {
   return cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * radius + 1, 2 * radius + 1));
 }
 
+// Cloud class bits in the per-pixel pass (0 = none).
+constexpr uchar kCloudGrow = 1;  // consistent with a cloud of opacity >= 0.04 (tight)
+constexpr uchar kCloudCore = 2;  // bright in every band, opacity >= 0.12 (loose)
+
 // Cells of f x f pixels of a class map (bits 0 and 1), in one pass: a bit is set in a cell
 // where most of its pixels carry it.
 cv::Mat MajorityCells(const cv::Mat& classes, int f) {
@@ -498,7 +502,7 @@ std::vector<double> OutlineSharpness(const ImagingResult& r, const cv::Mat& labe
 
 // Share of a component's free outline (boundary against valid, open pixels inside the
 // window, so not the window's or the scene's edge and not a land polygon) that runs along
-// straight lines at least `min_line_px` long, within 1.5 px. Built structures (a quay, a
+// straight lines at least `min_line_px` long, within 3 px. Built structures (a quay, a
 // roof, a deck) have them; a cloud's outline is fractal at every scale and straight over at
 // most a few tens of metres. `mask` is the component's mask in `box`; NaN when the free
 // outline is shorter than two such lines.
@@ -598,15 +602,14 @@ void FindStructures(const ImagingResult& r, const cv::Mat& labels, const cv::Mat
         continue;
       }
       if (part_stats.at<int>(p, cv::CC_STAT_AREA) < min_core_area) continue;
-      cv::Mat cells;
-      cv::resize(part_labels(pb) == p, cells,
-                 cv::Size((pb.width + f - 1) / f, (pb.height + f - 1) / f), 0, 0, cv::INTER_AREA);
-      cv::threshold(cells, cells, 127, 255, cv::THRESH_BINARY);
-      // Zero padding: the part ends at its box (erosion would take outside as inside).
-      cv::copyMakeBorder(cells, cells, core_r + 1, core_r + 1, core_r + 1, core_r + 1,
+      // The cloud test's core cells of the part alone (bit 1), zero-padded: the part ends at
+      // its box, where the opening would take outside as inside.
+      const int pad = (core_r + 1) * f;
+      cv::Mat bits;
+      cv::copyMakeBorder((part_labels(pb) == p) & cv::Scalar(kCloudCore), bits, pad, pad, pad, pad,
                          cv::BORDER_CONSTANT, cv::Scalar(0));
-      cv::morphologyEx(cells, cells, cv::MORPH_OPEN, Disk(core_r));
-      cored[static_cast<size_t>(p)] = cv::countNonZero(cells) > 0;
+      cored[static_cast<size_t>(p)] =
+          cv::countNonZero(OpenedCells(MajorityCells(bits, f), kCloudCore, core_r)) > 0;
     }
     if (structure.empty()) structure = cv::Mat::zeros(labels.size(), CV_8U);
     for (int y = 0; y < box.height; ++y) {
@@ -716,10 +719,6 @@ float RobustResidualSigma(const cv::Mat& brightness, const cv::Mat& background,
   }
   return MadSigma(s);
 }
-
-// Cloud class bits in the per-pixel pass (0 = none).
-constexpr uchar kCloudGrow = 1;  // consistent with a cloud of opacity >= 0.04 (tight)
-constexpr uchar kCloudCore = 2;  // bright in every band, opacity >= 0.12 (loose)
 
 }  // namespace
 
@@ -909,26 +908,29 @@ void ProcessWindow(const WindowPixels& pixels, const RadiometricScale& scale, co
       cv::Mat labels, stats, centroids;
       const int n = cv::connectedComponentsWithStats(r.cloud, labels, stats, centroids, 8, CV_32S);
       std::vector<uchar> keep(n, 0);
-      for (int y = 0; y < h; ++y) {
-        const uchar* o = small.ptr<uchar>(y / f);
-        const int* l = labels.ptr<int>(y);
-        const uchar* c = r.cloud.ptr<uchar>(y);
-        for (int x = 0; x < w; ++x)
-          if (c[x] && o[x / f]) keep[l[x]] = 1;
+      if (cores) {
+        for (int y = 0; y < h; ++y) {
+          const uchar* o = small.ptr<uchar>(y / f);
+          const int* l = labels.ptr<int>(y);
+          const uchar* c = r.cloud.ptr<uchar>(y);
+          for (int x = 0; x < w; ++x)
+            if (c[x] && o[x / f]) keep[l[x]] = 1;
+        }
+        keep[0] = 0;
       }
-      keep[0] = 0;
       if (options.find_structures)
         FindStructures(r, labels, stats, keep, f, cell_r, options, structure);
-      if (cores && cv::countNonZero(r.land) > 0)
-        BridgeCloudAcrossLand(r, labels, n, options.gsd_m, keep);
-      for (int y = 0; y < h; ++y) {
-        const int* l = labels.ptr<int>(y);
-        uchar* c = r.cloud.ptr<uchar>(y);
-        for (int x = 0; x < w; ++x) c[x] = keep[l[x]] ? 255 : 0;
+      if (cores) {
+        if (cv::countNonZero(r.land) > 0) BridgeCloudAcrossLand(r, labels, n, options.gsd_m, keep);
+        for (int y = 0; y < h; ++y) {
+          const int* l = labels.ptr<int>(y);
+          uchar* c = r.cloud.ptr<uchar>(y);
+          for (int x = 0; x < w; ++x) c[x] = keep[l[x]] ? 255 : 0;
+        }
+        // Close small holes (texture) inside the cloud; never onto land or nodata.
+        cv::morphologyEx(r.cloud, r.cloud, cv::MORPH_CLOSE, Disk(2));
+        have_cloud = true;
       }
-      // Close small holes (texture) inside the cloud; never onto land or nodata.
-      cv::morphologyEx(r.cloud, r.cloud, cv::MORPH_CLOSE, Disk(2));
-      have_cloud = cores;
     }
   }
   if (!have_cloud) r.cloud.setTo(0);
