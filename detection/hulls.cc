@@ -954,20 +954,47 @@ cv::Mat ObjectContrast(const ImagingResult& img, double gsd, bool keep_scratch) 
   Eigen::Vector4d ev = es.eigenvalues();
   const double floor_var = std::max(ev(1) * 0.5, 1e-12);  // ev ascending; ev(0) ~ null
   for (int i = 0; i < 4; ++i) ev(i) = std::max(ev(i), floor_var);
-  const Eigen::Matrix4d inv =
-      es.eigenvectors() * ev.cwiseInverse().asDiagonal() * es.eigenvectors().transpose();
+  // The whitened residual z = M r with M = diag(ev)^(-1/2) E^T: |z|^2 = r^T inv r as a sum of
+  // squares (no cancellation in single precision).
+  const Eigen::Matrix4d m_d =
+      ev.cwiseSqrt().cwiseInverse().asDiagonal() * es.eigenvectors().transpose();
+  float m[4][4];
+  for (int i = 0; i < 4; ++i)
+    for (int j = 0; j < 4; ++j) m[i][j] = static_cast<float>(m_d(i, j));
   cv::Mat& spread = scratch.spread;
   spread.create(img.contrast.size(), CV_32F);
-  spread.setTo(0);
   for (int y = 0; y < spread.rows; ++y) {
     float* out = spread.ptr<float>(y);
     const uchar* v = img.valid.ptr<uchar>(y);
+    const float* p0 = img.bands[0].ptr<float>(y);
+    const float* p1 = img.bands[1].ptr<float>(y);
+    const float* p2 = img.bands[2].ptr<float>(y);
+    const float* p3 = img.bands[3].ptr<float>(y);
+    const float* w0 = bg[0].ptr<float>(y);
+    const float* w1 = bg[1].ptr<float>(y);
+    const float* w2 = bg[2].ptr<float>(y);
+    const float* w3 = bg[3].ptr<float>(y);
+    // Free of branches and comparisons (with trapping maths a comparison stops GCC's
+    // vectoriser) so that the compiler vectorises it. w = 0 gives dot = 0 and k = 0; for
+    // water (|w|^2 >= 1e-4) the 1e-12 changes k by less than a float's rounding.
     for (int x = 0; x < spread.cols; ++x) {
-      if (!v[x]) continue;
-      const Eigen::Vector4d res = residual(y, x);
-      out[x] = static_cast<float>(std::sqrt(std::max(0.0, res.dot(inv * res))));
+      float r0 = p0[x] - w0[x], r1 = p1[x] - w1[x], r2 = p2[x] - w2[x], r3 = p3[x] - w3[x];
+      const float nw2 = w0[x] * w0[x] + w1[x] * w1[x] + w2[x] * w2[x] + w3[x] * w3[x];
+      const float dot = w0[x] * r0 + w1[x] * r1 + w2[x] * r2 + w3[x] * r3;
+      const float k = dot / (nw2 + 1e-12f);
+      r0 -= k * w0[x];
+      r1 -= k * w1[x];
+      r2 -= k * w2[x];
+      r3 -= k * w3[x];
+      const float z0 = m[0][0] * r0 + m[0][1] * r1 + m[0][2] * r2 + m[0][3] * r3;
+      const float z1 = m[1][0] * r0 + m[1][1] * r1 + m[1][2] * r2 + m[1][3] * r3;
+      const float z2 = m[2][0] * r0 + m[2][1] * r1 + m[2][2] * r2 + m[2][3] * r3;
+      const float z3 = m[3][0] * r0 + m[3][1] * r1 + m[3][2] * r2 + m[3][3] * r3;
+      out[x] = z0 * z0 + z1 * z1 + z2 * z2 + z3 * z3;
     }
+    for (int x = 0; x < spread.cols; ++x) out[x] = v[x] ? out[x] : 0.0f;
   }
+  cv::sqrt(spread, spread);
   // Water gives a chi distribution with ~3 degrees of freedom; put its median at 0 and
   // its spread on the noise-sigma scale of the brightness contrast.
   const std::vector<float> q = MaskedPercentiles(spread, img.water, {25.0, 50.0, 75.0}, stride);
