@@ -65,7 +65,9 @@ void ForEachTile(int width, int height, int tile_size, int halo, int threads,
 namespace {
 
 // The strips of MaskedBoxMeans for K maps. Sums are laid out pixel-major, map-minor, so the
-// K maps' prefix sums are K independent chains and their divisions go in pairs.
+// K maps' prefix sums are K independent chains and their divisions go in pairs. The fixed-
+// point sums are int64 (exact, like the doubles they replace, so the means are bit for bit
+// the same); an integer add's one-cycle latency shortens the prefix-sum chains.
 template <int K>
 std::function<void(const tbb::blocked_range<int>&)> BoxMeanStrips(
     const std::vector<const cv::Mat*>& values, const cv::Mat& mask, int radius, int min_count,
@@ -75,7 +77,7 @@ std::function<void(const tbb::blocked_range<int>&)> BoxMeanStrips(
   return [&values, &mask, radius, min_count, &fallbacks, &outs, &to_fixed, &from_fixed, strip,
           &fell_back](const tbb::blocked_range<int>& range) {
     const int w = mask.cols, h = mask.rows;
-    std::vector<double> col_sum(static_cast<size_t>(K) * w),
+    std::vector<int64_t> col_sum(static_cast<size_t>(K) * w),
         pre_sum(static_cast<size_t>(K) * (w + 1));
     std::vector<int32_t> col_cnt(w), pre_cnt(w + 1);
     std::array<float, K> tf{};
@@ -86,33 +88,31 @@ std::function<void(const tbb::blocked_range<int>&)> BoxMeanStrips(
       ff[b] = from_fixed[b];
       fb[b] = fallbacks[b];
     }
-    auto add_row = [&](int y, double sign) {
+    auto add_row = [&](int y, int32_t isign) {
       const uchar* m = mask.ptr<uchar>(y);
       std::array<const float*, K> v{};
       for (int b = 0; b < K; ++b) v[b] = values[b]->ptr<float>(y);
-      const int32_t isign = sign > 0 ? 1 : -1;
       int32_t* cc = col_cnt.data();
-      double* cs = col_sum.data();
+      int64_t* cs = col_sum.data();
       for (int x = 0; x < w; ++x) {
         const bool on = m[x] != 0;
         cc[x] += isign * static_cast<int32_t>(on);
         for (int b = 0; b < K; ++b) {
           const int32_t q = static_cast<int32_t>((on ? v[b][x] : 0.0f) * tf[b]);
-          cs[x * K + b] += sign * static_cast<double>(q);
+          cs[x * K + b] += static_cast<int64_t>(isign * q);
         }
       }
     };
     for (int s = range.begin(); s != range.end(); ++s) {
       const int ys = s * strip, ye = std::min(h, ys + strip);
-      std::fill(col_sum.begin(), col_sum.end(), 0.0);
+      std::fill(col_sum.begin(), col_sum.end(), int64_t{0});
       std::fill(col_cnt.begin(), col_cnt.end(), 0);
-      for (int y = std::max(ys - radius, 0); y <= std::min(ys + radius, h - 1); ++y)
-        add_row(y, 1.0);
+      for (int y = std::max(ys - radius, 0); y <= std::min(ys + radius, h - 1); ++y) add_row(y, 1);
       long long fell = 0;
       for (int y = ys; y < ye; ++y) {
         if (y > ys) {
-          if (y + radius < h) add_row(y + radius, 1.0);
-          if (y - radius - 1 >= 0) add_row(y - radius - 1, -1.0);
+          if (y + radius < h) add_row(y + radius, 1);
+          if (y - radius - 1 >= 0) add_row(y - radius - 1, -1);
         }
         pre_cnt[0] = 0;
         for (int b = 0; b < K; ++b) pre_sum[b] = 0;
@@ -132,7 +132,8 @@ std::function<void(const tbb::blocked_range<int>&)> BoxMeanStrips(
             for (int b = 0; b < K; ++b) o[b][x] = fb[b];
           } else {
             for (int b = 0; b < K; ++b)
-              o[b][x] = static_cast<float>((pre_sum[x1 * K + b] - pre_sum[x0 * K + b]) * ff[b] / c);
+              o[b][x] = static_cast<float>(
+                  static_cast<double>(pre_sum[x1 * K + b] - pre_sum[x0 * K + b]) * ff[b] / c);
           }
         }
       }
