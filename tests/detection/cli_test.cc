@@ -1,6 +1,7 @@
 // The detect and evaluate commands as a user runs them, including bad input.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <fstream>
 
 #include "tests/testing/testing.h"
@@ -26,6 +27,31 @@ TEST(DetectCli, UnreadableSceneNamesTheFile) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("junk.tif"), std::string::npos) << r.err;
   EXPECT_EQ(r.signal, 0);
+}
+
+// detect --wide runs itself again with glibc's malloc on transparent huge pages (app/main.cc);
+// berth mode does not, and the user's own setting wins.
+TEST(DetectCli, WideModeRunsWithMallocHugePages) {
+  testing::TempDir dir("bwcli");
+  {
+    std::ofstream o(dir.file("junk.tif"));
+    o << "not a tiff";
+  }
+  setenv("BW_LOG", "debug", 1);
+  const auto wide =
+      testing::RunCli({"detect", dir.file("junk.tif"), "--wide", "--out", dir.file("o.geojson")});
+  const auto berth = testing::RunCli({"detect", dir.file("junk.tif"), "--terminal",
+                                      dir.file("t.geojson"), "--out", dir.file("o.geojson")});
+  setenv("GLIBC_TUNABLES", "glibc.malloc.hugetlb=0", 1);
+  const auto user =
+      testing::RunCli({"detect", dir.file("junk.tif"), "--wide", "--out", dir.file("o.geojson")});
+  unsetenv("GLIBC_TUNABLES");
+  unsetenv("BW_LOG");
+  EXPECT_EQ(wide.exit_code, 2);
+  EXPECT_NE(wide.err.find("GLIBC_TUNABLES=glibc.malloc.hugetlb=1"), std::string::npos) << wide.err;
+  EXPECT_NE(wide.err.find("junk.tif"), std::string::npos) << wide.err;
+  EXPECT_EQ(berth.err.find("GLIBC_TUNABLES"), std::string::npos) << berth.err;
+  EXPECT_NE(user.err.find("GLIBC_TUNABLES=glibc.malloc.hugetlb=0"), std::string::npos) << user.err;
 }
 
 TEST(DetectCli, AllNodataRealFileGivesNoDetections) {
