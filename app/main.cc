@@ -24,7 +24,7 @@ namespace {
 // glibc.malloc.hugetlb tunable is 1 (faults 500k -> 180k, wall -20 % over three alternating
 // runs, same peak RSS), but reads tunables only at start-up: so the process runs itself
 // again, once, with the tunable added. Berth-mode commands keep 4 KiB pages (a scan was
-// 30 % slower with huge pages). BW_NO_HUGEPAGES=1 or a failing exec leaves things as they are.
+// 35 % slower with huge pages). BW_NO_HUGEPAGES=1 or a failing exec leaves things as they are.
 void RerunWithMallocHugePages(char** argv) {
 #ifdef __GLIBC__
   static constexpr const char* kTunable = "glibc.malloc.hugetlb=1";

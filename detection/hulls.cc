@@ -974,9 +974,9 @@ cv::Mat ObjectContrast(const ImagingResult& img, double gsd, bool keep_scratch) 
     const float* w1 = bg[1].ptr<float>(y);
     const float* w2 = bg[2].ptr<float>(y);
     const float* w3 = bg[3].ptr<float>(y);
-    // Free of branches and comparisons (with trapping maths a comparison stops GCC's
-    // vectoriser) so that the compiler vectorises it. w = 0 gives dot = 0 and k = 0; for
-    // water (|w|^2 >= 1e-4) the 1e-12 changes k by less than a float's rounding.
+    // `residual` above, in float and free of branches and comparisons (with trapping maths
+    // a comparison stops GCC's vectoriser) so that the compiler vectorises it. w = 0 gives dot = 0
+    // and k = 0; for water (|w|^2 >= 1e-4) the 1e-12 changes k by less than a float's rounding.
     for (int x = 0; x < spread.cols; ++x) {
       float r0 = p0[x] - w0[x], r1 = p1[x] - w1[x], r2 = p2[x] - w2[x], r3 = p3[x] - w3[x];
       const float nw2 = w0[x] * w0[x] + w1[x] * w1[x] + w2[x] * w2[x] + w3[x] * w3[x];
