@@ -507,6 +507,9 @@ std::vector<double> OutlineSharpness(const ImagingResult& r, const cv::Mat& labe
 // roof, a deck) have them; a cloud's outline is fractal at every scale and straight over at
 // most a few tens of metres. `mask` is the component's mask in `box`; NaN when the free
 // outline is shorter than two such lines.
+// How many times the straightness tolerance (3 px) a straight line must be long.
+constexpr double kMinStraightLineToTolerance = 50.0;
+
 double StraightOutlineShare(const cv::Mat& mask, const cv::Rect& box, const ImagingResult& r,
                             double min_line_px) {
   // Pixel-scale speckle (a texture pixel that missed the cloud class) notches the outline:
@@ -573,7 +576,11 @@ double StraightOutlineShare(const cv::Mat& mask, const cv::Rect& box, const Imag
 void FindStructures(const ImagingResult& r, const cv::Mat& labels, const cv::Mat& stats,
                     std::vector<uchar>& keep, int f, int core_r, const ImagingOptions& options,
                     cv::Mat& structure) {
-  const double min_line_px = options.structure_min_line_m / options.gsd_m;
+  // A line is straight within 3 px (StraightOutlineShare's tolerance); that says something
+  // only over lines many times longer. At 0.5 m GSD, 80 m is 160 px; at 10 m it would be
+  // 8 px, which any pixelated cloud edge fits within 30 m, and clouds became "quays".
+  const double min_line_px =
+      std::max(options.structure_min_line_m / options.gsd_m, kMinStraightLineToTolerance * 3.0);
   const double min_core_area = 3.0 * (core_r * f) * (core_r * f);  // ~ a core disk's area
   const double min_length_px = options.structure_min_length_m / options.gsd_m;
   for (size_t k = 1; k < keep.size(); ++k) {

@@ -385,6 +385,35 @@ TEST(ProcessWindow, ANarrowQuayLongerThanAnyVesselIsLand) {
   EXPECT_EQ(ProcessWindow(px, scale, cv::Mat(), opt).land.at<uchar>(300, 120), 0);
 }
 
+// At 10 m GSD a cloud's outline is a staircase of pixels: within the 3 px tolerance of the
+// straightness test, 8 px (80 m) pieces of it are "straight lines", and whole clouds were
+// taken for quays (land), the rest of them searched as water (37 false vessels in the
+// Sentinel-2 Honolulu scene). Lines must be many times the tolerance long.
+TEST(ProcessWindow, APixelatedCloudAtTenMetresIsNoStructure) {
+  const int w = 240, h = 240;
+  WindowPixels px = BlankWindow(w, h);
+  std::mt19937 rng(31);
+  std::normal_distribution<float> noise(0.0f, 0.002f);
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x) {
+      const double t = std::atan2(y - 120.0, x - 120.0);
+      const double radius = 45.0 + 6.0 * std::sin(3 * t) + 4.0 * std::cos(7 * t + 1.0);
+      const bool in = std::hypot(x - 120.0, y - 120.0) < radius;
+      for (int b = 0; b < 4; ++b) {
+        const float v = in ? kCloudRefl[b] : kWaterRefl[b];
+        px.bands[b].at<float>(y, x) = (v + noise(rng)) * 10000.0f;
+      }
+    }
+  }
+  ImagingOptions opt;
+  opt.gsd_m = 10.0;
+  opt.cloud_min_radius_m = 30.0;
+  const ImagingResult r = ProcessWindow(px, EstimateScale(px, PixelType::kUInt16), cv::Mat(), opt);
+  EXPECT_EQ(r.land.at<uchar>(120, 120), 0);
+  EXPECT_EQ(r.cloud.at<uchar>(120, 120), 255);
+  EXPECT_EQ(r.cloud.at<uchar>(120, 80), 255);
+}
+
 // ProcessWindow under two tilings / thread counts gives identical maps.
 void ExpectSameForTilings(const WindowPixels& px, int tile_a, int threads_a, int tile_b,
                           int threads_b) {
