@@ -1,0 +1,41 @@
+// What berth mode and wide mode reach today on rendered scenes, with a margin, so that a
+// change that makes detection worse fails in CI (label `accuracy`, Release only). Issue 4's
+// and 6's targets themselves are asserted in accuracy_test.cc (label `target`). Neither
+// render was looked at while the detector was tuned (a season shortened with
+// acquisition.end is scheduled anew, so it is not the tuning season of seed 1).
+#include <gtest/gtest.h>
+
+#include "tests/detection/scenario_eval.h"
+
+namespace bw {
+namespace {
+
+using testing::RunScenario;
+
+// Measured 2026-12-04 (detector 2026-12-04.2), 38 scenes with 50 tankers at berths: TP/FP/FN
+// 44/0/6 (precision 1.000, recall 0.880: the misses are hulls in haze, see the README),
+// median length error 0.53 %, heading 0.03 deg, bow right 1.000, freeboard MAE 0.22 m (n=22).
+TEST(AccuracyFloor, BerthModeOnTwoMonthsOfTheDefaultScenario) {
+  const Evaluation e = RunScenario("default", 1, {"acquisition.end=2024-05-07"});
+  ASSERT_GT(e.truth_objects, 40);
+  EXPECT_GE(e.recall, 0.82);
+  EXPECT_GE(e.precision, 0.95);
+  EXPECT_LE(e.median_length_error_frac, 0.015);
+  EXPECT_LE(e.median_heading_error_deg, 0.5);
+  EXPECT_GE(e.bow_right_fraction, 0.93);
+  EXPECT_LE(e.freeboard_mae_m, 0.35);
+}
+
+// Measured 2026-12-04: 57 vessels not under cloud, TP/FP/FN 50/6/7 (precision 0.893, recall
+// 0.877; five of the misses moored along the unmapped quay), median length error 5.0 %.
+TEST(AccuracyFloor, WideModeOnASmallWideScene) {
+  const Evaluation e = RunScenario(
+      "wide", 21, {"wide.width_px=6000", "wide.height_px=6000", "wide.vessels=60"}, true);
+  ASSERT_GT(e.truth_objects, 40);
+  EXPECT_GE(e.recall, 0.82);
+  EXPECT_GE(e.precision, 0.85);
+  EXPECT_LE(e.median_length_error_frac, 0.08);
+}
+
+}  // namespace
+}  // namespace bw
