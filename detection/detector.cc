@@ -37,6 +37,9 @@ void DetectOptions::Check() const {
 namespace {
 
 constexpr long long kMaxWindowPixels = 200LL * 1000 * 1000;
+// ImagingOptions::growth_edge_step in berth mode: a hull's outline in a veil of opacity 0.2
+// steps by ~0.04 reflectance over two pixels; noise and waves give a few thousandths.
+constexpr double kBerthGrowthEdgeStep = 0.02;
 
 struct WorkWindow {
   PixelWindow window;
@@ -200,6 +203,8 @@ SceneDetections DetectScene(const std::string& scene_path, const Terminal* termi
     io.gsd_m = gsd;
     io.threads = options.threads;
     io.cloud_min_radius_m = std::max(30.0, 3 * gsd);
+    // A hull at a berth may lie in the thin edge of a cloud over the pier.
+    io.growth_edge_step = kBerthGrowthEdgeStep;
     ImagingResult img = ProcessWindow(px, scale, land, io);
     pixels_total += win.area();
     valid_total += cv::countNonZero(img.valid);

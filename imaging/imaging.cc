@@ -31,6 +31,9 @@ void ImagingOptions::Check() const {
   if (!(structure_straight_share > 0) || structure_straight_share > 1)
     fail("structure_straight_share must be in (0, 1]");
   if (threads < 0) fail("threads must be >= 0");
+  if (!(growth_edge_step >= 0)) fail("growth_edge_step must be >= 0");
+  if (!(growth_edge_max_opacity >= 0 && growth_edge_max_opacity <= 1))
+    fail("growth_edge_max_opacity must be in [0, 1]");
 }
 
 void ForEachTile(int width, int height, int tile_size, int halo, int threads,
@@ -907,11 +910,41 @@ void ProcessWindow(const WindowPixels& pixels, const RadiometricScale& scale, co
     if (cores || options.find_structures) {
       // Reconstruction: components of growth pixels and opened core pixels that touch an
       // opened core cell.
+      // A cloud's thin edge fades over tens of metres; a hull's outline steps within the PSF.
+      // A hull lying in a cloud's veil takes the veil's colour enough for its opacities to
+      // agree, and growth from the core ran across it and took it. Inside veils (brighter
+      // than the water by less than options.growth_edge_max_opacity of a cloud), pixels at a
+      // sharp edge (brightness gradient above growth_edge_step and 6x the window's median
+      // gradient, noise and waves) and their neighbours are no growth. Dense cloud is
+      // textured and hides everything: no barrier there.
+      cv::Mat barrier;
+      if (options.growth_edge_step > 0) {
+        cv::Mat gx, gy;
+        cv::Sobel(r.brightness, gx, CV_32F, 1, 0, 3, 0.125);
+        cv::Sobel(r.brightness, gy, CV_32F, 0, 1, 3, 0.125);
+        cv::Mat grad = cv::abs(gx) + cv::abs(gy);
+        const cv::Mat open_px = r.valid & ~r.land;
+        const float median = MaskedPercentile(grad, open_px, 50.0, 2);
+        const float step = std::max(static_cast<float>(options.growth_edge_step),
+                                    std::isfinite(median) ? 6.0f * median : 0.0f);
+        cv::compare(grad, step, barrier, cv::CMP_GT);
+        float water_mean = 0;
+        for (int b = 0; b < nb; ++b) water_mean += water_col[b] / static_cast<float>(nb);
+        const float veil_top = water_mean + static_cast<float>(options.growth_edge_max_opacity) *
+                                                (cloud_ref - water_mean);
+        cv::Mat in_veil;
+        cv::compare(r.brightness, veil_top, in_veil, cv::CMP_LT);
+        barrier &= in_veil;
+        cv::dilate(barrier, barrier, cv::Mat());
+      }
       for (int y = 0; y < h; ++y) {
         const uchar* o = small.ptr<uchar>(y / f);
         uchar* c = r.cloud.ptr<uchar>(y);
-        for (int x = 0; x < w; ++x)
-          c[x] = ((c[x] & kCloudGrow) != 0 || ((c[x] & kCloudCore) != 0 && o[x / f] != 0)) ? 1 : 0;
+        const uchar* bar = barrier.empty() ? nullptr : barrier.ptr<uchar>(y);
+        for (int x = 0; x < w; ++x) {
+          const bool grow = (c[x] & kCloudGrow) != 0 && (bar == nullptr || bar[x] == 0);
+          c[x] = (grow || ((c[x] & kCloudCore) != 0 && o[x / f] != 0)) ? 1 : 0;
+        }
       }
       cv::Mat labels, stats, centroids;
       const int n = cv::connectedComponentsWithStats(r.cloud, labels, stats, centroids, 8, CV_32S);

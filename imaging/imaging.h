@@ -48,6 +48,12 @@ struct ImagingOptions {
   bool use_ndwi = true;             // water from NDWI when a NIR band exists
   double cloud_reflectance = 0.65;  // assumed (flat) reflectance of opaque cloud
   double cloud_min_radius_m = 30;   // cloud cores are opened with a disk of this radius
+  // Cloud growth stops at sharp edges inside veils (a hull lying in a cloud's thin edge):
+  // where the brightness gradient exceeds this (reflectance per pixel) and 6x the window's
+  // median, in pixels less bright than a veil of growth_edge_max_opacity. 0 = off (wide
+  // mode: on open water the cloud's fragments it frees became false hulls).
+  double growth_edge_step = 0.0;
+  double growth_edge_max_opacity = 0.2;
   // Bright, flat areas with straight outlines are built structures (an unmapped quay, a
   // roof), not cloud: a cloud-class component whose free outline runs along straight lines
   // of at least structure_min_line_m for at least structure_straight_share of its length

@@ -12,13 +12,14 @@ namespace {
 
 using testing::RunScenario;
 
-// Measured 2026-12-04 (detector 2026-12-04.2), 38 scenes with 50 tankers at berths: TP/FP/FN
-// 44/0/6 (precision 1.000, recall 0.880: the misses are hulls in haze, see the README),
-// median length error 0.53 %, heading 0.03 deg, bow right 1.000, freeboard MAE 0.22 m (n=22).
+// Measured 2026-12-04 (detector 2026-12-04.3), 38 scenes with 50 tankers at berths: TP/FP/FN
+// 46/0/4 (precision 1.000, recall 0.920: the misses are hulls in haze, see the README; 44/0/6
+// before cloud growth stopped at hull outlines in veils), median length error 0.54 %,
+// heading 0.03 deg, bow right 1.000, freeboard MAE 0.22 m (n=22).
 TEST(AccuracyFloor, BerthModeOnTwoMonthsOfTheDefaultScenario) {
   const Evaluation e = RunScenario("default", 1, {"acquisition.end=2024-05-07"});
   ASSERT_GT(e.truth_objects, 40);
-  EXPECT_GE(e.recall, 0.82);
+  EXPECT_GE(e.recall, 0.86);
   EXPECT_GE(e.precision, 0.95);
   EXPECT_LE(e.median_length_error_frac, 0.015);
   EXPECT_LE(e.median_heading_error_deg, 0.5);

@@ -414,6 +414,47 @@ TEST(ProcessWindow, APixelatedCloudAtTenMetresIsNoStructure) {
   EXPECT_EQ(r.cloud.at<uchar>(120, 80), 255);
 }
 
+// A grey hull lying in the veil around a dense cloud: through the veil its per-band opacities
+// agree as the veil's do, so growth from the cloud's core ran across it and the hull became
+// cloud. Its outline is sharp where the veil fades over tens of metres: with the edge
+// barrier (berth mode) growth stops there; the veil itself stays cloud.
+TEST(ProcessWindow, CloudGrowthStopsAtAHullsSharpOutlineInTheVeil) {
+  const int w = 700, h = 600;
+  WindowPixels px = BlankWindow(w, h);
+  std::mt19937 rng(41);
+  std::normal_distribution<float> noise(0.0f, 0.002f);
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x) {
+      const double d = std::hypot(x - 200.0, y - 200.0);
+      // Dense core fading over 40 px (20 m) from radius 50 into a veil of opacity 0.08,
+      // which reaches out to 210 px and fades over 40.
+      const double veil = 0.08 * std::clamp((250.0 - d) / 40.0, 0.0, 1.0);
+      const double a = std::max(veil, std::clamp((90.0 - d) / 40.0, 0.0, 1.0));
+      const bool hull = x >= 260 && x < 370 && y >= 290 && y < 316;
+      for (int b = 0; b < 4; ++b) {
+        const double s =
+            hull ? kWaterRefl[b] + 0.25 * (kCloudRefl[b] - kWaterRefl[b]) : kWaterRefl[b];
+        const double v = s * (1 - a) + kCloudRefl[b] * a;
+        px.bands[b].at<float>(y, x) = static_cast<float>((v + noise(rng)) * 10000.0);
+      }
+    }
+  }
+  const RadiometricScale scale = EstimateScale(px, PixelType::kUInt16);
+  ImagingOptions opt;
+  opt.gsd_m = 0.5;
+  opt.cloud_min_radius_m = 15;
+  const ImagingResult plain = ProcessWindow(px, scale, cv::Mat(), opt);
+  opt.growth_edge_step = 0.02;
+  const ImagingResult r = ProcessWindow(px, scale, cv::Mat(), opt);
+  EXPECT_EQ(plain.cloud.at<uchar>(303, 315), 255);  // the hull swallowed
+  EXPECT_EQ(r.cloud.at<uchar>(303, 315), 0);        // the hull kept
+  EXPECT_EQ(r.cloud.at<uchar>(303, 265), 0);
+  EXPECT_EQ(r.cloud.at<uchar>(200, 200), 255);  // the core
+  EXPECT_EQ(r.cloud.at<uchar>(280, 250), 255);  // the veil around the hull
+  EXPECT_EQ(r.cloud.at<uchar>(340, 300), 255);
+  EXPECT_EQ(r.cloud.at<uchar>(550, 650), 0);  // open water
+}
+
 // ProcessWindow under two tilings / thread counts gives identical maps.
 void ExpectSameForTilings(const WindowPixels& px, int tile_a, int threads_a, int tile_b,
                           int threads_b) {
