@@ -19,11 +19,11 @@ using testing::RunScenario;
 TEST(AccuracyFloor, BerthModeOnTwoMonthsOfTheDefaultScenario) {
   const Evaluation e = RunScenario("default", 1, {"acquisition.end=2024-05-07"});
   ASSERT_GT(e.truth_objects, 40);
-  EXPECT_GE(e.recall, 0.86);
-  EXPECT_GE(e.precision, 0.95);
-  EXPECT_LE(e.median_length_error_frac, 0.015);
-  EXPECT_LE(e.median_heading_error_deg, 0.5);
-  EXPECT_GE(e.bow_right_fraction, 0.93);
+  testing::ExpectWithin(e, {.min_recall = 0.86,
+                            .min_precision = 0.95,
+                            .max_median_length_error = 0.015,
+                            .max_median_heading_deg = 0.5,
+                            .min_bow_right = 0.93});
   EXPECT_LE(e.freeboard_mae_m, 0.35);
 }
 
@@ -33,9 +33,8 @@ TEST(AccuracyFloor, WideModeOnASmallWideScene) {
   const Evaluation e = RunScenario(
       "wide", 21, {"wide.width_px=6000", "wide.height_px=6000", "wide.vessels=60"}, true);
   ASSERT_GT(e.truth_objects, 40);
-  EXPECT_GE(e.recall, 0.82);
-  EXPECT_GE(e.precision, 0.85);
-  EXPECT_LE(e.median_length_error_frac, 0.08);
+  testing::ExpectWithin(
+      e, {.min_recall = 0.82, .min_precision = 0.85, .max_median_length_error = 0.08});
 }
 
 }  // namespace

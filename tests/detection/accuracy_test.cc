@@ -39,11 +39,11 @@ std::vector<Evaluation> HalfMetre::evals_;
 TEST_F(HalfMetre, DetectionAndGeometry) {
   for (const auto& e : evals_) {
     ASSERT_GT(e.truth_objects, 0);
-    EXPECT_GE(e.recall, 0.96);
-    EXPECT_GE(e.precision, 0.96);
-    EXPECT_LE(e.median_length_error_frac, 0.025);
-    EXPECT_LE(e.median_heading_error_deg, 1.2);
-    EXPECT_GE(e.bow_right_fraction, 0.93);
+    testing::ExpectWithin(e, {.min_recall = 0.96,
+                              .min_precision = 0.96,
+                              .max_median_length_error = 0.025,
+                              .max_median_heading_deg = 1.2,
+                              .min_bow_right = 0.93});
   }
 }
 

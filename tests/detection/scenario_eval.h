@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -61,6 +62,32 @@ inline Evaluation RunScenario(const std::string& scenario, unsigned long long se
   std::printf("== %s seed %llu%s ==\n%s", scenario.c_str(), seed, wide ? " (wide)" : "",
               EvaluationToText(ev).c_str());
   return ev;
+}
+
+// Bounds on detection and hull geometry; NaN leaves a bound out.
+struct DetectionBounds {
+  double min_recall = kNaN, min_precision = kNaN;
+  double max_median_length_error = kNaN;  // fraction of the length
+  double max_median_heading_deg = kNaN;
+  double min_bow_right = kNaN;
+};
+
+inline void ExpectWithin(const Evaluation& e, const DetectionBounds& b) {
+  if (std::isfinite(b.min_recall)) {
+    EXPECT_GE(e.recall, b.min_recall);
+  }
+  if (std::isfinite(b.min_precision)) {
+    EXPECT_GE(e.precision, b.min_precision);
+  }
+  if (std::isfinite(b.max_median_length_error)) {
+    EXPECT_LE(e.median_length_error_frac, b.max_median_length_error);
+  }
+  if (std::isfinite(b.max_median_heading_deg)) {
+    EXPECT_LE(e.median_heading_error_deg, b.max_median_heading_deg);
+  }
+  if (std::isfinite(b.min_bow_right)) {
+    EXPECT_GE(e.bow_right_fraction, b.min_bow_right);
+  }
 }
 
 }  // namespace bw::testing

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <functional>
 #include <opencv2/imgproc.hpp>
 #include <random>
 
@@ -268,6 +269,25 @@ WindowPixels BlankWindow(int w, int h) {
   return px;
 }
 
+// A w x h window drawn from a reflectance function (4 bands per pixel) plus Gaussian noise of
+// 0.002 from `seed`, as digital numbers (reflectance * 10000).
+WindowPixels DrawnWindow(int w, int h, unsigned seed,
+                         const std::function<void(int x, int y, double* refl)>& reflectance) {
+  WindowPixels px = BlankWindow(w, h);
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> noise(0.0f, 0.002f);
+  double refl[4];
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x) {
+      reflectance(x, y, refl);
+      for (int b = 0; b < 4; ++b) {
+        px.bands[b].at<float>(y, x) = static_cast<float>((refl[b] + noise(rng)) * 10000.0);
+      }
+    }
+  }
+  return px;
+}
+
 // A cloud over a pier: its core north of the pier (land, where cloud is not looked for), and
 // south of it only a soft thin edge with no core of its own, which still is the same cloud.
 // A grey deck moored south of the pier raises every band alike as thin cloud does, but its
@@ -390,21 +410,12 @@ TEST(ProcessWindow, ANarrowQuayLongerThanAnyVesselIsLand) {
 // taken for quays (land), the rest of them searched as water (37 false vessels in the
 // Sentinel-2 Honolulu scene). Lines must be many times the tolerance long.
 TEST(ProcessWindow, APixelatedCloudAtTenMetresIsNoStructure) {
-  const int w = 240, h = 240;
-  WindowPixels px = BlankWindow(w, h);
-  std::mt19937 rng(31);
-  std::normal_distribution<float> noise(0.0f, 0.002f);
-  for (int y = 0; y < h; ++y) {
-    for (int x = 0; x < w; ++x) {
-      const double t = std::atan2(y - 120.0, x - 120.0);
-      const double radius = 45.0 + 6.0 * std::sin(3 * t) + 4.0 * std::cos(7 * t + 1.0);
-      const bool in = std::hypot(x - 120.0, y - 120.0) < radius;
-      for (int b = 0; b < 4; ++b) {
-        const float v = in ? kCloudRefl[b] : kWaterRefl[b];
-        px.bands[b].at<float>(y, x) = (v + noise(rng)) * 10000.0f;
-      }
-    }
-  }
+  const WindowPixels px = DrawnWindow(240, 240, 31, [](int x, int y, double* refl) {
+    const double t = std::atan2(y - 120.0, x - 120.0);
+    const double radius = 45.0 + 6.0 * std::sin(3 * t) + 4.0 * std::cos(7 * t + 1.0);
+    const bool in = std::hypot(x - 120.0, y - 120.0) < radius;
+    for (int b = 0; b < 4; ++b) refl[b] = in ? kCloudRefl[b] : kWaterRefl[b];
+  });
   ImagingOptions opt;
   opt.gsd_m = 10.0;
   opt.cloud_min_radius_m = 30.0;
@@ -419,26 +430,19 @@ TEST(ProcessWindow, APixelatedCloudAtTenMetresIsNoStructure) {
 // cloud. Its outline is sharp where the veil fades over tens of metres: with the edge
 // barrier (berth mode) growth stops there; the veil itself stays cloud.
 TEST(ProcessWindow, CloudGrowthStopsAtAHullsSharpOutlineInTheVeil) {
-  const int w = 700, h = 600;
-  WindowPixels px = BlankWindow(w, h);
-  std::mt19937 rng(41);
-  std::normal_distribution<float> noise(0.0f, 0.002f);
-  for (int y = 0; y < h; ++y) {
-    for (int x = 0; x < w; ++x) {
-      const double d = std::hypot(x - 200.0, y - 200.0);
-      // Dense core fading over 40 px (20 m) from radius 50 into a veil of opacity 0.08,
-      // which reaches out to 210 px and fades over 40.
-      const double veil = 0.08 * std::clamp((250.0 - d) / 40.0, 0.0, 1.0);
-      const double a = std::max(veil, std::clamp((90.0 - d) / 40.0, 0.0, 1.0));
-      const bool hull = x >= 260 && x < 370 && y >= 290 && y < 316;
-      for (int b = 0; b < 4; ++b) {
-        const double s =
-            hull ? kWaterRefl[b] + 0.25 * (kCloudRefl[b] - kWaterRefl[b]) : kWaterRefl[b];
-        const double v = s * (1 - a) + kCloudRefl[b] * a;
-        px.bands[b].at<float>(y, x) = static_cast<float>((v + noise(rng)) * 10000.0);
-      }
+  const WindowPixels px = DrawnWindow(700, 600, 41, [](int x, int y, double* refl) {
+    const double d = std::hypot(x - 200.0, y - 200.0);
+    // Dense core fading over 40 px (20 m) from radius 50 into a veil of opacity 0.08, which
+    // reaches out to 210 px and fades over 40.
+    const double veil = 0.08 * std::clamp((250.0 - d) / 40.0, 0.0, 1.0);
+    const double a = std::max(veil, std::clamp((90.0 - d) / 40.0, 0.0, 1.0));
+    const bool hull = x >= 260 && x < 370 && y >= 290 && y < 316;
+    for (int b = 0; b < 4; ++b) {
+      const double s =
+          hull ? kWaterRefl[b] + 0.25 * (kCloudRefl[b] - kWaterRefl[b]) : kWaterRefl[b];
+      refl[b] = s * (1 - a) + kCloudRefl[b] * a;
     }
-  }
+  });
   const RadiometricScale scale = EstimateScale(px, PixelType::kUInt16);
   ImagingOptions opt;
   opt.gsd_m = 0.5;
