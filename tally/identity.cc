@@ -365,11 +365,11 @@ IdentityResult ClusterWithRegistry(const std::vector<IdentityGroup>& groups, con
       std::log((1.0 - options.registry_unlisted_prior) / static_cast<double>(n_reg));
   const double prior_none = std::log(options.registry_unlisted_prior);
 
-  auto member_llr = [&](double x, double mu, double sd, double u) {
+  auto member_llr = [&](double x, double mu, double sd, double u, double out_share) {
     if (!std::isfinite(x)) return 0.0;
     const double z = (x - mu) / sd;
     const double normal = std::exp(-0.5 * z * z) / (sd * std::sqrt(2.0 * M_PI));
-    return std::log((1.0 - eps) * normal + eps * u) - std::log(u);
+    return std::log((1.0 - out_share) * normal + out_share * u) - std::log(u);
   };
   // Freeboard: a listed vessel's lies in [depth - laden draft, depth - ballast draft] (any load
   // between, uniform), seen through the measurement's sigma and the registry's own slack;
@@ -411,9 +411,12 @@ IdentityResult ClusterWithRegistry(const std::vector<IdentityGroup>& groups, con
       const double weight = std::min(1.0, 3.0 / n);
       for (size_t r = 0; r < n_reg; ++r) {
         double llr = 0.0;
-        for (const Signature& m : groups[g].members) {
-          llr += member_llr(m[0], scale_l * fleet.vessels[r].length_m, s_l, u_l);
-          llr += member_llr(m[1], scale_b * fleet.vessels[r].beam_m, s_b, u_b);
+        for (size_t i = 0; i < groups[g].members.size(); ++i) {
+          const Signature& m = groups[g].members[i];
+          const bool unclean = i < groups[g].unclean.size() && groups[g].unclean[i] != 0;
+          const double e = unclean ? options.registry_unclean_outlier_share : eps;
+          llr += member_llr(m[0], scale_l * fleet.vessels[r].length_m, s_l, u_l, e);
+          llr += member_llr(m[1], scale_b * fleet.vessels[r].beam_m, s_b, u_b, e);
         }
         score[g][r] = weight * llr + freeboard_llr(groups[g], r) + prior_listed;
       }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,8 @@ struct IdentityOptions {
   // a measurement is a mixture of the noise around the registry value and this share spread
   // over the registry's range.
   double registry_outlier_share = 0.1;
+  // ... and this share for a look with cloud in its ring or cut by the scene edge.
+  double registry_unclean_outlier_share = 0.5;
   // Prior chance that a hull at the berths is not in the registry.
   double registry_unlisted_prior = 0.1;
   // Measured lengths and beams may be biased by a common scale (hull ends are soft at the
@@ -79,6 +82,8 @@ struct IdentityOptions {
 struct IdentityGroup {
   std::vector<Signature> members;  // one signature per detection
   std::vector<int> scenes;         // scene indices of the members (cannot-link in a scene)
+  // Per member: measured with cloud in its ring or cut by the scene edge (may be empty).
+  std::vector<uint8_t> unclean;
   // Measured freeboard and its 1-sigma per member (NaN when not measured; may be empty).
   std::vector<double> freeboard_m;
   std::vector<double> freeboard_sigma_m;

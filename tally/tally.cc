@@ -419,6 +419,7 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
           scenes[static_cast<size_t>(r.scene)].detections[static_cast<size_t>(r.det)];
       g.freeboard_m.push_back(d.freeboard_m);
       g.freeboard_sigma_m.push_back(d.freeboard_sigma_m);
+      g.unclean.push_back(d.cloud_affected || d.truncated ? 1 : 0);
     }
     g.first = scenes[static_cast<size_t>(t.members.front().scene)].datetime;
     g.last = scenes[static_cast<size_t>(t.members.back().scene)].datetime;
