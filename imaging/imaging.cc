@@ -504,15 +504,17 @@ std::vector<double> OutlineSharpness(const ImagingResult& r, const cv::Mat& labe
   return share;
 }
 
-// Share of a component's free outline (boundary against valid, open pixels inside the
-// window, so not the window's or the scene's edge and not a land polygon) that runs along
-// straight lines at least `min_line_px` long, within 3 px. Built structures (a quay, a
-// roof, a deck) have them; a cloud's outline is fractal at every scale and straight over at
-// most a few tens of metres. `mask` is the component's mask in `box`; NaN when the free
-// outline is shorter than two such lines.
-// How many times the straightness tolerance (3 px) a straight line must be long.
+// A line of an outline is straight within this (approxPolyDP's epsilon), and must be at
+// least kMinStraightLineToTolerance times as long for its straightness to say anything.
+constexpr double kStraightTolerancePx = 3.0;
 constexpr double kMinStraightLineToTolerance = 50.0;
 
+// Share of a component's free outline (boundary against valid, open pixels inside the
+// window, so not the window's or the scene's edge and not a land polygon) that runs along
+// straight lines at least `min_line_px` long, within kStraightTolerancePx. Built structures
+// (a quay, a roof, a deck) have them; a cloud's outline is fractal at every scale and
+// straight over at most a few tens of metres. `mask` is the component's mask in `box`; NaN
+// when the free outline is shorter than two such lines.
 double StraightOutlineShare(const cv::Mat& mask, const cv::Rect& box, const ImagingResult& r,
                             double min_line_px) {
   // Pixel-scale speckle (a texture pixel that missed the cloud class) notches the outline:
@@ -538,7 +540,7 @@ double StraightOutlineShare(const cv::Mat& mask, const cv::Rect& box, const Imag
   double total = 0, straight = 0;
   std::vector<cv::Point> poly;
   for (const auto& contour : contours) {
-    cv::approxPolyDP(contour, poly, 3.0, true);
+    cv::approxPolyDP(contour, poly, kStraightTolerancePx, true);
     for (size_t i = 0; i < poly.size(); ++i) {
       // Back to window coordinates (pixel centres), undoing the padding.
       const cv::Point2d a(poly[i].x - kPad + box.x + 0.5, poly[i].y - kPad + box.y + 0.5);
@@ -579,11 +581,11 @@ double StraightOutlineShare(const cv::Mat& mask, const cv::Rect& box, const Imag
 void FindStructures(const ImagingResult& r, const cv::Mat& labels, const cv::Mat& stats,
                     std::vector<uchar>& keep, int f, int core_r, const ImagingOptions& options,
                     cv::Mat& structure) {
-  // A line is straight within 3 px (StraightOutlineShare's tolerance); that says something
-  // only over lines many times longer. At 0.5 m GSD, 80 m is 160 px; at 10 m it would be
-  // 8 px, which any pixelated cloud edge fits within 30 m, and clouds became "quays".
-  const double min_line_px =
-      std::max(options.structure_min_line_m / options.gsd_m, kMinStraightLineToTolerance * 3.0);
+  // Straightness within kStraightTolerancePx says something only over lines many times
+  // longer. At 0.5 m GSD, 80 m is 160 px; at 10 m it would be 8 px, which any pixelated cloud
+  // edge fits within 30 m, and clouds became "quays".
+  const double min_line_px = std::max(options.structure_min_line_m / options.gsd_m,
+                                      kMinStraightLineToTolerance * kStraightTolerancePx);
   const double min_core_area = 3.0 * (core_r * f) * (core_r * f);  // ~ a core disk's area
   const double min_length_px = options.structure_min_length_m / options.gsd_m;
   for (size_t k = 1; k < keep.size(); ++k) {
@@ -908,8 +910,6 @@ void ProcessWindow(const WindowPixels& pixels, const RadiometricScale& scale, co
     const bool cores = cv::countNonZero(small) > 0;
     // Without a cloud core there is no cloud, but a quay narrower than a core may be there.
     if (cores || options.find_structures) {
-      // Reconstruction: components of growth pixels and opened core pixels that touch an
-      // opened core cell.
       // A cloud's thin edge fades over tens of metres; a hull's outline steps within the PSF.
       // A hull lying in a cloud's veil takes the veil's colour enough for its opacities to
       // agree, and growth from the core ran across it and took it. Inside veils (brighter
@@ -937,6 +937,8 @@ void ProcessWindow(const WindowPixels& pixels, const RadiometricScale& scale, co
         barrier &= in_veil;
         cv::dilate(barrier, barrier, cv::Mat());
       }
+      // Reconstruction: components of growth pixels and opened core pixels that touch an
+      // opened core cell.
       for (int y = 0; y < h; ++y) {
         const uchar* o = small.ptr<uchar>(y / f);
         uchar* c = r.cloud.ptr<uchar>(y);

@@ -10,7 +10,7 @@ namespace {
 
 // Measured 2026-12-04 (detector 2026-12-04.2): Honolulu TP 2 FP 1 FN 10 (precision 0.667,
 // recall 0.167, F1 0.267); Casablanca TP 2 FP 3 FN 13 (0.400, 0.133, 0.200). A cloud taken
-// for quays had made Honolulu 2/37/10 (precision 0.051) unnoticed for a week.
+// for quays had made Honolulu 2/37/10 (precision 0.051) from eda4b7a on, unnoticed.
 void ExpectFloor(const std::string& port, double min_precision, double min_recall) {
   BW_REQUIRE_REAL_DATA(real);
   Evaluation e;
