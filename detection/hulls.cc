@@ -1334,9 +1334,14 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
         const bool edges2 = RefineHull(obj, second, &psf2, &edge_mad2);
         // Both axes are unit vectors (RefineHull normalises them).
         const cv::Point2d ra = refined.axis_px, sa = second.axis_px;
-        const bool usable =
-            edges2 && plausible(second) && std::fabs(ra.x * sa.y - ra.y * sa.x) < 0.05;
-        if (usable && edge_mad2 + 0.5 < edge_mad) {
+        const bool same_axis = std::fabs(ra.x * sa.y - ra.y * sa.x) < 0.05;
+        const bool usable = edges2 && plausible(second) && same_axis;
+        // Brightness edges that wander by pixels also tilt the axis fitted to them (a dark
+        // deck whose bright fittings lie off its centre line): an objectness fit with edges
+        // four times straighter is the better hull even where the axes disagree.
+        const bool much_straighter =
+            edges2 && plausible(second) && edge_mad > 1.0 && 4.0 * edge_mad2 < edge_mad;
+        if ((usable && edge_mad2 + 0.5 < edge_mad) || much_straighter) {
           Trace("hull ({:.0f},{:.0f}) from the objectness map: edge mad {:.2f} against {:.2f}",
                 refined.center_px.x, refined.center_px.y, edge_mad2, edge_mad);
           refined = second;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <numbers>
 #include <opencv2/imgproc.hpp>
 #include <random>
@@ -381,30 +382,30 @@ TEST(FindHulls, FlagsHullsCutByTheWindowEdge) {
 // A hull painted as dark as the water in the visible, with a bright superstructure and pipe
 // rack amidships only: its bow and stern barely differ from the water in brightness, but its
 // paint reflects NIR. The length is the hull's, not the bright fittings' span.
-TEST(FindHulls, ADarkDeckIsMeasuredOnTheObjectnessMap) {
+// A 240 x 40 px hull at (210, 150) along x with a dark deck (darker than the water in the
+// visible, brighter in NIR) and bright fittings drawn by `fittings` into a 0..1 mask; the
+// four bands through ProcessWindow at 0.5 m GSD.
+template <typename DrawFittings>
+ImagingResult DarkDeckScene(DrawFittings fittings, unsigned seed) {
   const int w = 420, h = 300;
   WindowPixels px;
   px.window = {0, 0, w, h};
   const std::array<float, 4> water{0.045f, 0.060f, 0.070f, 0.010f};
   // Mean over the bands (the brightness) as the water's; the paint reflects NIR.
   const std::array<float, 4> deck{0.040f, 0.040f, 0.050f, 0.055f};
-  const std::array<float, 4> fittings{0.40f, 0.40f, 0.38f, 0.42f};
-  std::mt19937 rng(21);
+  const std::array<float, 4> bright{0.40f, 0.40f, 0.38f, 0.42f};
+  std::mt19937 rng(seed);
   std::normal_distribution<float> noise(0.0f, 0.003f);
-  const double length = 240, beam = 40;
+  cv::Mat hull_mask = cv::Mat::zeros(h, w, CV_32F), fit_mask = cv::Mat::zeros(h, w, CV_32F);
+  DrawHull(hull_mask, {210, 150}, 0, 240, 40, 1.0f);
+  fittings(fit_mask);
+  cv::GaussianBlur(fit_mask, fit_mask, cv::Size(0, 0), 0.6);
   for (int b = 0; b < 4; ++b) {
-    cv::Mat hull_mask = cv::Mat::zeros(h, w, CV_32F), fit_mask = cv::Mat::zeros(h, w, CV_32F);
-    DrawHull(hull_mask, {210, 150}, 0, length, beam, 1.0f);
-    // Pipe rack and manifold from -0.3 L to +0.25 L, a superstructure at the stern.
-    cv::rectangle(fit_mask, cv::Rect(138, 148, 130, 4), cv::Scalar(1), cv::FILLED);
-    cv::rectangle(fit_mask, cv::Rect(196, 136, 6, 28), cv::Scalar(1), cv::FILLED);
-    cv::rectangle(fit_mask, cv::Rect(96, 136, 22, 28), cv::Scalar(1), cv::FILLED);
-    cv::GaussianBlur(fit_mask, fit_mask, cv::Size(0, 0), 0.6);
     cv::Mat band(h, w, CV_32F);
     for (int y = 0; y < h; ++y) {
       for (int x = 0; x < w; ++x) {
         const float m = hull_mask.at<float>(y, x), f = fit_mask.at<float>(y, x) * m;
-        const float v = water[b] * (1 - m) + deck[b] * (m - f) + fittings[b] * f;
+        const float v = water[b] * (1 - m) + deck[b] * (m - f) + bright[b] * f;
         band.at<float>(y, x) = (v + noise(rng)) * 10000.0f;
       }
     }
@@ -413,18 +414,62 @@ TEST(FindHulls, ADarkDeckIsMeasuredOnTheObjectnessMap) {
   px.valid = cv::Mat(h, w, CV_8U, cv::Scalar(255));
   ImagingOptions io;
   io.gsd_m = 0.5;
-  const ImagingResult img = ProcessWindow(px, EstimateScale(px, PixelType::kUInt16), cv::Mat(), io);
-  HullFitOptions opt;
-  opt.gsd_m = 0.5;
-  const auto hulls = FindHulls(img, opt);
+  return ProcessWindow(px, EstimateScale(px, PixelType::kUInt16), cv::Mat(), io);
+}
+
+const HullCandidate* Longest(const std::vector<HullCandidate>& hulls) {
   const HullCandidate* best = nullptr;
   for (const auto& c : hulls) {
     if (best == nullptr || c.length_m > best->length_m) best = &c;
   }
+  return best;
+}
+
+TEST(FindHulls, ADarkDeckIsMeasuredOnTheObjectnessMap) {
+  // Pipe rack and manifold from -0.3 L to +0.25 L, a superstructure at the stern.
+  const ImagingResult img = DarkDeckScene(
+      [](cv::Mat& m) {
+        cv::rectangle(m, cv::Rect(138, 148, 130, 4), cv::Scalar(1), cv::FILLED);
+        cv::rectangle(m, cv::Rect(196, 136, 6, 28), cv::Scalar(1), cv::FILLED);
+        cv::rectangle(m, cv::Rect(96, 136, 22, 28), cv::Scalar(1), cv::FILLED);
+      },
+      21);
+  HullFitOptions opt;
+  opt.gsd_m = 0.5;
+  const auto hulls = FindHulls(img, opt);
+  const HullCandidate* best = Longest(hulls);
   ASSERT_NE(best, nullptr);
-  EXPECT_NEAR(best->length_m, 0.5 * length, 0.03 * 0.5 * length);
-  EXPECT_NEAR(best->beam_m, 0.5 * beam, 2.0);
+  EXPECT_NEAR(best->length_m, 0.5 * 240, 0.03 * 0.5 * 240);
+  EXPECT_NEAR(best->beam_m, 0.5 * 40, 2.0);
   EXPECT_NEAR(best->hull.center_px.x, 210, 3.0);
+}
+
+// Bright fittings off the centre line and askew (a pipe rack along one side that crosses to
+// the other, cranes on the far rail): the brightness edges wander and tilt the axis fitted to
+// them (before 2026-12-04 this hull was lost). The objectness outline is straight; the hull
+// is measured on it even though the two axes disagree by degrees.
+TEST(FindHulls, FittingsAskewOnADarkDeckDoNotTiltTheHull) {
+  const ImagingResult img = DarkDeckScene(
+      [](cv::Mat& m) {
+        cv::line(m, {130, 138}, {275, 160}, cv::Scalar(1), 4);
+        cv::rectangle(m, cv::Rect(200, 158, 8, 8), cv::Scalar(1), cv::FILLED);
+        cv::rectangle(m, cv::Rect(150, 134, 8, 6), cv::Scalar(1), cv::FILLED);
+        cv::rectangle(m, cv::Rect(96, 136, 22, 28), cv::Scalar(1), cv::FILLED);
+      },
+      22);
+  HullFitOptions opt;
+  opt.gsd_m = 0.5;
+  const auto hulls = FindHulls(img, opt);
+  const HullCandidate* best = Longest(hulls);
+  ASSERT_NE(best, nullptr);
+  const double tilt_deg =
+      std::atan2(std::fabs(best->hull.axis_px.y), std::fabs(best->hull.axis_px.x)) * 180 /
+      std::numbers::pi;
+  std::printf("askew fittings: length %.1f m (120), beam %.1f m (20), tilt %.2f deg\n",
+              best->length_m, best->beam_m, tilt_deg);
+  EXPECT_LT(tilt_deg, 1.5);
+  EXPECT_NEAR(best->length_m, 0.5 * 240, 0.03 * 0.5 * 240);
+  EXPECT_NEAR(best->beam_m, 0.5 * 40, 2.0);
 }
 
 }  // namespace
