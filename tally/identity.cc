@@ -439,12 +439,40 @@ IdentityResult ClusterWithRegistry(const std::vector<IdentityGroup>& groups, con
     const double z = (a - b) / sd;
     return (1.0 - eps) * std::exp(-0.5 * z * z) / (sd * std::sqrt(2.0 * M_PI)) + eps * u;
   };
+  // Whether a superstructure stands out from the deck (brighter than it) is a property of the
+  // paint: over the clean looks of one hull it is seen nearly always or nearly never. Per
+  // group, the looks that could tell (clean ones) and those where it was seen; the evidence
+  // is beta-binomial with a Jeffreys prior on the hull's rate (rates cluster at 0 and 1),
+  // at most three looks' worth per group (looks in one visit share the paint's contrast).
+  std::vector<std::array<double, 2>> seen(n_groups, {0.0, 0.0});  // {seen, looks}
+  for (size_t g = 0; g < n_groups; ++g) {
+    const IdentityGroup& grp = groups[g];
+    for (size_t i = 0; i < grp.members.size(); ++i) {
+      if (i < grp.unclean.size() && grp.unclean[i] != 0) continue;
+      seen[g][1] += 1.0;
+      if (std::isfinite(grp.members[i][5])) seen[g][0] += 1.0;
+    }
+    const double w = std::min(1.0, 3.0 / std::max(1.0, seen[g][1]));
+    seen[g][0] *= w;
+    seen[g][1] *= w;
+  }
+  // log P(k of n | k0 of n0 seen before), Jeffreys prior.
+  auto lbeta = [](double a, double b) {
+    return std::lgamma(a) + std::lgamma(b) - std::lgamma(a + b);
+  };
+  auto seen_lp = [&](const std::array<double, 2>& x, const std::array<double, 2>& prior) {
+    const double a = 0.5 + prior[0], b = 0.5 + prior[1] - prior[0];
+    return lbeta(a + x[0], b + x[1] - x[0]) - lbeta(a, b);
+  };
   auto appearance = [&](size_t g, int r) {
     if (!options.registry_use_appearance) return 0.0;
     std::vector<Signature> others;
+    std::array<double, 2> others_seen{0.0, 0.0};
     for (size_t h = 0; h < n_groups; ++h) {
       if (h != g && assign[h] == r) {
         others.insert(others.end(), groups[h].members.begin(), groups[h].members.end());
+        others_seen[0] += seen[h][0];
+        others_seen[1] += seen[h][1];
       }
     }
     if (others.empty()) return 0.0;
@@ -469,6 +497,19 @@ IdentityResult ClusterWithRegistry(const std::vector<IdentityGroup>& groups, con
       }
       reference = n_ref > 0 ? reference / n_ref : u;
       llr += std::log(density(a, b, sd(counts[k]), u)) - std::log(reference);
+    }
+    // Superstructure seen: against the other groups of the registry vessel, relative to the
+    // mean over all other groups (as the reference above: agreeing with what every hull
+    // shows is no evidence).
+    if (options.registry_use_superstructure && seen[g][1] > 0 && others_seen[1] > 0) {
+      double reference = 0.0;
+      int n_ref = 0;
+      for (size_t h = 0; h < n_groups; ++h) {
+        if (h == g || seen[h][1] <= 0) continue;
+        reference += std::exp(seen_lp(seen[g], seen[h]));
+        ++n_ref;
+      }
+      if (n_ref > 0) llr += seen_lp(seen[g], others_seen) - std::log(reference / n_ref);
     }
     // Appearance breaks ties between vessels of like dimensions; it does not overrule them.
     const double cap = options.registry_appearance_max_nats;

@@ -70,6 +70,10 @@ struct IdentityOptions {
   // seeds 3 and 7 unchanged or better, no higher cap changed anything).
   bool registry_use_appearance = true;
   double registry_appearance_max_nats = 4.0;
+  // Within the appearance: whether the superstructure stood out from the deck on the clean
+  // looks (a paint property: on the rendered seasons each hull shows it on nearly all or
+  // nearly none of its looks).
+  bool registry_use_superstructure = true;
   // A listed vessel's freeboard lies between depth - laden draft (full) and depth - ballast
   // draft (empty): a measured freeboard outside that range (beyond its own sigma and this,
   // for nominal drafts, trim and squat) says it is another vessel of like dimensions.

@@ -203,6 +203,34 @@ TEST(Identity, RegistryDiscountsALookWithCloudInItsRing) {
   EXPECT_EQ(flagged.registry[0], 0);
 }
 
+// Two listed sisters of one size and deck colour, at two berths at once: one shows its
+// superstructure brighter than the deck on every look, the other on none (its paint matches
+// the deck). A later visit whose looks never show one is the second sister, although its
+// manifold sits a little closer to the first's: superstructure seen or not is a property of
+// the paint, not of the scene (on the rendered seasons each hull shows it on nearly all or
+// nearly none of its clean looks).
+TEST(Identity, RegistryTellsSistersApartByWhetherTheSuperstructureShows) {
+  Fleet fleet;
+  fleet.vessels = {{"SISTER A", 110, 17, 9, 4, 7}, {"SISTER B", 110, 17, 9, 4, 7}};
+  const std::array<double, 3> deck{0.3, 0.2, 0.18};
+  const std::vector<IdentityGroup> groups = {
+      Group(Look(110, 17, deck, 0.88, 0.50), 3, 0, 2, {0, 1, 2}),
+      Group(Look(110, 17, deck, kNaN, 0.56), 3, 1, 3, {1, 3, 4}),
+      Group(Look(110, 17, deck, kNaN, 0.50), 2, 10, 11, {10, 11})};
+  IdentityOptions opt;
+  opt.estimate_noise = false;
+  const IdentityResult with = ClusterWithRegistry(groups, fleet, opt);
+  opt.registry_use_superstructure = false;
+  const IdentityResult without = ClusterWithRegistry(groups, fleet, opt);
+  for (const IdentityResult* r : {&with, &without}) {
+    ASSERT_EQ(r->vessels, 2);
+    EXPECT_NE(r->vessel_of_group[0], r->vessel_of_group[1]);
+  }
+  EXPECT_EQ(with.vessel_of_group[2], with.vessel_of_group[1]);
+  // Without it, the manifold decides (the test's premise: the superstructure is what tells).
+  EXPECT_EQ(without.vessel_of_group[2], without.vessel_of_group[0]);
+}
+
 TEST(Identity, RegistryLearnsACommonMeasurementScale) {
   // Every hull measured 2 % short: still the right registry vessels.
   Fleet fleet;
