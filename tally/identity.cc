@@ -213,9 +213,31 @@ void IdentityOptions::Check() const {
     }
   }
   if (!(merge_rms > 0) || !(merge_max_z > 0) || !(ambiguous_rms >= merge_rms) ||
-      systematic_share < 0 || !(name_max_rms > 0) || !(registry_freeboard_sigma_m > 0)) {
+      systematic_share < 0 || !(name_max_rms > 0) || !(registry_freeboard_sigma_m > 0) ||
+      !(superstructure_height_m >= 0)) {
     throw InputError(kStage, "", "identity thresholds out of range");
   }
+}
+
+double LengthOverhang(const Detection& d, double off_nadir_deg, double view_azimuth_deg,
+                      const IdentityOptions& options) {
+  if (!options.registry_use_overhang || !std::isfinite(off_nadir_deg) ||
+      !std::isfinite(view_azimuth_deg) || !std::isfinite(d.heading_deg)) {
+    return 0.0;
+  }
+  const double deg = M_PI / 180.0;
+  const double tan_v = std::tan(std::clamp(off_nadir_deg, 0.0, 60.0) * deg);
+  const double lean = view_azimuth_deg + 180.0;  // tops lean away from the sensor
+  double along = 0.0;                            // cos(lean - aft)
+  if (std::isfinite(d.superstructure_pos)) {
+    const double aft = d.heading_deg + (d.superstructure_pos >= 0.5 ? 180.0 : 0.0);
+    along = std::cos((lean - aft) * deg);
+  } else if (d.bow_resolved) {
+    along = std::cos((lean - d.heading_deg - 180.0) * deg);
+  } else {
+    along = std::abs(std::cos((lean - d.heading_deg) * deg));
+  }
+  return std::max(0.0, options.superstructure_height_m * tan_v * along);
 }
 
 IdentityResult ClusterGroups(const std::vector<IdentityGroup>& groups,
@@ -365,11 +387,20 @@ IdentityResult ClusterWithRegistry(const std::vector<IdentityGroup>& groups, con
       std::log((1.0 - options.registry_unlisted_prior) / static_cast<double>(n_reg));
   const double prior_none = std::log(options.registry_unlisted_prior);
 
-  auto member_llr = [&](double x, double mu, double sd, double u, double out_share) {
+  // A look is the registry value plus noise (and, for the length, plus an overhang uniform
+  // in [0, over]), or a gross error spread over the registry's range.
+  auto member_llr = [&](double x, double mu, double sd, double u, double out_share,
+                        double over = 0.0) {
     if (!std::isfinite(x)) return 0.0;
-    const double z = (x - mu) / sd;
-    const double normal = std::exp(-0.5 * z * z) / (sd * std::sqrt(2.0 * M_PI));
-    return std::log((1.0 - out_share) * normal + out_share * u) - std::log(u);
+    double p = 0.0;
+    if (over > 0.1 * sd) {
+      auto cdf = [](double z) { return 0.5 * std::erfc(-z / M_SQRT2); };
+      p = (cdf((x - mu) / sd) - cdf((x - mu - over) / sd)) / over;
+    } else {
+      const double z = (x - mu) / sd;
+      p = std::exp(-0.5 * z * z) / (sd * std::sqrt(2.0 * M_PI));
+    }
+    return std::log((1.0 - out_share) * p + out_share * u) - std::log(u);
   };
   // Freeboard: a listed vessel's lies in [depth - laden draft, depth - ballast draft] (any load
   // between, uniform), seen through the measurement's sigma and the registry's own slack;
@@ -415,7 +446,9 @@ IdentityResult ClusterWithRegistry(const std::vector<IdentityGroup>& groups, con
           const Signature& m = groups[g].members[i];
           const bool unclean = i < groups[g].unclean.size() && groups[g].unclean[i] != 0;
           const double e = unclean ? options.registry_unclean_outlier_share : eps;
-          llr += member_llr(m[0], scale_l * fleet.vessels[r].length_m, s_l, u_l, e);
+          const double over =
+              i < groups[g].length_overhang_m.size() ? groups[g].length_overhang_m[i] : 0.0;
+          llr += member_llr(m[0], scale_l * fleet.vessels[r].length_m, s_l, u_l, e, over);
           llr += member_llr(m[1], scale_b * fleet.vessels[r].beam_m, s_b, u_b, e);
         }
         score[g][r] = weight * llr + freeboard_llr(groups[g], r) + prior_listed;
@@ -526,22 +559,8 @@ IdentityResult ClusterWithRegistry(const std::vector<IdentityGroup>& groups, con
     }
     return true;
   };
-  for (int round = 0; round < 3; ++round) {
-    compute_scores();
-    // Greedy: best-fitting (group, registry vessel) pairs first.
-    std::fill(assign.begin(), assign.end(), kNone);
-    std::vector<std::tuple<double, size_t, int>> pairs;
-    for (size_t g = 0; g < n_groups; ++g) {
-      for (size_t r = 0; r < n_reg; ++r) {
-        if (score[g][r] > prior_none) pairs.emplace_back(score[g][r], g, static_cast<int>(r));
-      }
-    }
-    std::sort(pairs.begin(), pairs.end(),
-              [](const auto& a, const auto& b) { return std::get<0>(a) > std::get<0>(b); });
-    for (const auto& [sc, g, r] : pairs) {
-      if (assign[g] == kNone && feasible(g, r)) assign[g] = r;
-    }
-    // Local improvement: single moves and swaps while the total score rises.
+  // Local improvement: single moves and swaps while the total score rises.
+  auto improve = [&]() {
     for (int pass = 0; pass < 20; ++pass) {
       bool changed = false;
       for (size_t g = 0; g < n_groups; ++g) {
@@ -577,6 +596,60 @@ IdentityResult ClusterWithRegistry(const std::vector<IdentityGroup>& groups, con
         }
       }
       if (!changed) break;
+    }
+  };
+  auto total = [&]() {
+    double t = 0.0;
+    for (size_t g = 0; g < n_groups; ++g) t += gain(g, assign[g]);
+    return t;
+  };
+  // Registry vessels close enough in length and beam to be taken for each other.
+  auto near = [&](size_t r1, size_t r2) {
+    const FleetVessel &a = fleet.vessels[r1], &b = fleet.vessels[r2];
+    return std::abs(a.length_m - b.length_m) < 4.0 * s_l &&
+           std::abs(a.beam_m - b.beam_m) < 4.0 * s_b;
+  };
+  for (int round = 0; round < 3; ++round) {
+    compute_scores();
+    // Greedy: best-fitting (group, registry vessel) pairs first.
+    std::fill(assign.begin(), assign.end(), kNone);
+    std::vector<std::tuple<double, size_t, int>> pairs;
+    for (size_t g = 0; g < n_groups; ++g) {
+      for (size_t r = 0; r < n_reg; ++r) {
+        if (score[g][r] > prior_none) pairs.emplace_back(score[g][r], g, static_cast<int>(r));
+      }
+    }
+    std::sort(pairs.begin(), pairs.end(),
+              [](const auto& a, const auto& b) { return std::get<0>(a) > std::get<0>(b); });
+    for (const auto& [sc, g, r] : pairs) {
+      if (assign[g] == kNone && feasible(g, r)) assign[g] = r;
+    }
+    improve();
+    // The groups of one hull may all be given to a near-sister: their appearance agrees among
+    // themselves there, so no single move or swap undoes it, and the hull's own registry
+    // entry then repels its real near-sister's groups. Relabel each pair of near-sisters
+    // (all their groups at once), improve again, and keep it where the total rises.
+    for (int kick = 0; options.registry_relabel_near_sisters && kick < 3; ++kick) {
+      bool better = false;
+      for (size_t r1 = 0; r1 < n_reg; ++r1) {
+        for (size_t r2 = r1 + 1; r2 < n_reg; ++r2) {
+          if (!near(r1, r2)) continue;
+          const int a = static_cast<int>(r1), b = static_cast<int>(r2);
+          const bool used_a = std::find(assign.begin(), assign.end(), a) != assign.end();
+          const bool used_b = std::find(assign.begin(), assign.end(), b) != assign.end();
+          if (used_a == used_b) continue;
+          const std::vector<int> saved = assign;
+          const double before = total();
+          for (int& x : assign) x = x == a ? b : x == b ? a : x;
+          improve();
+          if (total() > before + 1e-6) {
+            better = true;
+          } else {
+            assign = saved;
+          }
+        }
+      }
+      if (!better) break;
     }
     // Common scale of the measurements against the registry, from the assigned hulls.
     std::vector<double> rl, rb;

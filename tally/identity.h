@@ -78,6 +78,20 @@ struct IdentityOptions {
   // draft (empty): a measured freeboard outside that range (beyond its own sigma and this,
   // for nominal drafts, trim and squat) says it is another vessel of like dimensions.
   bool registry_use_freeboard = true;
+  // The superstructure stands at the stern, up to this high above the water: seen off-nadir
+  // its top leans away from the sensor by height * tan(off-nadir) and, where that is past the
+  // transom, lengthens the imaged hull (on the rendered seasons a measured length error of
+  // +3 to +5 m where the lean predicts 2-5 m past the stern, about 0 where it leans over the
+  // deck). The registry fit takes a look's length as the registry's plus an unknown
+  // overhang, uniform between 0 and LengthOverhang, plus the noise. 20 m: accommodation and
+  // bridge of product tankers stand 10-20 m above a deck a few metres above the water, less
+  // the setback of their aft face from the transom.
+  bool registry_use_overhang = true;
+  // After the greedy assignment and its local improvement (single moves and pair swaps), also
+  // try giving all the groups of one registry vessel to an unused near-sister at once (see
+  // ClusterWithRegistry).
+  bool registry_relabel_near_sisters = true;
+  double superstructure_height_m = 20.0;
   double registry_freeboard_sigma_m = 0.15;
   void Check() const;  // throws InputError
 };
@@ -88,6 +102,9 @@ struct IdentityGroup {
   std::vector<int> scenes;         // scene indices of the members (cannot-link in a scene)
   // Per member: measured with cloud in its ring or cut by the scene edge (may be empty).
   std::vector<uint8_t> unclean;
+  // Per member: the most the off-nadir lean of the superstructure can add to the measured
+  // length (LengthOverhang; 0 when it leans over the deck; may be empty).
+  std::vector<double> length_overhang_m;
   // Measured freeboard and its 1-sigma per member (NaN when not measured; may be empty).
   std::vector<double> freeboard_m;
   std::vector<double> freeboard_sigma_m;
@@ -150,6 +167,13 @@ class RegistryFit {
 // The measurement noise of each signature element from the scatter within groups (robust,
 // from pairs of looks at one hull; the prior where there are too few pairs).
 Signature EstimateNoise(const std::vector<IdentityGroup>& groups, const IdentityOptions& options);
+
+// The most the superstructure, leaning away from the sensor, can add to a detection's length
+// (metres, >= 0): superstructure_height_m * tan(off-nadir) * cos(lean - aft), where aft is
+// the hull's end holding the superstructure (from superstructure_pos, else the stern when the
+// bow is resolved, else either end). 0 when the view angles or the heading are unknown.
+double LengthOverhang(const Detection& d, double off_nadir_deg, double view_azimuth_deg,
+                      const IdentityOptions& options);
 
 // Names vessels from a registry by length and beam (one name per vessel, best matches
 // first); empty name where no registry vessel is close enough.

@@ -420,6 +420,9 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
       g.freeboard_m.push_back(d.freeboard_m);
       g.freeboard_sigma_m.push_back(d.freeboard_sigma_m);
       g.unclean.push_back(d.cloud_affected || d.truncated ? 1 : 0);
+      const SceneDetections& sc = scenes[static_cast<size_t>(r.scene)];
+      g.length_overhang_m.push_back(
+          LengthOverhang(d, sc.off_nadir_deg, sc.view_azimuth_deg, options.identity));
     }
     g.first = scenes[static_cast<size_t>(t.members.front().scene)].datetime;
     g.last = scenes[static_cast<size_t>(t.members.back().scene)].datetime;
