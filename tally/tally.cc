@@ -72,6 +72,91 @@ double LinkCost(const Track& t, const Signature& s, const Signature& sigma) {
   return std::max({cue[0], cue[1], std::min(cue[2], cue[3])});
 }
 
+// How much better the looks of a track are explained as two hulls, the first k looks one and
+// the rest another, than as one (log-likelihood ratio, nats): per element (length, beam) the
+// best common value of each part against the best of all, each look the value plus noise
+// (sigma; for the length plus an overhang uniform in [0, over]) or, with share eps (0.5
+// for an unclean look), a gross error uniform over u's range. Within one hull consecutive
+// looks agree to about a metre; a 6 m step between two parts that each agree is a turnover.
+double TurnoverGain(const std::vector<Signature>& sigs, const std::vector<double>& over,
+                    const std::vector<uint8_t>& unclean, size_t k, const Signature& sigma,
+                    double eps) {
+  auto cdf = [](double z) { return 0.5 * std::erfc(-z / M_SQRT2); };
+  auto best = [&](size_t e, size_t lo, size_t hi, double u) {
+    double a = 1e18, b = -1e18;
+    for (size_t i = lo; i < hi; ++i) {
+      if (!std::isfinite(sigs[i][e])) continue;
+      const double o = e == 0 && i < over.size() ? over[i] : 0.0;
+      a = std::min(a, sigs[i][e] - o);
+      b = std::max(b, sigs[i][e]);
+    }
+    if (a > b) return 0.0;
+    const double sd = sigma[e];
+    double top = -1e18;
+    for (double mu = a - sd; mu <= b + sd; mu += 0.05 * sd) {
+      double ll = 0.0;
+      for (size_t i = lo; i < hi; ++i) {
+        const double x = sigs[i][e];
+        if (!std::isfinite(x)) continue;
+        const double o = e == 0 && i < over.size() ? over[i] : 0.0;
+        double p = 0.0;
+        if (o > 0.1 * sd) {
+          p = (cdf((x - mu) / sd) - cdf((x - mu - o) / sd)) / o;
+        } else {
+          const double z = (x - mu) / sd;
+          p = std::exp(-0.5 * z * z) / (sd * std::sqrt(2.0 * M_PI));
+        }
+        const double ei = i < unclean.size() && unclean[i] ? 0.5 : eps;
+        ll += std::log((1.0 - ei) * p + ei * u);
+      }
+      top = std::max(top, ll);
+    }
+    return top;
+  };
+  const size_t n = sigs.size();
+  double gain = 0.0;
+  for (size_t e = 0; e < 2; ++e) {
+    const double u = e == 0 ? 1.0 / 150.0 : 1.0 / 25.0;
+    gain += best(e, 0, k, u) + best(e, k, n, u) - best(e, 0, n, u);
+  }
+  return gain;
+}
+
+// A track cut before its k-th look.
+std::pair<Track, Track> SplitAt(const Track& t, size_t k) {
+  const auto at = static_cast<std::ptrdiff_t>(k);
+  Track head = t, tail = t;
+  head.members.assign(t.members.begin(), t.members.begin() + at);
+  head.signatures.assign(t.signatures.begin(), t.signatures.begin() + at);
+  tail.members.assign(t.members.begin() + at, t.members.end());
+  tail.signatures.assign(t.signatures.begin() + at, t.signatures.end());
+  return {std::move(head), std::move(tail)};
+}
+
+// Splits tracks, in place and in order, while best(track) = {gain, k} says that cutting one
+// before its k-th look explains its looks better by more than `need` nats. Returns the splits.
+template <typename Best>
+int SplitTracks(std::vector<Track>& tracks, double need, Best&& best) {
+  std::vector<Track> todo = std::move(tracks);
+  std::reverse(todo.begin(), todo.end());
+  tracks.clear();
+  int splits = 0;
+  while (!todo.empty()) {
+    Track t = std::move(todo.back());
+    todo.pop_back();
+    const auto [gain, k] = best(t);
+    if (!(gain > need) || k == 0 || k >= t.members.size()) {
+      tracks.push_back(std::move(t));
+      continue;
+    }
+    ++splits;
+    auto [head, tail] = SplitAt(t, k);
+    todo.push_back(std::move(tail));
+    todo.push_back(std::move(head));
+  }
+  return splits;
+}
+
 bool Confident(LoadState state, double confidence, double min_confidence) {
   return state != LoadState::kUnknown && confidence >= min_confidence;
 }
@@ -428,38 +513,30 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
     g.last = scenes[static_cast<size_t>(t.members.back().scene)].datetime;
     return g;
   };
-  std::optional<RegistryFit> fit;
-  if (registry) {
-    // Noise from consecutive looks of a track only: a track may still hold a turnover, and
-    // every pair across it would inflate the noise and hide the turnover.
-    std::vector<IdentityGroup> prelim;
-    for (const Track& t : tracks) {
-      for (size_t i = 1; i < t.signatures.size(); ++i) {
-        IdentityGroup g;
-        g.members = {t.signatures[i - 1], t.signatures[i]};
-        prelim.push_back(std::move(g));
-      }
+  // Noise from consecutive looks of a track only: a track may still hold a turnover, and
+  // every pair across it would inflate the noise and hide the turnover.
+  std::vector<IdentityGroup> prelim;
+  for (const Track& t : tracks) {
+    for (size_t i = 1; i < t.signatures.size(); ++i) {
+      IdentityGroup g;
+      g.members = {t.signatures[i - 1], t.signatures[i]};
+      prelim.push_back(std::move(g));
     }
-    fit.emplace(*fleet, EstimateNoise(prelim, options.identity), options.identity);
   }
+  const Signature track_noise = EstimateNoise(prelim, options.identity);
+  std::optional<RegistryFit> fit;
+  if (registry) fit.emplace(*fleet, track_noise, options.identity);
 
   // 1b. With a registry: split a track whose looks are two listed vessels, one after the
   // other (a turnover between views that could not see the berth), when the registry says
   // so more strongly than one gross measurement error could.
   if (fit) {
     const double need = fit->MaxElementPenalty() + options.registry_split_margin_nats;
-    std::vector<Track> todo = std::move(tracks);
-    tracks.clear();
-    int splits = 0;
-    while (!todo.empty()) {
-      Track t = std::move(todo.back());
-      todo.pop_back();
+    const int splits = SplitTracks(tracks, need, [&](const Track& t) {
       const size_t n = t.members.size();
       const size_t n_reg = fit->size();
-      if (n < 2 || n_reg < 2) {
-        tracks.push_back(std::move(t));
-        continue;
-      }
+      std::pair<double, size_t> best{0.0, 0};
+      if (n < 2 || n_reg < 2) return best;
       // prefix[k][r]: log-likelihood ratio of the first k looks under listed vessel r.
       std::vector<std::vector<double>> prefix(n + 1, std::vector<double>(n_reg, 0.0));
       for (size_t i = 0; i < n; ++i) {
@@ -468,8 +545,6 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
         }
       }
       const double one = *std::max_element(prefix[n].begin(), prefix[n].end());
-      double best_gain = 0.0;
-      size_t best_k = 0;
       for (size_t k = 1; k < n; ++k) {
         double two = -std::numeric_limits<double>::infinity();
         for (size_t a = 0; a < n_reg; ++a) {
@@ -477,26 +552,40 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
             if (a != b) two = std::max(two, prefix[k][a] + prefix[n][b] - prefix[k][b]);
           }
         }
-        if (two - one > best_gain) {
-          best_gain = two - one;
-          best_k = k;
-        }
+        if (two - one > best.first) best = {two - one, k};
       }
-      if (best_gain <= need) {
-        tracks.push_back(std::move(t));
-        continue;
-      }
-      ++splits;
-      const auto k = static_cast<std::ptrdiff_t>(best_k);
-      Track head = t, tail = t;
-      head.members.assign(t.members.begin(), t.members.begin() + k);
-      head.signatures.assign(t.signatures.begin(), t.signatures.begin() + k);
-      tail.members.assign(t.members.begin() + k, t.members.end());
-      tail.signatures.assign(t.signatures.begin() + k, t.signatures.end());
-      todo.push_back(std::move(head));
-      todo.push_back(std::move(tail));
-    }
+      return best;
+    });
     if (splits > 0) spdlog::info("{}: {} tracks split by the registry", kStage, splits);
+  }
+  // 1b'. With or without a registry: split a track whose first looks agree among themselves
+  // and the rest among themselves but the two parts not (each of at least two looks, so that
+  // no single gross error makes a part), more strongly than one gross error could.
+  {
+    const double eps = options.identity.registry_outlier_share;
+    double need = 0.0;
+    for (size_t e = 0; e < 2; ++e) {
+      const double u = e == 0 ? 1.0 / 150.0 : 1.0 / 25.0;
+      need = std::max(need, std::log((1.0 - eps) / (track_noise[e] * std::sqrt(2.0 * M_PI))) -
+                                std::log(eps * u));
+    }
+    need += options.registry_split_margin_nats;
+    const int splits = SplitTracks(tracks, need, [&](const Track& t) {
+      const size_t n = t.members.size();
+      std::pair<double, size_t> best{0.0, 0};
+      if (n < 4) return best;
+      const IdentityGroup g = group_of(t);
+      for (size_t k = 2; k + 2 <= n; ++k) {
+        const double gain =
+            TurnoverGain(t.signatures, g.length_overhang_m, g.unclean, k, track_noise, eps);
+        if (gain > best.first) best = {gain, k};
+      }
+      return best;
+    });
+    if (splits > 0) {
+      spdlog::info("{}: {} tracks split where their looks step from one hull to another", kStage,
+                   splits);
+    }
   }
 
   // 1c. Weak single looks do not make a visit by themselves: a look at a berth partly under
@@ -572,7 +661,14 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
     }
   }
 
-  // 2. Identity over tracks.
+  // 2. Identity over tracks, taken in time order (the assignment's local search visits them
+  // in this order, and its result should not depend on how the tracks were found).
+  std::stable_sort(tracks.begin(), tracks.end(), [](const Track& a, const Track& b) {
+    if (a.members.front().scene != b.members.front().scene) {
+      return a.members.front().scene < b.members.front().scene;
+    }
+    return a.berth < b.berth;
+  });
   std::vector<IdentityGroup> groups;
   for (const Track& t : tracks) groups.push_back(group_of(t));
   const IdentityResult identity = registry ? ClusterWithRegistry(groups, *fleet, options.identity)

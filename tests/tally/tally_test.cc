@@ -453,6 +453,47 @@ TEST(Tally, RegistrySplitsATurnoverTheCalendarCouldNotSee) {
   EXPECT_EQ(r.visits[1].first_seen, Day(4));
 }
 
+TEST(Tally, ATurnoverShowsAsAStepBetweenTwoPartsThatEachAgree) {
+  // Seed 7 of `default`: two hulls of one colour 6 m apart in length one after the other,
+  // the day between them under cloud, and no registry to say which is which. A 6 m step is
+  // within the link test's reach (one look may be that far off), but two looks agreeing on
+  // each side of it are two hulls; a lone look off by as much (day 12) is not.
+  Hull a{104.2, 14.9, {0.20, 0.16, 0.15}, 0.9, 0.5};
+  Hull b{110.0, 15.3, {0.20, 0.16, 0.15}, 0.9, 0.5};
+  Hull c{80.0, 12.0, {0.30, 0.30, 0.30}, 0.9, 0.5};
+  auto look = [](const std::string& berth, Hull h, double dl, double db) {
+    h.length_m += dl;
+    h.beam_m += db;
+    return Det(berth, h);
+  };
+  std::vector<SceneDetections> s = {
+      Scene(0, {{"B1", true}}, {}),
+      Scene(1, {{"B1", true}}, {look("B1", a, 0.1, 0.0)}),
+      Scene(2, {{"B1", true}}, {look("B1", a, -0.3, 0.1)}),
+      Scene(3, {{"B1", false}}, {}),
+      Scene(4, {{"B1", true}}, {look("B1", b, 0.1, 0.0)}),
+      Scene(5, {{"B1", true}}, {look("B1", b, -0.1, 0.2)}),
+      Scene(6, {{"B1", true}}, {}),
+      Scene(10, {{"B1", true}}, {look("B1", a, 0.2, 0.0)}),
+      Scene(11, {{"B1", true}}, {look("B1", a, -0.2, 0.1)}),
+      Scene(12, {{"B1", true}}, {look("B1", a, 5.9, 0.3)}),
+      Scene(13, {{"B1", true}}, {look("B1", a, 0.0, -0.1)}),
+      Scene(14, {{"B1", true}}, {}),
+  };
+  // A third hull at B2 meanwhile: repeated looks measure the noise (about 0.2 m here).
+  for (int day = 20; day < 26; ++day) {
+    s.push_back(Scene(day, {{"B2", true}}, {look("B2", c, 0.1 * (day % 3) - 0.1, 0.0)}));
+  }
+  s.push_back(Scene(26, {{"B2", true}}, {}));
+  const TallyResult r = Tally(s, nullptr, TallyOptions{});
+  ASSERT_EQ(r.visits.size(), 4u);
+  EXPECT_EQ(r.visits[0].last_seen, Day(2));
+  EXPECT_EQ(r.visits[1].first_seen, Day(4));
+  EXPECT_EQ(r.visits[2].first_seen, Day(10));
+  EXPECT_EQ(r.visits[2].last_seen, Day(13));
+  EXPECT_EQ(r.vessels.size(), 3u);
+}
+
 TEST(Tally, AHullAcrossTheBerthIsNotMooredThere) {
   // Tankers at B1 lie along it (60 deg); on day 6 a hull lies across it (150 deg) with the
   // berth otherwise seen empty: not a visit, and it does not end or make one.
