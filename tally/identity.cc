@@ -560,42 +560,56 @@ IdentityResult ClusterWithRegistry(const std::vector<IdentityGroup>& groups, con
     return true;
   };
   // Local improvement: single moves and swaps while the total score rises.
+  // Steepest ascent: the best single move or swap of the whole assignment at each step, so
+  // that the result does not depend on the order of the groups (a first-improvement sweep in
+  // group order ended in different assignments for the same groups in another order).
   auto improve = [&]() {
-    for (int pass = 0; pass < 20; ++pass) {
-      bool changed = false;
+    std::vector<std::vector<double>> g_of(n_groups, std::vector<double>(n_reg + 1));
+    for (size_t step = 0; step < 20 * n_groups + 20; ++step) {
       for (size_t g = 0; g < n_groups; ++g) {
-        int best = assign[g];
-        double best_gain = gain(g, assign[g]);
         for (int r = kNone; r < static_cast<int>(n_reg); ++r) {
-          if (r == assign[g] || !feasible(g, r)) continue;
-          if (gain(g, r) > best_gain + 1e-9) {
-            best_gain = gain(g, r);
-            best = r;
-          }
+          g_of[g][static_cast<size_t>(r + 1)] = gain(g, r);
         }
-        if (best != assign[g]) {
-          assign[g] = best;
-          changed = true;
+      }
+      auto at = [&](size_t g, int r) { return g_of[g][static_cast<size_t>(r + 1)]; };
+      double best = 1e-9;
+      size_t bg = 0, bh = n_groups;  // bh == n_groups: a move of bg to br
+      int br = kNone;
+      for (size_t g = 0; g < n_groups; ++g) {
+        for (int r = kNone; r < static_cast<int>(n_reg); ++r) {
+          if (r == assign[g]) continue;
+          const double d = at(g, r) - at(g, assign[g]);
+          if (d > best && feasible(g, r)) {
+            best = d;
+            bg = g;
+            bh = n_groups;
+            br = r;
+          }
         }
       }
       for (size_t g = 0; g < n_groups; ++g) {
         for (size_t h = g + 1; h < n_groups; ++h) {
           const int rg = assign[g], rh = assign[h];
           if (rg == rh) continue;
-          const double before = gain(g, rg) + gain(h, rh);
-          const double after = gain(g, rh) + gain(h, rg);
-          if (after <= before + 1e-9) continue;
+          const double d = at(g, rh) + at(h, rg) - at(g, rg) - at(h, rh);
+          if (d <= best) continue;
           assign[g] = rh;
           assign[h] = rg;
           if (feasible(g, rh) && feasible(h, rg)) {
-            changed = true;
-          } else {
-            assign[g] = rg;
-            assign[h] = rh;
+            best = d;
+            bg = g;
+            bh = h;
           }
+          assign[g] = rg;
+          assign[h] = rh;
         }
       }
-      if (!changed) break;
+      if (best <= 1e-9) break;
+      if (bh == n_groups) {
+        assign[bg] = br;
+      } else {
+        std::swap(assign[bg], assign[bh]);
+      }
     }
   };
   auto total = [&]() {
