@@ -1344,6 +1344,17 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
         if ((usable && edge_mad2 + 0.5 < edge_mad) || much_straighter) {
           Trace("hull ({:.0f},{:.0f}) from the objectness map: edge mad {:.2f} against {:.2f}",
                 refined.center_px.x, refined.center_px.y, edge_mad2, edge_mad);
+          // The objectness map also sees a shadow on the water (and in the gap to a pier)
+          // beside a dark hull: a wider beam there is that shadow, and the sides stay those
+          // of the brightness map, across the objectness axis.
+          const double wider_px = second.beam_px - refined.beam_px;
+          if (wider_px > 1.0 / gsd && usable) {
+            const cv::Point2d n = Normal(second.axis_px);
+            second.center_px += n * (refined.center_px - second.center_px).dot(n);
+            second.beam_px = refined.beam_px;
+            Trace("  sides from the brightness map: B {:.1f} px, not {:.1f}", refined.beam_px,
+                  refined.beam_px + wider_px);
+          }
           refined = second;
           psf = psf2;
           edge_mad = edge_mad2;
