@@ -19,6 +19,7 @@ RunFn RegisterSimulate(CLI::App& app) {
     bool preview = false;
     bool force = false;
     int threads = 2;
+    std::vector<std::string> only;
   };
   auto args = std::make_shared<Args>();
   CLI::App* sub = app.add_subcommand(
@@ -37,6 +38,9 @@ RunFn RegisterSimulate(CLI::App& app) {
   sub->add_flag("--preview", args->preview, "also write PNG quicklooks to DIR/preview/");
   sub->add_flag("--force", args->force, "render even when DIR already holds this scenario");
   sub->add_option("--threads", args->threads, "worker threads")->capture_default_str();
+  sub->add_option("--only", args->only,
+                  "render just these scenes (ids as in truth.json, e.g. scene_20240822T013956); "
+                  "truth, terminal and fleet are the whole scenario's");
 
   return [args, seed_opt]() -> int {
     datasets::SimulateOptions opt;
@@ -53,6 +57,7 @@ RunFn RegisterSimulate(CLI::App& app) {
     opt.preview = args->preview;
     opt.force = args->force;
     opt.threads = args->threads;
+    opt.only = args->only;
     const datasets::SimulateResult r = datasets::Simulate(opt);
     if (r.cached) {
       std::printf(

@@ -4,6 +4,7 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -138,7 +139,8 @@ SimulateResult Simulate(const SimulateOptions& options) {
   result.out_dir = dir.string();
   result.scenario = scenario.name;
   result.seed = scenario.seed;
-  if (!options.force && CacheComplete(dir, key, options.preview, result.scenes)) {
+  if (!options.force && options.only.empty() &&
+      CacheComplete(dir, key, options.preview, result.scenes)) {
     std::ifstream in(dir / "truth.json");
     const nlohmann::json truth = nlohmann::json::parse(in, nullptr, false);
     if (!truth.is_discarded()) {
@@ -155,6 +157,17 @@ SimulateResult Simulate(const SimulateOptions& options) {
   }
 
   const Plan plan = BuildPlan(scenario);
+  for (const std::string& id : options.only) {
+    if (std::none_of(plan.scenes.begin(), plan.scenes.end(),
+                     [&](const PlannedScene& ps) { return ps.plan.id == id; })) {
+      throw InputError(kStage, "",
+                       "--only: no scene '" + id + "' in scenario '" + scenario.name + "' seed " +
+                           std::to_string(scenario.seed) + " (" +
+                           std::to_string(plan.scenes.size()) + " scenes, from '" +
+                           (plan.scenes.empty() ? std::string() : plan.scenes.front().plan.id) +
+                           "')");
+    }
+  }
   std::error_code ec;
   fs::create_directories(dir / "scenes", ec);
   if (ec) throw Error(kStage, dir.string(), "cannot create output folder: " + ec.message());
@@ -190,18 +203,24 @@ SimulateResult Simulate(const SimulateOptions& options) {
   }
   WriteFleet(fleet.path, fleet);
   WriteTruth(plan, (dir / "truth.json").string());
+  std::vector<const ScenePlan*> todo;
   for (const PlannedScene& ps : plan.scenes) {
-    WriteSidecar(geo, ps.plan, SceneCloudFraction(ps.plan),
-                 (dir / "scenes" / (ps.plan.id + ".json")).string());
+    if (options.only.empty() ||
+        std::find(options.only.begin(), options.only.end(), ps.plan.id) != options.only.end()) {
+      todo.push_back(&ps.plan);
+    }
+  }
+  for (const ScenePlan* sp : todo) {
+    WriteSidecar(geo, *sp, SceneCloudFraction(*sp), (dir / "scenes" / (sp->id + ".json")).string());
   }
 
   // Render: scenes in parallel; a single scene gets the threads for its strips.
   std::atomic<int> done{0};
-  const int n = static_cast<int>(plan.scenes.size());
+  const int n = static_cast<int>(todo.size());
   tbb::task_arena arena(options.threads);
   arena.execute([&] {
     tbb::parallel_for(0, n, 1, [&](int i) {
-      const ScenePlan& sp = plan.scenes[i].plan;
+      const ScenePlan& sp = *todo[static_cast<size_t>(i)];
       RenderOptions ro;
       ro.threads = n == 1 ? options.threads : 1;
       if (options.preview) ro.preview_png = (dir / "preview" / (sp.id + ".png")).string();
@@ -211,12 +230,15 @@ SimulateResult Simulate(const SimulateOptions& options) {
     });
   });
 
+  // A partial render is no cache of the scenario: a full one renders it all again.
+  std::vector<std::string> rendered;
+  for (const ScenePlan* sp : todo) rendered.push_back(sp->id);
   nlohmann::json manifest = {{"key", key},
                              {"scenario", scenario.name},
                              {"seed", scenario.seed},
                              {"renderer_version", kRendererVersion},
-                             {"complete", true},
-                             {"scenes", std::vector<std::string>(ids.begin(), ids.end())}};
+                             {"complete", options.only.empty()},
+                             {"scenes", rendered}};
   WriteJson((dir / "manifest.json").string(), manifest);
 
   result.scenes = n;

@@ -19,6 +19,10 @@ struct SimulateOptions {
   bool preview = false;
   int threads = 2;     // scenes (or strips of one large scene) rendered in parallel
   bool force = false;  // render even when the output is already complete
+  // Render just these scenes (ids as in truth.json, e.g. "scene_20240822T013956"); the plan,
+  // truth.json, terminal and fleet are the whole scenario's, and each scene is the same
+  // pixels as in a full render. Empty: all scenes.
+  std::vector<std::string> only;
 
   void Check() const;  // throws InputError
 };

@@ -15,6 +15,7 @@
 
 #include "datasets/plan.h"
 #include "datasets/scenario.h"
+#include "geo/error.h"
 #include "geo/scene.h"
 #include "geo/terminal.h"
 #include "tests/testing/testing.h"
@@ -171,6 +172,35 @@ TEST(Simulate, SecondRunIsCachedAndSeedChangesOutput) {
   const SimulateResult r = Simulate(o);
   EXPECT_FALSE(r.cached);
   EXPECT_EQ(ReadJson(dir.path() / "truth.json")["seed"].get<unsigned long long>(), 8u);
+}
+
+// One scene of a scenario, for a test or to look at a case: the same bytes as in the full
+// render, the whole truth; no cache of the scenario (a full render afterwards renders all).
+TEST(Simulate, OnlyRendersTheScenesAskedForAsTheFullRenderDoes) {
+  testing::TempDir full, one;
+  RenderSmoke(full.path());
+  const nlohmann::json truth = ReadJson(full.path() / "truth.json");
+  const std::string id = truth["scenes"][2]["scene_id"].get<std::string>();
+  SimulateOptions o;
+  o.scenario = "smoke";
+  o.out_dir = one.path().string();
+  o.only = {id};
+  const SimulateResult r = Simulate(o);
+  EXPECT_EQ(r.scenes, 1);
+  int tifs = 0;
+  for (const auto& e : fs::directory_iterator(one.path() / "scenes")) {
+    tifs += e.path().extension() == ".tif" ? 1 : 0;
+  }
+  EXPECT_EQ(tifs, 1);
+  const std::vector<std::string> files = {"scenes/" + id + ".tif", "scenes/" + id + ".json",
+                                          "truth.json", "terminal.geojson", "fleet.csv"};
+  for (const std::string& f : files) {
+    EXPECT_TRUE(ReadBytes(full.path() / f) == ReadBytes(one.path() / f)) << f << " differs";
+  }
+  o.only.clear();
+  EXPECT_FALSE(Simulate(o).cached);
+  o.only = {"scene_19990101T000000"};
+  EXPECT_THROW(Simulate(o), InputError);
 }
 
 // CTest's ENVIRONMENT sometimes loses BW_CLI; fall back on the path CMake knows.
