@@ -87,11 +87,11 @@ struct IdentityOptions {
   // bridge of product tankers stand 10-20 m above a deck a few metres above the water, less
   // the setback of their aft face from the transom.
   bool registry_use_overhang = true;
+  double superstructure_height_m = 20.0;
   // After the greedy assignment and its local improvement (single moves and pair swaps), also
   // try giving all the groups of one registry vessel to an unused near-sister at once (see
   // ClusterWithRegistry).
   bool registry_relabel_near_sisters = true;
-  double superstructure_height_m = 20.0;
   double registry_freeboard_sigma_m = 0.15;
   void Check() const;  // throws InputError
 };
@@ -167,6 +167,11 @@ class RegistryFit {
 // The measurement noise of each signature element from the scatter within groups (robust,
 // from pairs of looks at one hull; the prior where there are too few pairs).
 Signature EstimateNoise(const std::vector<IdentityGroup>& groups, const IdentityOptions& options);
+
+// How a look x of a value mu fits "mu plus noise (sd), plus an overhang uniform in [0, over]"
+// (1 - eps) or "a gross error anywhere in a range of density u" (eps), as the log ratio to
+// "anywhere in that range". 0 for a NaN look.
+double MixtureLlr(double x, double mu, double sd, double u, double eps, double over = 0.0);
 
 // The most the superstructure, leaning away from the sensor, can add to a detection's length
 // (metres, >= 0): superstructure_height_m * tan(off-nadir) * cos(lean - aft), where aft is

@@ -72,42 +72,34 @@ double LinkCost(const Track& t, const Signature& s, const Signature& sigma) {
   return std::max({cue[0], cue[1], std::min(cue[2], cue[3])});
 }
 
+// Ranges over which a gross error of a length and of a beam is spread (metres).
+constexpr std::array<double, 2> kGrossErrorRange{150.0, 25.0};
+
 // How much better the looks of a track are explained as two hulls, the first k looks one and
 // the rest another, than as one (log-likelihood ratio, nats): per element (length, beam) the
 // best common value of each part against the best of all, each look the value plus noise
 // (sigma; for the length plus an overhang uniform in [0, over]) or, with share eps (0.5
-// for an unclean look), a gross error uniform over u's range. Within one hull consecutive
-// looks agree to about a metre; a 6 m step between two parts that each agree is a turnover.
+// for an unclean look), a gross error (MixtureLlr). Within one hull consecutive looks agree
+// to about a metre; a 6 m step between two parts that each agree is a turnover.
 double TurnoverGain(const std::vector<Signature>& sigs, const std::vector<double>& over,
                     const std::vector<uint8_t>& unclean, size_t k, const Signature& sigma,
                     double eps) {
-  auto cdf = [](double z) { return 0.5 * std::erfc(-z / M_SQRT2); };
-  auto best = [&](size_t e, size_t lo, size_t hi, double u) {
+  auto best = [&](size_t e, size_t lo, size_t hi) {
+    auto over_of = [&](size_t i) { return e == 0 && i < over.size() ? over[i] : 0.0; };
     double a = 1e18, b = -1e18;
     for (size_t i = lo; i < hi; ++i) {
       if (!std::isfinite(sigs[i][e])) continue;
-      const double o = e == 0 && i < over.size() ? over[i] : 0.0;
-      a = std::min(a, sigs[i][e] - o);
+      a = std::min(a, sigs[i][e] - over_of(i));
       b = std::max(b, sigs[i][e]);
     }
     if (a > b) return 0.0;
-    const double sd = sigma[e];
+    const double sd = sigma[e], u = 1.0 / kGrossErrorRange[e];
     double top = -1e18;
     for (double mu = a - sd; mu <= b + sd; mu += 0.05 * sd) {
       double ll = 0.0;
       for (size_t i = lo; i < hi; ++i) {
-        const double x = sigs[i][e];
-        if (!std::isfinite(x)) continue;
-        const double o = e == 0 && i < over.size() ? over[i] : 0.0;
-        double p = 0.0;
-        if (o > 0.1 * sd) {
-          p = (cdf((x - mu) / sd) - cdf((x - mu - o) / sd)) / o;
-        } else {
-          const double z = (x - mu) / sd;
-          p = std::exp(-0.5 * z * z) / (sd * std::sqrt(2.0 * M_PI));
-        }
         const double ei = i < unclean.size() && unclean[i] ? 0.5 : eps;
-        ll += std::log((1.0 - ei) * p + ei * u);
+        ll += MixtureLlr(sigs[i][e], mu, sd, u, ei, over_of(i));
       }
       top = std::max(top, ll);
     }
@@ -115,10 +107,7 @@ double TurnoverGain(const std::vector<Signature>& sigs, const std::vector<double
   };
   const size_t n = sigs.size();
   double gain = 0.0;
-  for (size_t e = 0; e < 2; ++e) {
-    const double u = e == 0 ? 1.0 / 150.0 : 1.0 / 25.0;
-    gain += best(e, 0, k, u) + best(e, k, n, u) - best(e, 0, n, u);
-  }
+  for (size_t e = 0; e < 2; ++e) gain += best(e, 0, k) + best(e, k, n) - best(e, 0, n);
   return gain;
 }
 
@@ -564,10 +553,9 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
   {
     const double eps = options.identity.registry_outlier_share;
     double need = 0.0;
-    for (size_t e = 0; e < 2; ++e) {
-      const double u = e == 0 ? 1.0 / 150.0 : 1.0 / 25.0;
-      need = std::max(need, std::log((1.0 - eps) / (track_noise[e] * std::sqrt(2.0 * M_PI))) -
-                                std::log(eps * u));
+    for (size_t e = 0; e < 2; ++e) {  // the peak of a look's score less its gross-error floor
+      const double u = 1.0 / kGrossErrorRange[e];
+      need = std::max(need, MixtureLlr(0.0, 0.0, track_noise[e], u, eps) - std::log(eps));
     }
     need += options.registry_split_margin_nats;
     const int splits = SplitTracks(tracks, need, [&](const Track& t) {
