@@ -410,6 +410,11 @@ std::vector<cv::Point2d> HullOutline(const Hull& hull) {
 
 namespace {
 
+// A shapeless component is replaced by its raised-level pieces only where they leave more
+// than this share of it behind (haze or cloud joined to a hull), not where they merely trim
+// a hull's own soft edge.
+constexpr double kRaisedMaxShare = 0.7;
+
 struct Part {
   std::vector<cv::Point> pixels;  // window coordinates
   int origin = -1;                // the component it came from, -1 for a retried piece
@@ -1017,6 +1022,54 @@ cv::Mat ObjectContrast(const ImagingResult& img, double gsd, bool keep_scratch) 
   return obj;
 }
 
+// The ring around a part (half its beam wide, at most 20 px): how much of it is water (or
+// too faint to be anything else), cloud, land, outside the valid pixels.
+struct Ring {
+  cv::Rect outer;  // the ring's box (clipped to the map)
+  int total = 0, eligible = 0, waterish = 0, cloud = 0, invalid = 0;
+  // Mostly water where enough of it is neither land nor cloud to tell.
+  bool MostlyWater(double min_fraction) const {
+    return !(eligible > 0.2 * total && waterish < min_fraction * eligible);
+  }
+};
+
+Ring RingAround(const cv::Mat& mask, const cv::Rect& bbox, double beam_px, const ImagingResult& img,
+                const cv::Mat& obj, double grow_sigma) {
+  Ring ring;
+  const cv::Size size = obj.size();
+  const int rr = std::max(2, static_cast<int>(std::lround(0.5 * std::min(beam_px, 40.0))));
+  ring.outer = cv::Rect(bbox.x - rr, bbox.y - rr, bbox.width + 2 * rr, bbox.height + 2 * rr) &
+               cv::Rect(0, 0, size.width, size.height);
+  const cv::Rect& outer = ring.outer;
+  cv::Mat big = cv::Mat::zeros(outer.size(), CV_8U);
+  mask.copyTo(big(cv::Rect(bbox.x - outer.x, bbox.y - outer.y, bbox.width, bbox.height)));
+  cv::Mat dil;
+  cv::dilate(big, dil,
+             cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * rr + 1, 2 * rr + 1)));
+  for (int y = 0; y < outer.height; ++y) {
+    const uchar* d = dil.ptr<uchar>(y);
+    const uchar* b = big.ptr<uchar>(y);
+    const uchar* v = img.valid.ptr<uchar>(outer.y + y) + outer.x;
+    const uchar* l = img.land.ptr<uchar>(outer.y + y) + outer.x;
+    const uchar* cl = img.cloud.ptr<uchar>(outer.y + y) + outer.x;
+    const uchar* wt = img.water.ptr<uchar>(outer.y + y) + outer.x;
+    const float* cc = obj.ptr<float>(outer.y + y) + outer.x;
+    for (int x = 0; x < outer.width; ++x) {
+      if (!d[x] || b[x]) continue;
+      ++ring.total;
+      if (!v[x]) {
+        ++ring.invalid;
+        continue;
+      }
+      if (cl[x]) ++ring.cloud;
+      if (l[x] || cl[x]) continue;
+      ++ring.eligible;
+      if (wt[x] || cc[x] < grow_sigma) ++ring.waterish;
+    }
+  }
+  return ring;
+}
+
 }  // namespace
 
 std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOptions& options) {
@@ -1097,9 +1150,44 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
     }
     std::vector<Part> parts;
     const int origin = static_cast<int>(components.size());
+    // A shapeless component (far squatter than a hull) may be a hull joined at the grow level
+    // to haze or a cloud fringe around one of its ends: splitting it across would leave the
+    // hull with the haze along its axis, a longer and wider "hull" off its berth. Where a
+    // raised level frees hull-shaped pieces with sharp outlines that leave a good part of
+    // the component behind, those pieces are the parts (not retried again).
+    std::vector<Part> raised;
+    if (const Pca cp = ComputePca(pix);
+        cp.length() < 3.0 * std::max(cp.beam(), 1.0) && cp.length() >= 2 * min_len_px) {
+      raised = HullPiecesAboveRaisedLevels(pix, obj, static_cast<float>(options.grow_sigma),
+                                           min_area, min_len_px, 1.3 * max_len_px);
+      // A piece not ringed by water (a hull whose end lies in cloud, cut short by the raised
+      // level) is left to the usual path, which measures the hull from all of it.
+      std::erase_if(raised, [&](const Part& piece) {
+        const cv::Rect pb = cv::boundingRect(piece.pixels);
+        cv::Mat m = cv::Mat::zeros(pb.size(), CV_8U);
+        for (const auto& q : piece.pixels) m.at<uchar>(q.y - pb.y, q.x - pb.x) = 255;
+        const Ring ring =
+            RingAround(m, pb, ComputePca(piece.pixels).beam(), img, obj, options.grow_sigma);
+        Trace("raised piece L={:.0f}: ring {} eligible {} waterish {} cloud {}",
+              ComputePca(piece.pixels).length(), ring.total, ring.eligible, ring.waterish,
+              ring.cloud);
+        return !ring.MostlyWater(options.min_water_ring_fraction);
+      });
+      size_t kept = 0;
+      for (const Part& piece : raised) kept += piece.pixels.size();
+      if (kept >= kRaisedMaxShare * static_cast<double>(pix.size())) raised.clear();
+      if (!raised.empty()) {
+        Trace("component ({},{}) {}x{}: {} raised-level pieces keep {}/{} px", box.x, box.y,
+              box.width, box.height, raised.size(), kept, pix.size());
+      }
+    }
     components.push_back(pix);
-    SplitParts(obj, Part{std::move(pix)}, min_len_px, 0, parts);
-    for (Part& part : parts) part.origin = origin;
+    if (raised.empty()) {
+      SplitParts(obj, Part{std::move(pix)}, min_len_px, 0, parts);
+      for (Part& part : parts) part.origin = origin;
+    } else {
+      parts = std::move(raised);  // hull-shaped already (origin -1: not retried)
+    }
     all_parts.insert(all_parts.end(), std::make_move_iterator(parts.begin()),
                      std::make_move_iterator(parts.end()));
   }
@@ -1247,41 +1335,12 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
       cand.outline_step = OutlineStep(cand.mask, cand.bbox.tl(), obj);
       // The surrounding ring must be mostly water (or land polygons): rejects unmasked
       // shore, roofs, and so on.
-      const int rr = std::max(2, static_cast<int>(std::lround(0.5 * std::min(p.beam(), 40.0))));
-      cv::Rect outer(cand.bbox.x - rr, cand.bbox.y - rr, cand.bbox.width + 2 * rr,
-                     cand.bbox.height + 2 * rr);
-      outer &= cv::Rect(0, 0, size.width, size.height);
-      cv::Mat big = cv::Mat::zeros(outer.size(), CV_8U);
-      cand.mask.copyTo(big(cv::Rect(cand.bbox.x - outer.x, cand.bbox.y - outer.y, cand.bbox.width,
-                                    cand.bbox.height)));
-      cv::Mat dil;
-      cv::dilate(big, dil,
-                 cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * rr + 1, 2 * rr + 1)));
-      int eligible = 0, waterish = 0, cloud = 0, invalid = 0, ring_total = 0;
-      for (int y = 0; y < outer.height; ++y) {
-        const uchar* d = dil.ptr<uchar>(y);
-        const uchar* b = big.ptr<uchar>(y);
-        const uchar* v = img.valid.ptr<uchar>(outer.y + y) + outer.x;
-        const uchar* l = img.land.ptr<uchar>(outer.y + y) + outer.x;
-        const uchar* cl = img.cloud.ptr<uchar>(outer.y + y) + outer.x;
-        const uchar* wt = img.water.ptr<uchar>(outer.y + y) + outer.x;
-        const float* cc = obj.ptr<float>(outer.y + y) + outer.x;
-        for (int x = 0; x < outer.width; ++x) {
-          if (!d[x] || b[x]) continue;
-          ++ring_total;
-          if (!v[x]) {
-            ++invalid;
-            continue;
-          }
-          if (cl[x]) ++cloud;
-          if (l[x] || cl[x]) continue;
-          ++eligible;
-          if (wt[x] || cc[x] < options.grow_sigma) ++waterish;
-        }
-      }
-      if (eligible > 0.2 * ring_total && waterish < options.min_water_ring_fraction * eligible) {
+      const Ring ring = RingAround(cand.mask, cand.bbox, p.beam(), img, obj, options.grow_sigma);
+      const cv::Rect& outer = ring.outer;
+      const int ring_total = ring.total, invalid = ring.invalid, cloud = ring.cloud;
+      if (!ring.MostlyWater(options.min_water_ring_fraction)) {
         Trace("part ({:.0f},{:.0f}) L={:.0f} ring water {}/{}", p.center.x, p.center.y, p.length(),
-              waterish, eligible);
+              ring.waterish, ring.eligible);
         continue;
       }
       const bool touches_edge = outer.x == 0 || outer.y == 0 ||
