@@ -355,6 +355,32 @@ SceneDetections CloudFleck(SceneDetections s, const std::string& berth, double s
   return s;
 }
 
+// Seed 3's B2 on 2024-09-09 and 2024-10-05: the only look of a visit has haze beside the
+// hull (cloud_affected, the berth 20 % under cloud), but the hull's shadow was measured
+// along its side (freeboard 3.27 +- 0.06 m): a cloud fragment has no such shadow. It counts.
+TEST(Tally, ALoneLookWithCloudBesideItCountsWhenItsFreeboardWasMeasured) {
+  Detection look = Det("B1", kB, LoadState::kPartial, 0.87);
+  look.cloud_affected = true;
+  auto season = [&](const Detection& d) {
+    return std::vector<SceneDetections>{
+        Scene(0, {{"B1", true}}, {Det("B1", kA)}),
+        Scene(2, {{"B1", true}}, {}),
+        CloudFleck(Scene(4, {{"B1", true}}, {d}), "B1", 0.2),
+        Scene(6, {{"B1", true}}, {}),
+    };
+  };
+  EXPECT_EQ(Tally(season(look), nullptr, TallyOptions{}).visits.size(), 1u);
+  look.freeboard_m = 3.27;
+  look.freeboard_sigma_m = 0.06;
+  const TallyResult r = Tally(season(look), nullptr, TallyOptions{});
+  ASSERT_EQ(r.visits.size(), 2u);
+  EXPECT_EQ(r.visits[1].first_seen, Day(4));
+  EXPECT_EQ(r.vessels.size(), 2u);
+  // Cut by the scene edge or nodata, the hull is not whole: still not a visit by itself.
+  look.truncated = true;
+  EXPECT_EQ(Tally(season(look), nullptr, TallyOptions{}).visits.size(), 1u);
+}
+
 TEST(Tally, AWeakLoneLookExtendsTheVisitNextToItOrIsNotCounted) {
   const Hull fleck{58.0, 9.0, {0.08, 0.08, 0.09}, 0.85, 0.5};
   std::vector<SceneDetections> s = {
