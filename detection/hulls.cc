@@ -414,6 +414,9 @@ namespace {
 // than this share of it behind (haze or cloud joined to a hull), not where they merely trim
 // a hull's own soft edge.
 constexpr double kRaisedMaxShare = 0.7;
+// ... and only where little of their ring is cloud (seed 2, 2024-04-02: 10 % of the ring of
+// a hull whose stern lies under cloud; seed 3, 2024-09-09: 4 % of a hull's in haze).
+constexpr double kRaisedMaxRingCloud = 0.05;
 
 struct Part {
   std::vector<cv::Point> pixels;  // window coordinates
@@ -1034,7 +1037,7 @@ struct Ring {
 };
 
 Ring RingAround(const cv::Mat& mask, const cv::Rect& bbox, double beam_px, const ImagingResult& img,
-                const cv::Mat& obj, double grow_sigma) {
+                const cv::Mat& obj, double faint_level) {
   Ring ring;
   const cv::Size size = obj.size();
   const int rr = std::max(2, static_cast<int>(std::lround(0.5 * std::min(beam_px, 40.0))));
@@ -1064,7 +1067,7 @@ Ring RingAround(const cv::Mat& mask, const cv::Rect& bbox, double beam_px, const
       if (cl[x]) ++ring.cloud;
       if (l[x] || cl[x]) continue;
       ++ring.eligible;
-      if (wt[x] || cc[x] < grow_sigma) ++ring.waterish;
+      if (wt[x] || cc[x] < faint_level) ++ring.waterish;
     }
   }
   return ring;
@@ -1160,18 +1163,25 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
         cp.length() < 3.0 * std::max(cp.beam(), 1.0) && cp.length() >= 2 * min_len_px) {
       raised = HullPiecesAboveRaisedLevels(pix, obj, static_cast<float>(options.grow_sigma),
                                            min_area, min_len_px, 1.3 * max_len_px);
-      // A piece not ringed by water (a hull whose end lies in cloud, cut short by the raised
-      // level) is left to the usual path, which measures the hull from all of it.
+      // A piece beside cloud (a hull whose end lies in it, cut short by the raised level) or
+      // not ringed by water or by what is faint beside it (haze, a quarter of its own
+      // objectness) is left to the usual path, which measures a hull from all of it.
       std::erase_if(raised, [&](const Part& piece) {
         const cv::Rect pb = cv::boundingRect(piece.pixels);
         cv::Mat m = cv::Mat::zeros(pb.size(), CV_8U);
-        for (const auto& q : piece.pixels) m.at<uchar>(q.y - pb.y, q.x - pb.x) = 255;
-        const Ring ring =
-            RingAround(m, pb, ComputePca(piece.pixels).beam(), img, obj, options.grow_sigma);
+        double sum = 0;
+        for (const auto& q : piece.pixels) {
+          m.at<uchar>(q.y - pb.y, q.x - pb.x) = 255;
+          sum += obj.at<float>(q.y, q.x);
+        }
+        const double faint = std::max(static_cast<double>(options.grow_sigma),
+                                      0.25 * sum / static_cast<double>(piece.pixels.size()));
+        const Ring ring = RingAround(m, pb, ComputePca(piece.pixels).beam(), img, obj, faint);
         Trace("raised piece L={:.0f}: ring {} eligible {} waterish {} cloud {}",
               ComputePca(piece.pixels).length(), ring.total, ring.eligible, ring.waterish,
               ring.cloud);
-        return !ring.MostlyWater(options.min_water_ring_fraction);
+        return ring.cloud > kRaisedMaxRingCloud * ring.total ||
+               !ring.MostlyWater(options.min_water_ring_fraction);
       });
       size_t kept = 0;
       for (const Part& piece : raised) kept += piece.pixels.size();
@@ -1335,7 +1345,8 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
       cand.outline_step = OutlineStep(cand.mask, cand.bbox.tl(), obj);
       // The surrounding ring must be mostly water (or land polygons): rejects unmasked
       // shore, roofs, and so on.
-      const Ring ring = RingAround(cand.mask, cand.bbox, p.beam(), img, obj, options.grow_sigma);
+      const Ring ring = RingAround(cand.mask, cand.bbox, p.beam(), img, obj,
+                                   std::max(options.grow_sigma, 0.25 * cand.mean_contrast));
       const cv::Rect& outer = ring.outer;
       const int ring_total = ring.total, invalid = ring.invalid, cloud = ring.cloud;
       if (!ring.MostlyWater(options.min_water_ring_fraction)) {
@@ -1350,7 +1361,11 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
                        (cand.bbox.x <= 1 || cand.bbox.y <= 1 ||
                         cand.bbox.br().x >= size.width - 1 || cand.bbox.br().y >= size.height - 1);
       cand.truncated = cand.truncated || invalid > 0.02 * ring_total;
-      cand.cloud_affected = cloud > 0.02 * ring_total;
+      // A hull ringed by water only with the haze beside it counted (faint next to the hull,
+      // but above the water) lies in thin cloud: not a clear look.
+      const bool in_haze = !RingAround(cand.mask, cand.bbox, p.beam(), img, obj, options.grow_sigma)
+                                .MostlyWater(options.min_water_ring_fraction);
+      cand.cloud_affected = cloud > 0.02 * ring_total || in_haze;
 
       Hull hull;
       hull.center_px = p.center;
