@@ -5,39 +5,48 @@
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
 #include "tests/testing/testing.h"
 
 namespace bw {
 namespace {
 
+// The hulls `detect` reports at `berth` in one scene of seed 3's `default` season, rendered
+// alone with `simulate --only` (the same bytes as in the full season).
+std::vector<nlohmann::json> Seed3HullsAt(const std::string& scene_id, const std::string& berth) {
+  testing::TempDir dir("bwcli");
+  const auto sim = testing::RunCli(
+      {"simulate", "--seed", "3", "--only", scene_id, "--out", dir.path().string()});
+  EXPECT_EQ(sim.exit_code, 0) << sim.err;
+  const auto det = testing::RunCli({"detect", dir.file("scenes/" + scene_id + ".tif"), "--terminal",
+                                    dir.file("terminal.geojson"), "--out", dir.file("d.geojson")});
+  EXPECT_EQ(det.exit_code, 0) << det.err;
+  std::vector<nlohmann::json> out;
+  std::ifstream in(dir.file("d.geojson"));
+  if (!in) return out;
+  const nlohmann::json fc = nlohmann::json::parse(in);
+  for (const auto& f : fc["features"]) {
+    if (f["properties"]["berth"] != berth) continue;
+    const auto& p = f["properties"];
+    std::printf("seed 3, %s, %s: length %.1f m, beam %.1f m, cloud_affected %d\n", scene_id.c_str(),
+                berth.c_str(), p["length_m"].get<double>(), p["beam_m"].get<double>(),
+                p["cloud_affected"].get<bool>() ? 1 : 0);
+    out.push_back(p);
+  }
+  return out;
+}
+
 // Seed 3 of `default`, 2024-08-22: a dark 89.2 x 14.1 m hull at B3 with the pier 2.5 m off
 // its side, the gap lightly shaded by its shadow. Its brightness edges wander and the
 // objectness map, whose edges are straighter, takes the gap in: it measured 17.2 m until
 // 2026-12-05 (detector 2026-12-05.1 keeps the brightness map's sides).
 TEST(DetectCli, ADarkHullBesideThePierIsMeasuredWithoutTheGap) {
-  testing::TempDir dir("bwcli");
-  const std::string id = "scene_20240822T013956";
-  const auto sim =
-      testing::RunCli({"simulate", "--seed", "3", "--only", id, "--out", dir.path().string()});
-  ASSERT_EQ(sim.exit_code, 0) << sim.err;
-  const auto det = testing::RunCli({"detect", dir.file("scenes/" + id + ".tif"), "--terminal",
-                                    dir.file("terminal.geojson"), "--out", dir.file("d.geojson")});
-  ASSERT_EQ(det.exit_code, 0) << det.err;
-  std::ifstream in(dir.file("d.geojson"));
-  const nlohmann::json fc = nlohmann::json::parse(in);
-  int found = 0;
-  for (const auto& f : fc["features"]) {
-    if (f["properties"]["berth"] != "B3") continue;
-    ++found;
-    const double beam = f["properties"]["beam_m"].get<double>();
-    const double length = f["properties"]["length_m"].get<double>();
-    std::printf("seed 3, %s, B3: length %.1f m (89.2), beam %.1f m (14.1)\n", id.c_str(), length,
-                beam);
-    EXPECT_NEAR(beam, 14.1, 1.0);
-    EXPECT_NEAR(length, 89.2, 2.0);
-  }
-  EXPECT_EQ(found, 1);
+  const auto hulls = Seed3HullsAt("scene_20240822T013956", "B3");
+  ASSERT_EQ(hulls.size(), 1u);
+  EXPECT_NEAR(hulls[0]["beam_m"].get<double>(), 14.1, 1.0);
+  EXPECT_NEAR(hulls[0]["length_m"].get<double>(), 89.2, 2.0);
 }
 
 // Seed 3, 2024-09-09: haze brighter than the water touches the bow of a red-decked hull at
@@ -45,28 +54,10 @@ TEST(DetectCli, ADarkHullBesideThePierIsMeasuredWithoutTheGap) {
 // the haze stayed along the hull's axis (153.7 x 19.9 m, centre 58 m off the berth) and the
 // hull was lost. The component's raised-level piece is the hull.
 TEST(DetectCli, AHullJoinedToHazeAtItsBowIsFoundWhole) {
-  testing::TempDir dir("bwcli");
-  const std::string id = "scene_20240909T020853";
-  const auto sim =
-      testing::RunCli({"simulate", "--seed", "3", "--only", id, "--out", dir.path().string()});
-  ASSERT_EQ(sim.exit_code, 0) << sim.err;
-  const auto det = testing::RunCli({"detect", dir.file("scenes/" + id + ".tif"), "--terminal",
-                                    dir.file("terminal.geojson"), "--out", dir.file("d.geojson")});
-  ASSERT_EQ(det.exit_code, 0) << det.err;
-  std::ifstream in(dir.file("d.geojson"));
-  const nlohmann::json fc = nlohmann::json::parse(in);
-  int found = 0;
-  for (const auto& f : fc["features"]) {
-    if (f["properties"]["berth"] != "B2") continue;
-    ++found;
-    const double beam = f["properties"]["beam_m"].get<double>();
-    const double length = f["properties"]["length_m"].get<double>();
-    std::printf("seed 3, %s, B2: length %.1f m (89.2), beam %.1f m (13.7)\n", id.c_str(), length,
-                beam);
-    EXPECT_NEAR(length, 89.2, 2.0);
-    EXPECT_NEAR(beam, 13.7, 1.0);
-  }
-  EXPECT_EQ(found, 1);
+  const auto hulls = Seed3HullsAt("scene_20240909T020853", "B2");
+  ASSERT_EQ(hulls.size(), 1u);
+  EXPECT_NEAR(hulls[0]["length_m"].get<double>(), 89.2, 2.0);
+  EXPECT_NEAR(hulls[0]["beam_m"].get<double>(), 13.7, 1.0);
 }
 
 // Seed 3, 2024-08-09: an 89.2 x 13.7 m red-decked hull at B3 in patchy haze (clear of cloud,
@@ -75,29 +66,11 @@ TEST(DetectCli, AHullJoinedToHazeAtItsBowIsFoundWhole) {
 // hull and dropped it. Haze a quarter as bright in objectness as the hull counts as water
 // there, and the hull is reported as in thin cloud (cloud_affected).
 TEST(DetectCli, AHullInPatchyHazeIsFoundAndMarkedAsInThinCloud) {
-  testing::TempDir dir("bwcli");
-  const std::string id = "scene_20240809T014732";
-  const auto sim =
-      testing::RunCli({"simulate", "--seed", "3", "--only", id, "--out", dir.path().string()});
-  ASSERT_EQ(sim.exit_code, 0) << sim.err;
-  const auto det = testing::RunCli({"detect", dir.file("scenes/" + id + ".tif"), "--terminal",
-                                    dir.file("terminal.geojson"), "--out", dir.file("d.geojson")});
-  ASSERT_EQ(det.exit_code, 0) << det.err;
-  std::ifstream in(dir.file("d.geojson"));
-  const nlohmann::json fc = nlohmann::json::parse(in);
-  int found = 0;
-  for (const auto& f : fc["features"]) {
-    if (f["properties"]["berth"] != "B3") continue;
-    ++found;
-    const double beam = f["properties"]["beam_m"].get<double>();
-    const double length = f["properties"]["length_m"].get<double>();
-    std::printf("seed 3, %s, B3: length %.1f m (89.2), beam %.1f m (13.7)\n", id.c_str(), length,
-                beam);
-    EXPECT_NEAR(length, 89.2, 0.05 * 89.2);
-    EXPECT_NEAR(beam, 13.7, 1.5);
-    EXPECT_TRUE(f["properties"]["cloud_affected"].get<bool>());
-  }
-  EXPECT_EQ(found, 1);
+  const auto hulls = Seed3HullsAt("scene_20240809T014732", "B3");
+  ASSERT_EQ(hulls.size(), 1u);
+  EXPECT_NEAR(hulls[0]["length_m"].get<double>(), 89.2, 0.05 * 89.2);
+  EXPECT_NEAR(hulls[0]["beam_m"].get<double>(), 13.7, 1.5);
+  EXPECT_TRUE(hulls[0]["cloud_affected"].get<bool>());
 }
 
 TEST(DetectCli, NeedsTerminalOrWide) {
