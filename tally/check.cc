@@ -245,7 +245,8 @@ void CheckOptions::Check() const {
   if (iterations < 100 || !(interval > 0 && interval < 1) || approx_tolerance < 0 ||
       !(max_dwell_days > 0) || !(min_dwell_days > 0) || !(min_dwell_days < max_dwell_days) ||
       dwell_cells < 4 || !(min_detect_probability > 0 && min_detect_probability <= 1) ||
-      detect_cells < 4 || !(detect_prior_a > 0) || !(detect_prior_b > 0)) {
+      detect_cells < 4 || !(detect_prior_a > 0) || !(detect_prior_b > 0) ||
+      !(loading_share_prior > 0)) {
     throw InputError(kStage, "", "check options out of range");
   }
 }
@@ -508,7 +509,62 @@ MissedVisitEstimate EstimateMissedVisits(const TallyResult& result, const CheckO
   return est;
 }
 
+TransitionEstimate EstimateTransitions(const TallyResult& result, const CheckOptions& options) {
+  options.Check();
+  TransitionEstimate est;
+  est.visits = static_cast<int>(result.visits.size());
+  for (const Visit& v : result.visits) {
+    int d = StateDirection(v.states);
+    if (d == 0) d = FreeboardDirection(v.freeboards);
+    est.loading += d > 0 ? 1 : 0;
+    est.discharging += d < 0 ? 1 : 0;
+  }
+  est.open = est.visits - est.loading - est.discharging;
+  const double a = options.loading_share_prior + est.loading;
+  const double b = options.loading_share_prior + est.discharging;
+  est.loading_share = a / (a + b);
+  est.mean = est.loading + est.open * est.loading_share;
+  est.estimate = static_cast<int>(std::lround(est.mean));
+  // Beta-binomial pmf of the open visits that loaded, then its central interval.
+  const int n = est.open;
+  const double log_beta_ab = std::lgamma(a) + std::lgamma(b) - std::lgamma(a + b);
+  std::vector<double> pmf(static_cast<size_t>(n) + 1);
+  for (int k = 0; k <= n; ++k) {
+    const double log_choose =
+        std::lgamma(n + 1.0) - std::lgamma(k + 1.0) - std::lgamma(n - k + 1.0);
+    const double log_beta = std::lgamma(k + a) + std::lgamma(n - k + b) - std::lgamma(n + a + b);
+    pmf[static_cast<size_t>(k)] = std::exp(log_choose + log_beta - log_beta_ab);
+  }
+  const double tail = 0.5 * (1.0 - options.interval);
+  double cdf = 0.0;
+  est.low = -1;
+  est.high = n;
+  for (int k = 0; k <= n; ++k) {
+    cdf += pmf[static_cast<size_t>(k)];
+    if (est.low < 0 && cdf >= tail) est.low = k;
+    if (cdf >= 1.0 - tail) {
+      est.high = k;
+      break;
+    }
+  }
+  est.low = est.loading + std::max(est.low, 0);
+  est.high = est.loading + est.high;
+  return est;
+}
+
 namespace {
+std::string TransitionWords(const TransitionEstimate& t, int pct) {
+  std::ostringstream w;
+  w << t.loading << " of the " << t.visits << " visits were seen to load and " << t.discharging
+    << " to discharge (their load states or freeboards changed); the other " << t.open
+    << " showed no change and may have gone either way. A terminal loads or discharges, so "
+    << "they load with the share the visits that changed suggest ("
+    << std::lround(100 * t.loading_share) << " %): about " << t.estimate
+    << " visits arrived empty and left full (" << pct << " % interval " << t.low << "-" << t.high
+    << ") and " << t.visits - t.estimate << " went full->empty.";
+  return w.str();
+}
+
 std::string DirectionWords(const TallyResult& result) {
   std::ostringstream w;
   w << result.visits_loading << " visits were seen to load and " << result.visits_discharging
@@ -544,6 +600,7 @@ CheckResult CheckClaim(const std::vector<ClaimItem>& claim, const TallyResult& r
   for (const Vessel& v : result.vessels) single += v.visits == 1 ? 1 : 0;
   const double single_share = seen_vessels > 0 ? static_cast<double>(single) / seen_vessels : 1.0;
   const int pct = static_cast<int>(std::lround(100 * options.interval));
+  const TransitionEstimate ways = EstimateTransitions(result, options);
 
   std::ostringstream report;
   report << "What the scenes show: " << seen_visits << " visits by " << seen_vessels
@@ -650,7 +707,14 @@ CheckResult CheckClaim(const std::vector<ClaimItem>& claim, const TallyResult& r
       for (const auto& [t, c] : known) best = std::max(best, c);
       const int count = known.count(item.value) ? known[item.value] : 0;
       const int against = informative - allowed;
-      v.consistent = count > 0 && count == best && against < allowed;
+      // With the terminal's two ways: the claimed one is the way most visits went.
+      const bool two_way = item.value == "empty->full" || item.value == "full->empty";
+      const bool loads = item.value == "empty->full";
+      const double way_mean = loads ? ways.mean : ways.visits - ways.mean;
+      const int way_seen = loads ? ways.loading : ways.discharging;
+      const int other_seen = loads ? ways.discharging : ways.loading;
+      const bool most = two_way && way_mean > 0.5 * ways.visits && way_seen > other_seen;
+      v.consistent = (count > 0 && count == best && against < allowed) || most;
       why << "Claim pattern " << item.value << ": " << DirectionWords(result) << " Of the "
           << total_known << " visits whose arrival and departure states were both seen, ";
       bool first = true;
@@ -661,8 +725,9 @@ CheckResult CheckClaim(const std::vector<ClaimItem>& claim, const TallyResult& r
       if (known.empty()) why << "none";
       why << "; of the " << informative << " visits with a confident load state, " << allowed
           << " allow it and " << against << " do not";
-      why << (v.consistent ? "; the claimed pattern is the most common, so it is consistent."
-                           : "; the claimed pattern is not the most common, so it is NOT "
+      why << ". " << TransitionWords(ways, pct);
+      why << (v.consistent ? " The claimed pattern is the most common, so it is consistent."
+                           : " The claimed pattern is not the most common, so it is NOT "
                              "consistent.");
     } else {  // a transition count
       const double n = std::stod(item.value);
@@ -671,15 +736,31 @@ CheckResult CheckClaim(const std::vector<ClaimItem>& claim, const TallyResult& r
         count += visit.transition() == item.key ? 1 : 0;
         allowed += AllowsTransition(visit, item.key) ? 1 : 0;
       }
-      const double share = seen_visits > 0 ? static_cast<double>(allowed) / seen_visits : 0.0;
-      const int more_missed = static_cast<int>(std::ceil(missed_high * share));
-      const int high = allowed + more_missed;
-      v.consistent = Compare(count, high, item.op, n, options.approx_tolerance);
-      why << "Claim " << OpWords(item.op) << " " << item.value << " visits " << item.key << ": "
-          << count << " were seen at both ends, " << allowed - count
-          << " more seen allow it (their states were seen at one end or not at all) and about "
-          << more_missed << " more may have been missed, so " << count << " to " << high
-          << " are plausible" << (v.consistent ? "; consistent." : "; NOT consistent.");
+      if (item.key == "empty->full" || item.key == "full->empty") {
+        // The estimate's interval among the visits seen, plus that share of those missed.
+        const bool loads = item.key == "empty->full";
+        const int low = loads ? ways.low : ways.visits - ways.high;
+        const int high_seen = loads ? ways.high : ways.visits - ways.low;
+        const double way_mean = loads ? ways.mean : ways.visits - ways.mean;
+        const double share = seen_visits > 0 ? way_mean / seen_visits : 0.0;
+        const int more_missed = static_cast<int>(std::ceil(missed_high * share));
+        const int high = high_seen + more_missed;
+        v.consistent = Compare(low, high, item.op, n, options.approx_tolerance);
+        why << "Claim " << OpWords(item.op) << " " << item.value << " visits " << item.key << ": "
+            << count << " were seen at both ends. " << TransitionWords(ways, pct) << " About "
+            << more_missed << " more may have been missed, so " << low << " to " << high
+            << " are plausible" << (v.consistent ? "; consistent." : "; NOT consistent.");
+      } else {
+        const double share = seen_visits > 0 ? static_cast<double>(allowed) / seen_visits : 0.0;
+        const int more_missed = static_cast<int>(std::ceil(missed_high * share));
+        const int high = allowed + more_missed;
+        v.consistent = Compare(count, high, item.op, n, options.approx_tolerance);
+        why << "Claim " << OpWords(item.op) << " " << item.value << " visits " << item.key << ": "
+            << count << " were seen at both ends, " << allowed - count
+            << " more seen allow it (their states were seen at one end or not at all) and about "
+            << more_missed << " more may have been missed, so " << count << " to " << high
+            << " are plausible" << (v.consistent ? "; consistent." : "; NOT consistent.");
+      }
     }
     v.reasoning = why.str();
     out.consistent = out.consistent && v.consistent;

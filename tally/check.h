@@ -57,6 +57,11 @@ struct CheckOptions {
   // Beta(2, 1): a detector that works more often than not, otherwise uninformative.
   double detect_prior_a = 2.0;
   double detect_prior_b = 1.0;
+  // Beta(a, a) prior on the share of a terminal's visits that load. A terminal is built to
+  // load or to discharge (an export jetty, an import berth), so the share lies near 0 or 1:
+  // a < 1/2 (Jeffreys) puts the prior's weight there; a few visits seen to change one way
+  // then settle the direction.
+  double loading_share_prior = 0.25;
   void Check() const;
 };
 
@@ -77,6 +82,30 @@ struct MissedVisitEstimate {
 };
 
 MissedVisitEstimate EstimateMissedVisits(const TallyResult& result, const CheckOptions& options);
+
+// How many of the visits seen arrived empty and left full. A vessel at a berth loads or
+// discharges, so each visit is taken to go one of the terminal's two ways: empty->full or
+// full->empty. A visit whose own confident states or measured freeboards changed went the
+// way they changed; one that showed no change (a single look, or looks that agree) may have
+// gone either way: one look shows where in its stay the load was, not which way it moved.
+// Those go empty->full with the terminal's loading share q, q ~ Beta(a + loading,
+// a + discharging) from the visits that showed their way (a: loading_share_prior); the
+// empty->full count is then `loading` + BetaBinomial(open, a + loading, a + discharging).
+// The model has no place for a visit that leaves half loaded: its end states count as the
+// two ways' when seen (a look 0.75 loaded is `full`).
+struct TransitionEstimate {
+  int visits = 0;
+  int loading = 0;             // visits whose own states or freeboards rose
+  int discharging = 0;         // ... fell
+  int open = 0;                // showed no change
+  double loading_share = 0.5;  // posterior mean of q
+  double mean = 0.0;           // expected empty->full count (full->empty: visits - it)
+  int estimate = 0;            // the count reported: mean rounded
+  int low = 0;                 // central `interval` of the empty->full count
+  int high = 0;
+};
+
+TransitionEstimate EstimateTransitions(const TallyResult& result, const CheckOptions& options);
 
 struct ClaimVerdict {
   ClaimItem item;

@@ -911,10 +911,14 @@ std::string SummaryJson(const TallyResult& result) {
   nlohmann::ordered_json j;
   j["visits"] = result.visits.size();
   j["distinct_vessels"] = result.vessels.size();
-  nlohmann::ordered_json transitions = nlohmann::ordered_json::object();
-  for (const char* key : {"empty->full", "full->empty"}) transitions[key] = 0;
-  for (const auto& [key, count] : result.transitions) transitions[key] = count;
-  j["transitions"] = transitions;
+  // Transitions: how many visits went each of the terminal's two ways (EstimateTransitions:
+  // the visits seen to change, and the others with the terminal's loading share). What each
+  // visit showed at its ends (visits.csv) is in `transitions_seen`.
+  const TransitionEstimate ways = EstimateTransitions(result, CheckOptions{});
+  j["transitions"] = {{"empty->full", ways.estimate}, {"full->empty", ways.visits - ways.estimate}};
+  nlohmann::ordered_json seen = nlohmann::ordered_json::object();
+  for (const char* key : {"empty->full", "full->empty"}) seen[key] = 0;
+  for (const auto& [key, count] : result.transitions) seen[key] = count;
   j["scenes"] = {{"processed", result.scenes.processed},
                  {"failed", result.scenes.failed},
                  {"skipped", result.scenes.skipped}};
@@ -929,6 +933,16 @@ std::string SummaryJson(const TallyResult& result) {
   nlohmann::ordered_json allowed = nlohmann::ordered_json::object();
   for (const char* key : {"empty->full", "full->empty"}) allowed[key] = VisitsAllowing(result, key);
   j["transitions_allowed"] = allowed;
+  j["transitions_seen"] = seen;
+  j["transitions_estimate"] = {
+      {"visits_loading", ways.loading},
+      {"visits_discharging", ways.discharging},
+      {"visits_open", ways.open},
+      {"loading_share", ways.loading_share},
+      {"empty->full", {{"mean", ways.mean}, {"interval_90", {ways.low, ways.high}}}},
+      {"full->empty",
+       {{"mean", ways.visits - ways.mean},
+        {"interval_90", {ways.visits - ways.high, ways.visits - ways.low}}}}};
   const MissedVisitEstimate est = EstimateMissedVisits(result, CheckOptions{});
   j["visits_estimated_total"] = {{"median", est.median_total},
                                  {"mean", est.mean_total},
@@ -979,10 +993,12 @@ std::string FormatVisitTable(const TallyResult& result) {
   if (result.vessels_low != result.vessels_high) {
     out << " (plausible range " << result.vessels_low << "-" << result.vessels_high << ")";
   }
-  const int e2f_allowed = VisitsAllowing(result, "empty->full");
-  out << "; " << e2f << " seen to arrive empty and leave full, " << e2f_allowed - e2f
-      << " more allow it (terminal load direction: " << DirectionName(result.load_direction) << ", "
-      << result.visits_loading << " visits rose, " << result.visits_discharging << " fell)\n";
+  const TransitionEstimate ways = EstimateTransitions(result, CheckOptions{});
+  out << "; about " << ways.estimate << " arrived empty and left full (90 % interval " << ways.low
+      << "-" << ways.high << "): " << e2f << " seen at both ends, " << ways.loading
+      << " seen to load, " << ways.discharging << " to discharge, " << ways.open
+      << " showed no change (terminal load direction: " << DirectionName(result.load_direction)
+      << ")\n";
   out << "scenes: " << result.scenes.processed << " processed, " << result.scenes.failed
       << " failed, " << result.scenes.skipped << " skipped";
   if (result.period_start) {

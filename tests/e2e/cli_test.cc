@@ -63,8 +63,15 @@ TEST(EndToEnd, SimulateScanTallyCheck) {
   EXPECT_TRUE(direction == "loading" || direction == "discharging" || direction == "unknown")
       << direction;
   const int e2f_allowed = s["transitions_allowed"]["empty->full"].get<int>();
-  EXPECT_GE(e2f_allowed, s["transitions"]["empty->full"].get<int>());
+  EXPECT_GE(e2f_allowed, s["transitions_seen"]["empty->full"].get<int>());
   EXPECT_LE(e2f_allowed, seen);
+  // The estimate splits the visits between the two ways, within its interval.
+  const int e2f = s["transitions"]["empty->full"].get<int>();
+  EXPECT_EQ(e2f + s["transitions"]["full->empty"].get<int>(), seen);
+  const auto interval = s["transitions_estimate"]["empty->full"]["interval_90"];
+  EXPECT_LE(interval[0].get<int>(), e2f);
+  EXPECT_GE(interval[1].get<int>(), e2f);
+  EXPECT_GE(e2f, s["transitions_seen"]["empty->full"].get<int>());
   // The smoke truth: every visit it marks as imaged must be counted.
   const nlohmann::json truth = nlohmann::json::parse(Slurp(data + "/truth.json"));
   int imaged = 0;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <tuple>
 
@@ -381,6 +382,94 @@ TEST(CheckClaim, TransitionsCountWhatEachVisitAllows) {
   EXPECT_NE(loads.report.find("3 allow it and 1 do not"), std::string::npos) << loads.report;
   // As many seen discharging at both ends, but three visits' states rule it out.
   EXPECT_FALSE(CheckClaim(ParseClaim("pattern=full->empty"), r, {}).consistent);
+}
+
+}  // namespace
+}  // namespace bw
+
+namespace bw {
+namespace {
+
+// n visits at one berth; the first `loading` seen empty then full, the next `discharging`
+// full then empty, the rest seen once (partial): they showed no change.
+TallyResult WaysResult(int n, int loading, int discharging) {
+  std::vector<double> days;
+  std::vector<std::pair<double, double>> stays;
+  for (int i = 0; i < n; ++i) stays.emplace_back(10.0 * i + 2, 10.0 * i + 5);
+  for (double d = 0; d <= 10.0 * n; d += 1) days.push_back(d);
+  TallyResult r = Calendar(days, stays);
+  using S = LoadState;
+  for (int i = 0; i < n; ++i) {
+    Visit& v = r.visits[static_cast<size_t>(i)];
+    v.states = i < loading                 ? std::vector<S>{S::kEmpty, S::kFull}
+               : i < loading + discharging ? std::vector<S>{S::kFull, S::kEmpty}
+                                           : std::vector<S>{S::kPartial};
+  }
+  return r;
+}
+
+TEST(EstimateTransitions, VisitsThatShowedNoChangeGoTheTerminalsWay) {
+  // Four visits seen to load, none to discharge, six seen once: q ~ Beta(4.25, 0.25), mean
+  // 0.944; 4 + 6 q = 9.67 of 10 visits arrived empty and left full.
+  const TransitionEstimate t = EstimateTransitions(WaysResult(10, 4, 0), {});
+  EXPECT_EQ(t.visits, 10);
+  EXPECT_EQ(t.loading, 4);
+  EXPECT_EQ(t.discharging, 0);
+  EXPECT_EQ(t.open, 6);
+  EXPECT_NEAR(t.loading_share, 4.25 / 4.5, 1e-12);
+  EXPECT_NEAR(t.mean, 4 + 6 * 4.25 / 4.5, 1e-9);
+  EXPECT_EQ(t.estimate, 10);
+  EXPECT_GE(t.low, 4);
+  EXPECT_LE(t.low, 8);
+  EXPECT_EQ(t.high, 10);
+  // A discharging terminal mirrors it.
+  const TransitionEstimate d = EstimateTransitions(WaysResult(10, 0, 4), {});
+  EXPECT_EQ(d.estimate, 0);
+  EXPECT_EQ(d.low, 0);
+  EXPECT_EQ(d.high, 10 - t.low);
+  // No visit showed its way: half each, and the interval spans nearly everything.
+  const TransitionEstimate u = EstimateTransitions(WaysResult(10, 0, 0), {});
+  EXPECT_EQ(u.estimate, 5);
+  EXPECT_LE(u.low, 1);
+  EXPECT_GE(u.high, 9);
+  // A freeboard that sank by more than its noise shows loading where no state was sure.
+  TallyResult f = WaysResult(3, 0, 0);
+  f.visits[0].states.clear();
+  f.visits[0].freeboards = {{3.0, 0.1}, {1.5, 0.1}};
+  EXPECT_EQ(EstimateTransitions(f, {}).loading, 1);
+}
+
+TEST(EstimateTransitions, IntervalIsTheBetaBinomialOne) {
+  // The interval against a Monte Carlo of q ~ Beta, k ~ Binomial(open, q).
+  for (const auto& [n, up, down] : {std::tuple{30, 3, 0}, {30, 5, 2}, {12, 1, 1}, {40, 0, 6}}) {
+    const TransitionEstimate t = EstimateTransitions(WaysResult(n, up, down), {});
+    std::mt19937_64 rng(7);
+    std::gamma_distribution<double> ga(0.25 + up), gb(0.25 + down);
+    std::vector<int> draws;
+    double sum = 0;
+    for (int i = 0; i < 200000; ++i) {
+      const double x = ga(rng), y = gb(rng);
+      std::binomial_distribution<int> bin(t.open, x / (x + y));
+      draws.push_back(up + bin(rng));
+      sum += draws.back();
+    }
+    std::sort(draws.begin(), draws.end());
+    EXPECT_NEAR(t.mean, sum / draws.size(), 0.05 * n) << n << " " << up << " " << down;
+    EXPECT_NEAR(t.low, draws[draws.size() / 20], 1) << n << " " << up << " " << down;
+    EXPECT_NEAR(t.high, draws[draws.size() * 19 / 20], 1) << n << " " << up << " " << down;
+  }
+}
+
+TEST(CheckClaim, TransitionCountsUseTheEstimate) {
+  // 4 seen to load, 26 seen once at a loading terminal: about 29 of 30 went empty->full.
+  const TallyResult r = WaysResult(30, 4, 0);
+  const CheckResult right = CheckClaim(ParseClaim("empty->full=29,pattern=empty->full"), r, {});
+  EXPECT_TRUE(right.consistent) << right.report;
+  EXPECT_NE(right.report.find("about 29 visits arrived empty and left full"), std::string::npos)
+      << right.report;
+  EXPECT_FALSE(CheckClaim(ParseClaim("empty->full=10"), r, {}).consistent);
+  EXPECT_FALSE(CheckClaim(ParseClaim("pattern=full->empty"), r, {}).consistent);
+  EXPECT_FALSE(CheckClaim(ParseClaim("full->empty>=15"), r, {}).consistent);
 }
 
 }  // namespace
