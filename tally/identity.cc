@@ -673,6 +673,29 @@ IdentityResult ClusterWithRegistry(const std::vector<IdentityGroup>& groups, con
     if (rb.size() >= 5) scale_b = std::clamp(Median(rb), 1.0 - lim, 1.0 + lim);
   }
 
+  if (spdlog::should_log(spdlog::level::debug)) {
+    spdlog::debug(
+        "{}: assignment total {:.2f}; noise length {:.2f} beam {:.2f} m (with registry "
+        "slack {:.2f} {:.2f})",
+        kStage, total(), sigma[0], sigma[1], s_l, s_b);
+    for (size_t g = 0; g < n_groups; ++g) {
+      std::vector<std::pair<double, int>> alts;
+      for (int r = kNone; r < static_cast<int>(n_reg); ++r) alts.emplace_back(gain(g, r), r);
+      std::sort(alts.rbegin(), alts.rend());
+      std::string line;
+      for (size_t k = 0; k < std::min<size_t>(3, alts.size()); ++k) {
+        const int r = alts[k].second;
+        line += fmt::format(" {}={:.2f}(dims {:.2f} app {:.2f})",
+                            r == kNone ? "none" : fleet.vessels[static_cast<size_t>(r)].name,
+                            alts[k].first, r == kNone ? 0.0 : score[g][static_cast<size_t>(r)],
+                            r == kNone ? 0.0 : appearance(g, r));
+      }
+      spdlog::debug(
+          "{}: group {} ({} looks, L {:.1f} B {:.1f}) -> {};{}", kStage, g,
+          groups[g].members.size(), group_median[g][0], group_median[g][1],
+          assign[g] == kNone ? "none" : fleet.vessels[static_cast<size_t>(assign[g])].name, line);
+    }
+  }
   // Vessels: one per registry vessel used, then the unlisted groups clustered.
   std::vector<size_t> unlisted;
   for (size_t g = 0; g < n_groups; ++g) {
