@@ -553,11 +553,16 @@ TransitionEstimate EstimateTransitions(const TallyResult& result, const CheckOpt
 }
 
 namespace {
-std::string TransitionWords(const TransitionEstimate& t, int pct) {
+// `changed`: also say how many visits were seen to load and to discharge.
+std::string TransitionWords(const TransitionEstimate& t, int pct, bool changed) {
   std::ostringstream w;
-  w << t.loading << " of the " << t.visits << " visits were seen to load and " << t.discharging
-    << " to discharge (their load states or freeboards changed); the other " << t.open
-    << " showed no change and may have gone either way. A terminal loads or discharges, so "
+  if (changed) {
+    w << t.loading << " of the " << t.visits << " visits were seen to load and " << t.discharging
+      << " to discharge (their load states or freeboards changed); the other " << t.open;
+  } else {
+    w << "The other " << t.open << " visits";
+  }
+  w << " showed no change and may have gone either way. A terminal loads or discharges, so "
     << "they load with the share the visits that changed suggest ("
     << std::lround(100 * t.loading_share) << " %): about " << t.estimate
     << " visits arrived empty and left full (" << pct << " % interval " << t.low << "-" << t.high
@@ -725,7 +730,7 @@ CheckResult CheckClaim(const std::vector<ClaimItem>& claim, const TallyResult& r
       if (known.empty()) why << "none";
       why << "; of the " << informative << " visits with a confident load state, " << allowed
           << " allow it and " << against << " do not";
-      why << ". " << TransitionWords(ways, pct);
+      why << ". " << TransitionWords(ways, pct, false);
       why << (v.consistent ? " The claimed pattern is the most common, so it is consistent."
                            : " The claimed pattern is not the most common, so it is NOT "
                              "consistent.");
@@ -747,7 +752,7 @@ CheckResult CheckClaim(const std::vector<ClaimItem>& claim, const TallyResult& r
         const int high = high_seen + more_missed;
         v.consistent = Compare(low, high, item.op, n, options.approx_tolerance);
         why << "Claim " << OpWords(item.op) << " " << item.value << " visits " << item.key << ": "
-            << count << " were seen at both ends. " << TransitionWords(ways, pct) << " About "
+            << count << " were seen at both ends. " << TransitionWords(ways, pct, true) << " About "
             << more_missed << " more may have been missed, so " << low << " to " << high
             << " are plausible" << (v.consistent ? "; consistent." : "; NOT consistent.");
       } else {
