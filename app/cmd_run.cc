@@ -73,6 +73,7 @@ RunFn RegisterRun(CLI::App& app) {
     auto progress = [tty](const ScanProgress& p) {
       if (tty) std::fprintf(stderr, "\r%s   ", FormatScanProgress(p).c_str());
     };
+    TuneMallocForBerthScan();
     const ScanSummary summary = ScanScenes(
         files, db, MakeSceneDetector(terminal, fleet ? &*fleet : nullptr), scan_options, progress);
     if (tty) std::fprintf(stderr, "\n");

@@ -1,6 +1,10 @@
 // `berthwatch scan`: scenes -> detections stored in a GeoPackage (resumable).
 #include <unistd.h>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -14,6 +18,13 @@
 #include "tally/scan.h"
 
 namespace bw::app {
+
+void TuneMallocForBerthScan() {
+#ifdef __GLIBC__
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
+}
 
 RunFn RegisterScan(CLI::App& app) {
   struct Args {
@@ -51,6 +62,7 @@ RunFn RegisterScan(CLI::App& app) {
     auto progress = [tty](const ScanProgress& p) {
       if (tty) std::fprintf(stderr, "\r%s   ", FormatScanProgress(p).c_str());
     };
+    TuneMallocForBerthScan();
     ScanSummary summary = ScanScenes(
         files, args->db, MakeSceneDetector(terminal, fleet ? &*fleet : nullptr), options, progress);
     if (tty) std::fprintf(stderr, "\n");
