@@ -514,8 +514,7 @@ TransitionEstimate EstimateTransitions(const TallyResult& result, const CheckOpt
   TransitionEstimate est;
   est.visits = static_cast<int>(result.visits.size());
   for (const Visit& v : result.visits) {
-    int d = StateDirection(v.states);
-    if (d == 0) d = FreeboardDirection(v.freeboards);
+    const int d = VisitDirection(v);
     est.loading += d > 0 ? 1 : 0;
     est.discharging += d < 0 ? 1 : 0;
   }

@@ -329,6 +329,11 @@ int FreeboardDirection(const std::vector<std::pair<double, double>>& freeboards)
   return change < 0 ? 1 : -1;  // the deck edge sinks as the hull loads
 }
 
+int VisitDirection(const Visit& visit) {
+  const int d = StateDirection(visit.states);
+  return d != 0 ? d : FreeboardDirection(visit.freeboards);
+}
+
 int LoadDirection(int rising, int falling, int min_visits, double min_ratio) {
   if (rising >= min_visits && rising >= min_ratio * falling) return 1;
   if (falling >= min_visits && falling >= min_ratio * rising) return -1;
@@ -796,8 +801,7 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
   // Load direction: the visits whose states changed say whether the terminal loads or
   // discharges; a visit's own change overrides it.
   for (const Visit& v : result.visits) {
-    int d = StateDirection(v.states);
-    if (d == 0) d = FreeboardDirection(v.freeboards);
+    const int d = VisitDirection(v);
     result.visits_loading += d > 0 ? 1 : 0;
     result.visits_discharging += d < 0 ? 1 : 0;
   }

@@ -144,6 +144,9 @@ int StateDirection(const std::vector<LoadState>& states);
 // Direction of a visit's freeboards: +1 (loading) when the last lies below the first by more
 // than 3 sigma and 0.3 m, -1 when above, else 0.
 int FreeboardDirection(const std::vector<std::pair<double, double>>& freeboards);
+// Which way a visit itself showed its load going: its confident states when they changed,
+// else its measured freeboards (+1 loading, -1 discharging, 0 no change seen).
+int VisitDirection(const Visit& visit);
 // The terminal's direction from the visits that rose and fell: the majority when it has at
 // least `min_visits` visits and at least `min_ratio` times the minority, else 0.
 int LoadDirection(int rising, int falling, int min_visits = 2, double min_ratio = 4.0);
