@@ -27,8 +27,8 @@ RunFn RegisterRun(CLI::App& app);
 // threshold (glibc's maximum) and a 1 GiB trim threshold keep freed windows for the next
 // scene: 0.16-0.27 M faults, 2.4-3.3 s of system time; two alternating runs of `scan` took
 // 24.9/28.1 s against 30.9/29.6 s. Peak RSS went up in those runs (647/653 MiB against
-// 538/551), though it varies by 130 MiB between runs of one setting (543-688 MiB). Setting
-// only the trim threshold also turns off the dynamic mmap threshold: 3.5 times slower.
+// 538/551; nine runs with glibc's default gave 537-594 MiB). Setting only the trim
+// threshold also turns off the dynamic mmap threshold: 3.5 times slower.
 void TuneMallocForBerthScan();
 
 }  // namespace bw::app
