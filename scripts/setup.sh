@@ -12,6 +12,7 @@ PACKAGES=(
   libcli11-dev                    # command line
   nlohmann-json3-dev              # JSON (STAC sidecars, scenarios, summaries)
   libspdlog-dev                   # logging
+  libxxhash-dev                   # content hash of scene files (scan skips what is stored)
   libgtest-dev libgmock-dev       # tests
   libbenchmark-dev                # benchmarks
   clang-format                    # formatting check

@@ -1,9 +1,13 @@
 #include "tally/scan.h"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
+#include <xxhash.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
@@ -11,6 +15,7 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -103,6 +108,37 @@ std::vector<std::string> ReadStac(const fs::path& json_path) {
 }  // namespace
 
 std::string ContentHash(const std::string& path) {
+  // read(2) into one reused buffer: no stream layer, and the page cache is copied once.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw InputError(kStage, path, "cannot read the file");
+  ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  struct StateDeleter {
+    void operator()(XXH3_state_t* s) const { XXH3_freeState(s); }
+  };
+  const std::unique_ptr<XXH3_state_t, StateDeleter> state(XXH3_createState());
+  if (state == nullptr || XXH3_64bits_reset(state.get()) != XXH_OK) {
+    ::close(fd);
+    throw Error(kStage, path, "out of memory for the content hash");
+  }
+  thread_local std::vector<char> buffer(1 << 20);
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ::close(fd);
+      throw InputError(kStage, path, "read error");
+    }
+    if (n == 0) break;
+    XXH3_64bits_update(state.get(), buffer.data(), static_cast<size_t>(n));
+  }
+  ::close(fd);
+  char text[17];
+  std::snprintf(text, sizeof(text), "%016llx",
+                static_cast<unsigned long long>(XXH3_64bits_digest(state.get())));
+  return text;
+}
+
+std::string LegacyContentHash(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(kStage, path, "cannot read the file");
   std::uint64_t h = 14695981039346656037ULL;
@@ -175,9 +211,17 @@ struct Outcome {
   SceneRecord record;
   SceneDetections observations;
   bool already_stored = false;
+  std::string legacy_hash;  // the store's legacy key of this file, to re-key (Store::Rekey)
 };
 
-Outcome RunOne(const std::string& path, size_t index, const std::set<std::string>& stored,
+// What the workers read of the store (read-only while they run).
+struct StoredKeys {
+  std::set<std::string> hashes;          // Store::stored_hashes
+  std::set<std::string> legacy;          // Store::legacy_hashes
+  std::set<std::string> legacy_current;  // Store::legacy_hashes_current
+};
+
+Outcome RunOne(const std::string& path, size_t index, const StoredKeys& stored,
                const SceneDetector& detector) {
   Outcome o;
   o.index = index;
@@ -187,14 +231,28 @@ Outcome RunOne(const std::string& path, size_t index, const std::set<std::string
     o.record.content_hash = ContentHash(path);
   } catch (const std::exception& e) {
     // Unreadable: record it under a hash of its path so that the row is unique.
-    o.record.content_hash = "unreadable:" + path;
+    o.record.content_hash = kUnreadablePrefix + path;
     o.record.status = SceneStatus::kFailed;
     o.record.error = e.what();
     return o;
   }
-  if (stored.count(o.record.content_hash)) {
+  if (stored.hashes.count(o.record.content_hash)) {
     o.already_stored = true;
     return o;
+  }
+  if (!stored.legacy.empty()) {
+    // A store written before the hash changed: find this file under its old key. Stored
+    // by this detector version, it is only re-keyed; by another, detected again.
+    try {
+      const std::string legacy = LegacyContentHash(path);
+      if (stored.legacy.count(legacy)) o.legacy_hash = legacy;
+      if (stored.legacy_current.count(legacy)) {
+        o.already_stored = true;
+        return o;
+      }
+    } catch (const std::exception&) {
+      // Read it once already: a failure now is the detector's to report.
+    }
   }
   try {
     o.observations = detector(path);
@@ -224,7 +282,8 @@ ScanSummary ScanScenes(const std::vector<std::string>& scene_files, const std::s
                        const std::function<void(const ScanProgress&)>& progress) {
   options.Check();
   Store store = Store::Open(db_path);
-  const std::set<std::string> stored = store.stored_hashes();  // read-only for workers
+  const StoredKeys stored{store.stored_hashes(), store.legacy_hashes(),
+                          store.legacy_hashes_current()};
 
   ScanSummary summary;
   summary.counts.total = static_cast<int>(scene_files.size());
@@ -266,6 +325,7 @@ ScanSummary ScanScenes(const std::vector<std::string>& scene_files, const std::s
         queue.pop_front();
       }
       ScanProgress& c = summary.counts;
+      if (!o.legacy_hash.empty()) store.Rekey(o.legacy_hash, o.record.content_hash);
       if (o.already_stored || store.Has(o.record.content_hash) ||
           committed.count(o.record.content_hash)) {
         ++c.already_stored;

@@ -38,7 +38,8 @@ const std::vector<FieldSpec>& SceneFields() {
       {"datetime", OFTDateTime},  {"sun_elevation_deg", OFTReal}, {"sun_azimuth_deg", OFTReal},
       {"off_nadir_deg", OFTReal}, {"view_azimuth_deg", OFTReal},  {"gsd_m", OFTReal},
       {"status", OFTString},      {"error", OFTString},           {"berths_clear", OFTInteger},
-      {"detections", OFTInteger}, {"processed_at", OFTDateTime},  {"detector", OFTString}};
+      {"detections", OFTInteger}, {"processed_at", OFTDateTime},  {"detector", OFTString},
+      {"hash_kind", OFTString}};
   return f;
 }
 
@@ -219,8 +220,10 @@ const char* ToString(SceneStatus status) {
 struct Store::Impl {
   std::string path;
   GDALDataset* ds = nullptr;
-  std::set<std::string> hashes;       // stored by this detector version
-  std::set<std::string> any_version;  // stored at all
+  std::set<std::string> hashes;          // stored by this detector version
+  std::set<std::string> any_version;     // stored at all
+  std::set<std::string> legacy;          // keyed by LegacyContentHash (no hash_kind)
+  std::set<std::string> legacy_current;  // ... of them, stored by this detector version
 
   ~Impl() {
     if (ds != nullptr) GDALClose(ds);
@@ -258,13 +261,20 @@ struct Store::Impl {
   void LoadHashes() {
     hashes.clear();
     any_version.clear();
+    legacy.clear();
+    legacy_current.clear();
     OGRLayer* scenes = Layer("scenes");
     scenes->ResetReading();
     for (FeaturePtr f(scenes->GetNextFeature()); f; f.reset(scenes->GetNextFeature())) {
-      any_version.insert(GetString(*f, "content_hash"));
-      if (GetString(*f, "detector") == kDetectorVersion) {
-        hashes.insert(GetString(*f, "content_hash"));
+      const std::string hash = GetString(*f, "content_hash");
+      const bool current = GetString(*f, "detector") == kDetectorVersion;
+      if (GetString(*f, "hash_kind").empty() && !hash.starts_with(kUnreadablePrefix)) {
+        legacy.insert(hash);
+        if (current) legacy_current.insert(hash);
+        continue;  // not a key ContentHash can give
       }
+      any_version.insert(hash);
+      if (current) hashes.insert(hash);
     }
   }
 
@@ -406,6 +416,43 @@ const std::set<std::string>& Store::stored_hashes() const { return impl_->hashes
 bool Store::Has(const std::string& content_hash) const {
   return impl_->hashes.count(content_hash) > 0;
 }
+const std::set<std::string>& Store::legacy_hashes() const { return impl_->legacy; }
+const std::set<std::string>& Store::legacy_hashes_current() const { return impl_->legacy_current; }
+
+void Store::Rekey(const std::string& legacy, const std::string& content_hash) {
+  Impl& s = *impl_;
+  if (!s.legacy.count(legacy)) return;
+  auto quote = [](const std::string& v) {
+    std::string q = "'";
+    for (char c : v) q += c == '\'' ? std::string("''") : std::string(1, c);
+    return q + "'";
+  };
+  s.Begin();
+  try {
+    for (const char* layer : {"scenes", "berth_views", "detections"}) {
+      std::string sql =
+          std::string("UPDATE ") + layer + " SET content_hash = " + quote(content_hash);
+      if (std::string(layer) == "scenes")
+        sql += std::string(", hash_kind = ") + quote(kContentHashKind);
+      sql += " WHERE content_hash = " + quote(legacy);
+      CPLErrorReset();
+      OGRLayer* result = s.ds->ExecuteSQL(sql.c_str(), nullptr, nullptr);
+      if (result != nullptr) s.ds->ReleaseResultSet(result);
+      if (CPLGetLastErrorType() >= CE_Failure) {
+        throw Error(kStage, s.path,
+                    std::string("cannot re-key ") + layer + ": " + CPLGetLastErrorMsg());
+      }
+    }
+    s.Commit();
+  } catch (...) {
+    s.Rollback();
+    throw;
+  }
+  s.any_version.insert(content_hash);
+  if (s.legacy_current.count(legacy)) s.hashes.insert(content_hash);
+  s.legacy.erase(legacy);
+  s.legacy_current.erase(legacy);
+}
 
 void Store::CommitScene(const SceneRecord& record, const SceneDetections& observations) {
   Impl& s = *impl_;
@@ -423,6 +470,7 @@ void Store::CommitScene(const SceneRecord& record, const SceneDetections& observ
     f->SetField("path", record.path.c_str());
     f->SetField("detector", record.detector.c_str());
     f->SetField("content_hash", record.content_hash.c_str());
+    f->SetField("hash_kind", kContentHashKind);
     f->SetField("scene_id", record.scene_id.c_str());
     if (record.datetime) SetTime(*f, "datetime", *record.datetime);
     if (processed) {

@@ -31,10 +31,15 @@ namespace bw {
 enum class SceneStatus { kProcessed, kFailed, kSkipped };
 const char* ToString(SceneStatus status);  // "processed", "failed", "skipped"
 
+// How SceneRecord::content_hash was made (scenes.hash_kind; rows without one are keyed by
+// LegacyContentHash), and the key of a file that could not be read: this prefix + its path.
+inline constexpr char kContentHashKind[] = "xxh3";
+inline constexpr char kUnreadablePrefix[] = "unreadable:";
+
 // What the store keeps about one scene file besides its detections.
 struct SceneRecord {
   std::string path;
-  std::string content_hash;  // ContentHash() of the file bytes (scene/hash.h)
+  std::string content_hash;  // ContentHash() of the file bytes (tally/scan.h)
   std::string scene_id;
   std::optional<TimePoint> datetime;
   SceneStatus status = SceneStatus::kProcessed;
@@ -93,6 +98,14 @@ class Store {
   // Content hashes of every stored scene (any status).
   const std::set<std::string>& stored_hashes() const;
   bool Has(const std::string& content_hash) const;
+
+  // Scenes stored before ContentHash became XXH3 (2026-12-06) are keyed by
+  // LegacyContentHash (tally/scan.h): those keys, of any detector version and of this one.
+  const std::set<std::string>& legacy_hashes() const;
+  const std::set<std::string>& legacy_hashes_current() const;
+  // Re-keys the rows of the scene stored under `legacy` (all layers) to `content_hash`, in
+  // one transaction; afterwards the scene counts as stored under the new key.
+  void Rekey(const std::string& legacy, const std::string& content_hash);
 
   // Writes the scene row, its berth views and detections in one transaction.
   // `observations` is ignored unless record.status == kProcessed.

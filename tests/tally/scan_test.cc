@@ -1,6 +1,7 @@
 // The scan loop with a stand-in detector over real files and a real GeoPackage.
 #include "tally/scan.h"
 
+#include <gdal_priv.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -35,6 +36,22 @@ TEST(ContentHash, DependsOnEveryByte) {
   EXPECT_NE(a, ContentHash(dir.file("b.tif")));
   EXPECT_EQ(a, ContentHash(dir.file("c.tif")));
   EXPECT_THROW(ContentHash(dir.file("none.tif")), InputError);
+  EXPECT_THROW(ContentHash(dir.path().string()), InputError);  // a folder is no file
+}
+
+TEST(ContentHash, IsXxh3OfTheBytes) {
+  // Values printed by `xxhsum -H3` (xxHash 0.8.1) for the same bytes.
+  TempDir dir;
+  Write(dir.path() / "empty.tif", "");
+  Write(dir.path() / "word.tif", "berthwatch");
+  EXPECT_EQ(ContentHash(dir.file("empty.tif")), "2d06800538d394c2");
+  EXPECT_EQ(ContentHash(dir.file("word.tif")), "e994677fc77c3de5");
+  // Across the read buffer's 1 MiB boundary every byte still counts.
+  std::string big(3 << 20, 'x');
+  Write(dir.path() / "big1.tif", big);
+  big[(1 << 20) + 7] = 'y';
+  Write(dir.path() / "big2.tif", big);
+  EXPECT_NE(ContentHash(dir.file("big1.tif")), ContentHash(dir.file("big2.tif")));
 }
 
 TEST(CollectSceneFiles, WalksFoldersAndSkipsSidecars) {
@@ -143,6 +160,80 @@ TEST(ScanScenes, SameContentTwiceIsStoredOnce) {
                                    detector, ScanOptions{});
   EXPECT_EQ(r.counts.processed, 1);
   EXPECT_EQ(r.counts.already_stored, 1);
+}
+
+// A store written before the content hash became XXH3 keys its scenes by the FNV-1a of the
+// bytes: a re-scan finds them under that key, re-keys the rows of this detector version
+// without detecting again, and detects again (replacing the rows) only what an older
+// detector stored. Nothing is stored twice.
+TEST(ScanScenes, ReKeysAStoreWrittenWithTheLegacyHash) {
+  TempDir dir;
+  std::vector<std::string> files;
+  for (int i = 0; i < 4; ++i) {
+    const fs::path p = dir.path() / ("scene_" + std::to_string(i) + ".tif");
+    Write(p, "pixels of scene " + std::to_string(i));
+    files.push_back(p.string());
+  }
+  std::atomic<int> calls{0};
+  SceneDetector detector = [&](const std::string& path) {
+    ++calls;
+    const std::string stem = fs::path(path).stem().string();
+    SceneDetections s =
+        testing::Scene(std::stoi(stem.substr(6)), {{"B1", true}}, {Det("B1", Hull{})});
+    s.scene_id = stem;
+    s.path = path;
+    return s;
+  };
+  const std::string db = dir.file("out.gpkg");
+  ASSERT_EQ(ScanScenes(files, db, detector, ScanOptions{}).counts.processed, 4);
+  ASSERT_EQ(calls.load(), 4);
+
+  // Turn it into a store of the old berthwatch; scene_1 was stored by an older detector.
+  {
+    GDALAllRegister();
+    std::unique_ptr<GDALDataset> ds(GDALDataset::Open(db.c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE));
+    ASSERT_NE(ds, nullptr);
+    for (const std::string& f : files) {
+      const std::string now = ContentHash(f), old = LegacyContentHash(f);
+      ASSERT_NE(now, old);
+      for (const char* layer : {"scenes", "berth_views", "detections"}) {
+        std::string sql = std::string("UPDATE ") + layer + " SET content_hash = '" + old + "'";
+        if (std::string(layer) == "scenes") {
+          sql += ", hash_kind = NULL";
+          if (f == files[1]) sql += ", detector = 'older'";
+        }
+        sql += " WHERE content_hash = '" + now + "'";
+        ds->ExecuteSQL(sql.c_str(), nullptr, nullptr);
+      }
+    }
+  }
+  {
+    Store store = Store::OpenExisting(db);
+    EXPECT_EQ(store.legacy_hashes().size(), 4u);
+    EXPECT_EQ(store.legacy_hashes_current().size(), 3u);
+    EXPECT_TRUE(store.stored_hashes().empty());
+  }
+
+  ScanOptions options;
+  options.threads = 2;
+  const ScanSummary again = ScanScenes(files, db, detector, options);
+  EXPECT_EQ(calls.load(), 5);  // only scene_1 detected again
+  EXPECT_EQ(again.counts.already_stored, 3);
+  EXPECT_EQ(again.counts.processed, 1);
+
+  Store store = Store::OpenExisting(db);
+  EXPECT_TRUE(store.legacy_hashes().empty());
+  const auto scenes = store.LoadScenes();
+  ASSERT_EQ(scenes.size(), 4u);
+  size_t detections = 0;
+  for (const auto& s : scenes) {
+    EXPECT_EQ(s.record.content_hash, ContentHash(s.record.path)) << s.record.path;
+    EXPECT_EQ(s.record.detector, kDetectorVersion);
+    detections += s.observations.detections.size();
+  }
+  EXPECT_EQ(detections, 4u);  // each scene's rows once: re-keyed, or replaced
+  EXPECT_EQ(ScanScenes(files, db, detector, options).counts.already_stored, 4);
+  EXPECT_EQ(calls.load(), 5);
 }
 
 }  // namespace
