@@ -285,6 +285,19 @@ void RadixSelect(const std::vector<float>& samples,
   }
 }
 
+// The k-th smallest sample (k < size), the value std::nth_element places at k; `samples`
+// may be reordered.
+float SelectKth(std::vector<float>& samples, size_t k) {
+  if (samples.size() >= kRadixSelectMin) {
+    std::vector<float> out(1);
+    RadixSelect(samples, {{k, 0}}, out);
+    return out[0];
+  }
+  std::nth_element(samples.begin(), samples.begin() + static_cast<std::ptrdiff_t>(k),
+                   samples.end());
+  return samples[k];
+}
+
 size_t PercentileRank(size_t n, double percentile) {
   const double q = std::clamp(percentile, 0.0, 100.0) / 100.0;
   return std::min(n - 1, static_cast<size_t>(q * (n - 1) + 0.5));
@@ -332,10 +345,8 @@ float OtsuThreshold(const cv::Mat& values, const cv::Mat& mask) {
   if (samples.empty()) return std::numeric_limits<float>::quiet_NaN();
   const size_t k_lo = PercentileRank(samples.size(), 1.0);
   const size_t k_hi = PercentileRank(samples.size(), 99.0);
-  std::nth_element(samples.begin(), samples.begin() + k_lo, samples.end());
-  const float lo = samples[k_lo];
-  std::nth_element(samples.begin() + k_lo, samples.begin() + k_hi, samples.end());
-  const float hi = samples[k_hi];
+  const float lo = SelectKth(samples, k_lo);
+  const float hi = SelectKth(samples, k_hi);
   if (!std::isfinite(lo) || !(hi > lo)) return lo;
   constexpr int kBins = 256;
   std::array<double, kBins> hist{};
@@ -683,11 +694,9 @@ void BridgeCloudAcrossLand(const ImagingResult& r, const cv::Mat& labels, int n,
 float MadSigma(std::vector<float>& s) {
   if (s.size() < 16) return std::numeric_limits<float>::quiet_NaN();
   const size_t k = s.size() / 2;
-  std::nth_element(s.begin(), s.begin() + k, s.end());
-  const float med = s[k];
+  const float med = SelectKth(s, k);
   for (auto& x : s) x = std::fabs(x - med);
-  std::nth_element(s.begin(), s.begin() + k, s.end());
-  return 1.4826f * s[k];
+  return 1.4826f * SelectKth(s, k);
 }
 
 namespace {
@@ -712,8 +721,7 @@ float SamplePercentile(std::vector<float>& samples, double percentile) {
   const double q = std::clamp(percentile, 0.0, 100.0) / 100.0;
   const size_t k =
       std::min(samples.size() - 1, static_cast<size_t>(q * (samples.size() - 1) + 0.5));
-  std::nth_element(samples.begin(), samples.begin() + k, samples.end());
-  return samples[k];
+  return SelectKth(samples, k);
 }
 
 // RobustSigma of (brightness - background) over a mask, evaluated only at the sample

@@ -88,6 +88,27 @@ TEST(MaskedPercentiles, LargeSetsMatchSorting) {
   }
 }
 
+// MadSigma selects by histogram on large sets: the same value as sorting twice.
+TEST(MadSigma, MatchesSorting) {
+  std::mt19937 rng(23);
+  std::normal_distribution<float> g(0.02f, 0.01f);
+  for (const size_t n : {17ul, 1000ul, 16383ul, 16384ul, 300000ul}) {
+    std::vector<float> s(n);
+    for (float& x : s) x = g(rng);
+    std::vector<float> sorted = s;
+    std::sort(sorted.begin(), sorted.end());
+    const float med = sorted[n / 2];
+    for (float& x : sorted) x = std::fabs(x - med);
+    std::sort(sorted.begin(), sorted.end());
+    EXPECT_EQ(MadSigma(s), 1.4826f * sorted[n / 2]) << n;
+    if (n > 1000) {
+      EXPECT_NEAR(1.4826f * sorted[n / 2], 0.01f, 5e-4f) << n;  // sigma 0.01
+    }
+  }
+  std::vector<float> few(15, 1.0f);
+  EXPECT_TRUE(std::isnan(MadSigma(few)));
+}
+
 TEST(MaskedBoxMean, MatchesBruteForce) {
   const cv::Mat v = RandomMap(90, 70, 1);
   cv::Mat mask = RandomMap(90, 70, 2) > 0.3f;
