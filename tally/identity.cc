@@ -246,6 +246,35 @@ double LengthOverhang(const Detection& d, double off_nadir_deg, double view_azim
   return std::max(0.0, options.superstructure_height_m * tan_v * along);
 }
 
+double HullSideFactor(const Detection& d, double off_nadir_deg, double view_azimuth_deg,
+                      double sun_azimuth_deg, const IdentityOptions& options) {
+  if (!options.registry_use_beam_overhang || !std::isfinite(off_nadir_deg) ||
+      !std::isfinite(view_azimuth_deg) || !std::isfinite(d.heading_deg)) {
+    return 0.0;
+  }
+  const double deg = M_PI / 180.0;
+  // The side seen faces the sensor (its normal towards the view azimuth); the sun lights
+  // the side towards its azimuth. Heading 0-180 (bow unresolved) gives the same signs.
+  if (std::isfinite(sun_azimuth_deg) &&
+      std::sin((sun_azimuth_deg - d.heading_deg) * deg) *
+              std::sin((view_azimuth_deg - d.heading_deg) * deg) <=
+          0.0) {
+    return 0.0;
+  }
+  const double tan_v = std::tan(std::clamp(off_nadir_deg, 0.0, 60.0) * deg);
+  return tan_v * std::abs(std::sin((view_azimuth_deg + 180.0 - d.heading_deg) * deg));
+}
+
+double BeamOverhang(const IdentityGroup& group, size_t i, double fallback_freeboard_m) {
+  if (i >= group.hull_side_factor.size()) return 0.0;
+  const double f = i < group.freeboard_m.size() ? group.freeboard_m[i] : kNaN;
+  const double fs = i < group.freeboard_sigma_m.size() && std::isfinite(group.freeboard_sigma_m[i])
+                        ? group.freeboard_sigma_m[i]
+                        : 0.0;
+  const double freeboard = std::isfinite(f) ? f + 2.0 * fs : fallback_freeboard_m;
+  return std::max(0.0, freeboard * group.hull_side_factor[i]);
+}
+
 IdentityResult ClusterGroups(const std::vector<IdentityGroup>& groups,
                              const IdentityOptions& options) {
   options.Check();
@@ -440,7 +469,12 @@ IdentityResult ClusterWithRegistry(const std::vector<IdentityGroup>& groups, con
           const double over =
               i < groups[g].length_overhang_m.size() ? groups[g].length_overhang_m[i] : 0.0;
           llr += MixtureLlr(m[0], scale_l * fleet.vessels[r].length_m, s_l, u_l, e, over);
-          llr += MixtureLlr(m[1], scale_b * fleet.vessels[r].beam_m, s_b, u_b, e);
+          const FleetVessel& v = fleet.vessels[r];
+          const double ballast_freeboard = v.depth_m > v.ballast_draft_m && v.ballast_draft_m > 0
+                                               ? v.depth_m - v.ballast_draft_m
+                                               : options.hull_side_freeboard_m;
+          const double bover = BeamOverhang(groups[g], i, ballast_freeboard);
+          llr += MixtureLlr(m[1], scale_b * fleet.vessels[r].beam_m, s_b, u_b, e, bover);
         }
         score[g][r] = weight * llr + freeboard_llr(groups[g], r) + prior_listed;
       }

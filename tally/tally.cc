@@ -78,14 +78,16 @@ constexpr std::array<double, 2> kGrossErrorRange{150.0, 25.0};
 // How much better the looks of a track are explained as two hulls, the first k looks one and
 // the rest another, than as one (log-likelihood ratio, nats): per element (length, beam) the
 // best common value of each part against the best of all, each look the value plus noise
-// (sigma; for the length plus an overhang uniform in [0, over]) or, with share eps (0.5
+// (sigma) plus an overhang uniform in [0, over] (the superstructure's lean past the stern for
+// the length, the hull side seen off-nadir for the beam) or, with share eps (0.5
 // for an unclean look), a gross error (MixtureLlr). Within one hull consecutive looks agree
 // to about a metre; a 6 m step between two parts that each agree is a turnover.
-double TurnoverGain(const std::vector<Signature>& sigs, const std::vector<double>& over,
-                    const std::vector<uint8_t>& unclean, size_t k, const Signature& sigma,
-                    double eps) {
+double TurnoverGain(const std::vector<Signature>& sigs, const std::vector<double>& over_length,
+                    const std::vector<double>& over_beam, const std::vector<uint8_t>& unclean,
+                    size_t k, const Signature& sigma, double eps) {
   auto best = [&](size_t e, size_t lo, size_t hi) {
-    auto over_of = [&](size_t i) { return e == 0 && i < over.size() ? over[i] : 0.0; };
+    const std::vector<double>& over = e == 0 ? over_length : over_beam;
+    auto over_of = [&](size_t i) { return i < over.size() ? over[i] : 0.0; };
     double a = 1e18, b = -1e18;
     for (size_t i = lo; i < hi; ++i) {
       if (!std::isfinite(sigs[i][e])) continue;
@@ -519,6 +521,8 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
       const SceneDetections& sc = scenes[static_cast<size_t>(r.scene)];
       g.length_overhang_m.push_back(
           LengthOverhang(d, sc.off_nadir_deg, sc.view_azimuth_deg, options.identity));
+      g.hull_side_factor.push_back(HullSideFactor(d, sc.off_nadir_deg, sc.view_azimuth_deg,
+                                                  sc.sun_azimuth_deg, options.identity));
     }
     g.first = scenes[static_cast<size_t>(t.members.front().scene)].datetime;
     g.last = scenes[static_cast<size_t>(t.members.back().scene)].datetime;
@@ -585,9 +589,12 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
       std::pair<double, size_t> best{0.0, 0};
       if (n < 4) return best;
       const IdentityGroup g = group_of(t);
+      std::vector<double> beam_overhang(n);
+      for (size_t i = 0; i < n; ++i)
+        beam_overhang[i] = BeamOverhang(g, i, options.identity.hull_side_freeboard_m);
       for (size_t k = 2; k + 2 <= n; ++k) {
-        const double gain =
-            TurnoverGain(t.signatures, g.length_overhang_m, g.unclean, k, track_noise, eps);
+        const double gain = TurnoverGain(t.signatures, g.length_overhang_m, beam_overhang,
+                                         g.unclean, k, track_noise, eps);
         if (gain > best.first) best = {gain, k};
       }
       return best;

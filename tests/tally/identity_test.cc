@@ -274,6 +274,53 @@ TEST(Identity, RegistryAllowsTheSuperstructureOverhangInTheLength) {
   EXPECT_EQ(RegistryOfOneTrack(g, fleet), 0);
 }
 
+TEST(Identity, HullSideCountsInTheBeamWhereItIsLit) {
+  Detection d = testing::Det("B1", {100.0, 14.0, {0.2, 0.2, 0.2}, 0.9, kNaN});
+  d.heading_deg = 60.0;
+  const IdentityOptions opt;
+  const double tan_v = std::tan(20.0 * M_PI / 180);
+  // Seen from 150 deg (across the hull): the side facing 150 is seen, lit by a sun there.
+  EXPECT_NEAR(HullSideFactor(d, 20.0, 150.0, 150.0, opt), tan_v, 1e-12);
+  EXPECT_NEAR(HullSideFactor(d, 20.0, 150.0, 120.0, opt), tan_v, 1e-12);
+  EXPECT_EQ(HullSideFactor(d, 20.0, 150.0, 330.0, opt), 0.0);  // the sun lights the far side
+  EXPECT_NEAR(HullSideFactor(d, 20.0, 150.0, kNaN, opt), tan_v, 1e-12);  // sun unknown: lit
+  EXPECT_NEAR(HullSideFactor(d, 20.0, 105.0, 150.0, opt), tan_v * std::sin(M_PI / 4), 1e-12);
+  EXPECT_EQ(HullSideFactor(d, 20.0, 60.0, 150.0, opt), 0.0);  // seen along the hull
+  d.heading_deg = 240.0;  // the other end taken as the bow: the same sides
+  EXPECT_NEAR(HullSideFactor(d, 20.0, 150.0, 150.0, opt), tan_v, 1e-12);
+  EXPECT_EQ(HullSideFactor(d, 20.0, 150.0, 330.0, opt), 0.0);
+  EXPECT_EQ(HullSideFactor(d, kNaN, 150.0, 150.0, opt), 0.0);
+  IdentityOptions off;
+  off.registry_use_beam_overhang = false;
+  EXPECT_EQ(HullSideFactor(d, 20.0, 150.0, 150.0, off), 0.0);
+
+  IdentityGroup g;
+  g.hull_side_factor = {0.5, 0.5, 0.0};
+  g.freeboard_m = {3.0, kNaN, 3.0};
+  g.freeboard_sigma_m = {0.2, kNaN, 0.2};
+  EXPECT_NEAR(BeamOverhang(g, 0, 5.0), 0.5 * 3.4, 1e-12);  // measured + 2 sigma
+  EXPECT_NEAR(BeamOverhang(g, 1, 5.0), 0.5 * 5.0, 1e-12);  // not measured: the fallback
+  EXPECT_EQ(BeamOverhang(g, 2, 5.0), 0.0);                 // in shade
+  EXPECT_EQ(BeamOverhang(g, 3, 5.0), 0.0);                 // no such member
+}
+
+// A 14.0 m hull seen twice 20 deg off nadir across its lit side measures 15.1-15.3 m, the
+// beam of a near-sister (15.2 m), and once with the side in shade at 14.1 m. Taken as plain
+// noise the two wide looks outvote the right one; with the hull side (up to 5 m freeboard in
+// ballast x tan 20 = 1.8 m) they are what the 14.0 m hull looks like from there.
+TEST(Identity, RegistryAllowsTheLitHullSideInTheBeam) {
+  Fleet fleet;
+  fleet.vessels = {{"NARROW", 100.0, 14.0, 9.0, 4.0, 7.0}, {"WIDE", 100.4, 15.2, 9.0, 4.0, 7.0}};
+  const std::array<double, 3> deck{0.18, 0.2, 0.19};
+  IdentityGroup g = Group(Look(100.1, 15.3, deck, 0.9, kNaN), 1, 0, 2, {0, 1, 2});
+  g.members.push_back(Look(100.2, 15.1, deck, 0.9, kNaN));
+  g.members.push_back(Look(100.0, 14.1, deck, 0.9, kNaN));
+  EXPECT_EQ(RegistryOfOneTrack(g, fleet), 1);  // beams as plain noise
+  const double tan_v = std::tan(20.0 * M_PI / 180);
+  g.hull_side_factor = {tan_v, tan_v, 0.0};
+  EXPECT_EQ(RegistryOfOneTrack(g, fleet), 0);
+}
+
 // Groups that agree among themselves in deck colour can all sit on a near-sister's registry
 // entry: each single move or swap loses that agreement, so the local search keeps them there,
 // and the near-sister's own visit goes to a third vessel. Seed 7 of `default`: three visits of
