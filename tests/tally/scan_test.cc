@@ -26,6 +26,17 @@ void Write(const fs::path& p, const std::string& text) {
   std::ofstream(p, std::ios::binary) << text;
 }
 
+// Files scene_0.tif ... scene_{n-1}.tif of distinct content.
+std::vector<std::string> WriteScenes(const TempDir& dir, int n) {
+  std::vector<std::string> files;
+  for (int i = 0; i < n; ++i) {
+    const fs::path p = dir.path() / ("scene_" + std::to_string(i) + ".tif");
+    Write(p, "pixels of scene " + std::to_string(i));
+    files.push_back(p.string());
+  }
+  return files;
+}
+
 TEST(ContentHash, DependsOnEveryByte) {
   TempDir dir;
   Write(dir.path() / "a.tif", "abcdef");
@@ -88,12 +99,7 @@ TEST(CollectSceneFiles, ReadsStacItemCollections) {
 
 TEST(ScanScenes, RecordsFailuresGoesOnAndSkipsStoredScenesOnRerun) {
   TempDir dir;
-  std::vector<std::string> files;
-  for (int i = 0; i < 8; ++i) {
-    const fs::path p = dir.path() / ("scene_" + std::to_string(i) + ".tif");
-    Write(p, "pixels of scene " + std::to_string(i));
-    files.push_back(p.string());
-  }
+  std::vector<std::string> files = WriteScenes(dir, 8);
   std::atomic<int> calls{0};
   SceneDetector detector = [&](const std::string& path) {
     ++calls;
@@ -168,12 +174,7 @@ TEST(ScanScenes, SameContentTwiceIsStoredOnce) {
 // detector stored. Nothing is stored twice.
 TEST(ScanScenes, ReKeysAStoreWrittenWithTheLegacyHash) {
   TempDir dir;
-  std::vector<std::string> files;
-  for (int i = 0; i < 4; ++i) {
-    const fs::path p = dir.path() / ("scene_" + std::to_string(i) + ".tif");
-    Write(p, "pixels of scene " + std::to_string(i));
-    files.push_back(p.string());
-  }
+  const std::vector<std::string> files = WriteScenes(dir, 4);
   std::atomic<int> calls{0};
   SceneDetector detector = [&](const std::string& path) {
     ++calls;
