@@ -77,9 +77,9 @@ struct Distance {
 };
 
 Distance Compare(const Cluster& a, const Cluster& b, const Signature& sigma, double systematic) {
-  double sum = 0.0;
+  double sum = 0.0, dims = 0.0;
   double max_z = 0.0;
-  int used = 0;
+  int used = 0, used_dims = 0;
   for (size_t k = 0; k < kSignatureSize; ++k) {
     if (!std::isfinite(a.median[k]) || !std::isfinite(b.median[k])) continue;
     const double var_a = sigma[k] * sigma[k] * (1.0 / std::max(1, a.counts[k]) + systematic);
@@ -88,9 +88,18 @@ Distance Compare(const Cluster& a, const Cluster& b, const Signature& sigma, dou
     sum += z * z;
     max_z = std::max(max_z, z);
     ++used;
+    if (k < 2) {
+      dims += z * z;
+      ++used_dims;
+    }
   }
   if (used == 0) return {};
-  return {std::sqrt(sum / used), max_z};
+  // Length and beam are the precise elements: their own RMS is not diluted by appearance
+  // elements that agree (deck colour varies with the light; seed 1 of `default` without a
+  // registry joined an 86 x 12.7 m hull to a 90.5 x 14.2 m one at an overall RMS under 2).
+  double rms = std::sqrt(sum / used);
+  if (used_dims > 0) rms = std::max(rms, std::sqrt(dims / used_dims));
+  return {rms, max_z};
 }
 
 // Noise from the within-track scatter: every pair of looks at one hull differs by noise
