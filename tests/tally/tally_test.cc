@@ -455,6 +455,27 @@ TEST(Tally, OneCueOffByAGrossErrorDoesNotSplitAVisit) {
   EXPECT_EQ(r.vessels.size(), 1u);
 }
 
+TEST(Tally, ABeamGrosslyOffWithLengthAndDeckAlikeDoesNotSplitAVisit) {
+  // One look 3.5 m wide (7 sigma of the beam noise): a lit hull side and a loading platform
+  // counted in. Length, deck and layout agree: the same hull, one visit, one vessel.
+  Hull wide = kA;
+  wide.beam_m += 3.5;
+  std::vector<SceneDetections> s = {
+      Scene(0, {{"B1", true}}, {Det("B1", kA)}),
+      Scene(1, {{"B1", true}}, {Det("B1", wide)}),
+      Scene(2, {{"B1", true}}, {Det("B1", kA)}),
+      Scene(3, {{"B1", true}}, {}),
+  };
+  TallyResult r = Tally(s, nullptr, TallyOptions{});
+  EXPECT_EQ(r.visits.size(), 1u);
+  EXPECT_EQ(r.vessels.size(), 1u);
+  // 3.5 m longer as well (1.4 sigma of the length noise): another hull.
+  wide.length_m += 3.5;
+  s[1] = Scene(1, {{"B1", true}}, {Det("B1", wide)});
+  r = Tally(s, nullptr, TallyOptions{});
+  EXPECT_EQ(r.visits.size(), 3u);
+}
+
 TEST(Tally, RegistrySplitsATurnoverTheCalendarCouldNotSee) {
   // Two listed vessels of like length one after the other at a berth, the day between them
   // under cloud: length and beam both say two hulls, and the registry knows both.
