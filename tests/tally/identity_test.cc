@@ -67,6 +67,13 @@ TEST(Identity, MissingElementsDoNotBlockAMatch) {
   EXPECT_EQ(r.vessels, 1);
 }
 
+// Two single looks four days apart, clustered at the prior noise.
+IdentityResult TwoSingleLooks(const Signature& other) {
+  IdentityOptions o;
+  o.estimate_noise = false;
+  return ClusterGroups({Group(kA, 1, 0, 0, {0}), Group(other, 1, 4, 4, {4})}, o);
+}
+
 TEST(Identity, CloseSignaturesWidenTheRange) {
   // 13 m longer from single looks, otherwise alike: about 4 sigma of the difference of two
   // single looks at the prior length noise (2 m, 1-2 % of a hull), beyond the merge limit
@@ -74,9 +81,7 @@ TEST(Identity, CloseSignaturesWidenTheRange) {
   // difference, 20 % of the hull, is 8 sigma: no ambiguity at 0.5 m GSD.)
   Signature near = kA;
   near[0] += 13.0;
-  IdentityOptions o;
-  o.estimate_noise = false;
-  const IdentityResult r = ClusterGroups({Group(kA, 1, 0, 0, {0}), Group(near, 1, 4, 4, {4})}, o);
+  const IdentityResult r = TwoSingleLooks(near);
   EXPECT_EQ(r.vessels, 2);
   EXPECT_EQ(r.vessels_low, 1);
   EXPECT_EQ(r.vessels_high, 2);
@@ -91,16 +96,14 @@ TEST(Identity, LengthAndBeamAreNotOutvotedByAlikeAppearance) {
   Signature wider = kA;
   wider[0] += 9.0;
   wider[1] += 1.2;
-  IdentityOptions o;
-  o.estimate_noise = false;
-  const IdentityResult r = ClusterGroups({Group(kA, 1, 0, 0, {0}), Group(wider, 1, 4, 4, {4})}, o);
+  const IdentityResult r = TwoSingleLooks(wider);
   EXPECT_EQ(r.vessels, 2);
   EXPECT_EQ(r.vessels_low, 1);
   // Alike within the noise in length and beam too: one vessel.
   Signature close = kA;
   close[0] += 3.0;
   close[1] += 0.5;
-  EXPECT_EQ(ClusterGroups({Group(kA, 1, 0, 0, {0}), Group(close, 1, 4, 4, {4})}, o).vessels, 1);
+  EXPECT_EQ(TwoSingleLooks(close).vessels, 1);
 }
 
 TEST(Identity, NoiseIsEstimatedFromWithinTrackScatter) {
