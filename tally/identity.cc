@@ -462,6 +462,14 @@ IdentityResult ClusterWithRegistry(const std::vector<IdentityGroup>& groups, con
     }
     return llr;
   };
+  // The most freeboard a listed hull shows (in ballast), for looks whose own was not measured.
+  std::vector<double> ballast_freeboard(n_reg, options.hull_side_freeboard_m);
+  for (size_t r = 0; r < n_reg; ++r) {
+    const FleetVessel& v = fleet.vessels[r];
+    if (v.ballast_draft_m > 0 && v.depth_m > v.ballast_draft_m) {
+      ballast_freeboard[r] = v.depth_m - v.ballast_draft_m;
+    }
+  }
   double scale_l = 1.0, scale_b = 1.0;
   std::vector<std::vector<double>> score(n_groups, std::vector<double>(n_reg));
   auto compute_scores = [&]() {
@@ -478,11 +486,7 @@ IdentityResult ClusterWithRegistry(const std::vector<IdentityGroup>& groups, con
           const double over =
               i < groups[g].length_overhang_m.size() ? groups[g].length_overhang_m[i] : 0.0;
           llr += MixtureLlr(m[0], scale_l * fleet.vessels[r].length_m, s_l, u_l, e, over);
-          const FleetVessel& v = fleet.vessels[r];
-          const double ballast_freeboard = v.depth_m > v.ballast_draft_m && v.ballast_draft_m > 0
-                                               ? v.depth_m - v.ballast_draft_m
-                                               : options.hull_side_freeboard_m;
-          const double bover = BeamOverhang(groups[g], i, ballast_freeboard);
+          const double bover = BeamOverhang(groups[g], i, ballast_freeboard[r]);
           llr += MixtureLlr(m[1], scale_b * fleet.vessels[r].beam_m, s_b, u_b, e, bover);
         }
         score[g][r] = weight * llr + freeboard_llr(groups[g], r) + prior_listed;

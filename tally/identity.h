@@ -92,8 +92,8 @@ struct IdentityOptions {
   // waterline, imaged beside the deck F * tan(off-nadir) * |sin(lean - heading)| wide. Lit
   // (the sun on the sensor's side of the hull), it is bright like the deck and the measured
   // beam takes it in; in shade it does not. Against truth on the four rendered seasons
-  // (seeds 1/2/3/7, 214 looks): beam error median +0.31/+0.15/+0.14/+0.71 m on lit sides,
-  // -0.0..+0.1 m after taking that width off (p10 -0.6..-1.2 m: not always all of it), and
+  // (seeds 1/2/3/7, 215 looks): beam error median +0.31/+0.15/+0.14/+0.71 m on lit sides,
+  // -0.12..+0.01 m after taking that width off (p10 -0.6..-1.2 m: not always all of it), and
   // +0.04..+0.08 m in shade. The registry fit takes a lit look's beam as the registry's plus
   // an overhang uniform between 0 and BeamOverhang, plus the noise; F: the measured
   // freeboard plus two of its sigmas, else the registry vessel's freeboard in ballast

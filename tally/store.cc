@@ -174,6 +174,13 @@ int GetInt(const OGRFeature& f, const char* field) {
   return f.GetFieldAsInteger(i);
 }
 
+// A string literal for OGR SQL: in single quotes, quotes doubled.
+std::string SqlQuote(const std::string& v) {
+  std::string q = "'";
+  for (char c : v) q += c == '\'' ? std::string("''") : std::string(1, c);
+  return q + "'";
+}
+
 struct FeatureDeleter {
   void operator()(OGRFeature* f) const { OGRFeature::DestroyFeature(f); }
 };
@@ -281,9 +288,7 @@ struct Store::Impl {
   // Deletes the rows of `layer` that belong to the scene with `content_hash` (a scene stored
   // by an older detector version, about to be stored again).
   void DeleteRowsOf(OGRLayer* layer, const std::string& content_hash) {
-    std::string quoted;
-    for (char c : content_hash) quoted += c == '\'' ? std::string("''") : std::string(1, c);
-    const std::string filter = "content_hash = '" + quoted + "'";
+    const std::string filter = "content_hash = " + SqlQuote(content_hash);
     if (layer->SetAttributeFilter(filter.c_str()) != OGRERR_NONE) {
       throw Error(kStage, path, std::string("cannot select rows of ") + layer->GetName());
     }
@@ -422,19 +427,14 @@ const std::set<std::string>& Store::legacy_hashes_current() const { return impl_
 void Store::Rekey(const std::string& legacy, const std::string& content_hash) {
   Impl& s = *impl_;
   if (!s.legacy.count(legacy)) return;
-  auto quote = [](const std::string& v) {
-    std::string q = "'";
-    for (char c : v) q += c == '\'' ? std::string("''") : std::string(1, c);
-    return q + "'";
-  };
   s.Begin();
   try {
     for (const char* layer : {"scenes", "berth_views", "detections"}) {
       std::string sql =
-          std::string("UPDATE ") + layer + " SET content_hash = " + quote(content_hash);
+          std::string("UPDATE ") + layer + " SET content_hash = " + SqlQuote(content_hash);
       if (std::string(layer) == "scenes")
-        sql += std::string(", hash_kind = ") + quote(kContentHashKind);
-      sql += " WHERE content_hash = " + quote(legacy);
+        sql += std::string(", hash_kind = ") + SqlQuote(kContentHashKind);
+      sql += " WHERE content_hash = " + SqlQuote(legacy);
       CPLErrorReset();
       OGRLayer* result = s.ds->ExecuteSQL(sql.c_str(), nullptr, nullptr);
       if (result != nullptr) s.ds->ReleaseResultSet(result);
