@@ -206,6 +206,15 @@ SceneDetections DetectScene(const std::string& scene_path, const Terminal* termi
     // A hull at a berth may lie in the thin edge of a cloud over the pier.
     io.growth_edge_step = kBerthGrowthEdgeStep;
     ImagingResult img = ProcessWindow(px, scale, land, io);
+    if (spdlog::should_log(spdlog::level::debug)) {
+      const double area = static_cast<double>(win.area());
+      spdlog::debug(
+          "detection: '{}': window {}x{} water colour {:.4f} {:.4f} {:.4f} {:.4f}, level {:.4f}, "
+          "noise {:.4f}, cloud {:.3f}, thin cloud {:.3f}",
+          scene_path, win.width, win.height, img.stats.water_colour[0], img.stats.water_colour[1],
+          img.stats.water_colour[2], img.stats.water_colour[3], img.water_level, img.noise_sigma,
+          cv::countNonZero(img.cloud) / area, cv::countNonZero(img.thin_cloud) / area);
+    }
     pixels_total += win.area();
     valid_total += cv::countNonZero(img.valid);
     water_side_total += cv::countNonZero(img.valid & ~img.land);

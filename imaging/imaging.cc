@@ -380,6 +380,10 @@ float OtsuThreshold(const cv::Mat& values, const cv::Mat& mask) {
 // The most that atmospheric path radiance and haze add to the top-of-atmosphere reflectance
 // of dark water in its darkest band (~0.05 path + ~0.1 haze + the water itself).
 constexpr float kMaxPathReflectance = 0.2f;
+// The most that water's own reflectance, path radiance and haze give dark water in the NIR
+// (rendered: <= 0.02 + 0.012 + 0.055; real hazy water a few hundredths): brighter is a
+// cloud's veil, which is nearly as bright there as in the visible.
+constexpr float kMaxWaterNir = 0.1f;
 
 RadiometricScale EstimateScale(const WindowPixels& pixels, PixelType type, float dark_level) {
   RadiometricScale scale;
@@ -414,7 +418,11 @@ RadiometricScale EstimateScale(const WindowPixels& pixels, PixelType type, float
   float darkest = std::numeric_limits<float>::infinity();
   for (int b = 0; b < nb; ++b)
     if (std::isfinite(p_lo[b])) darkest = std::min(darkest, p_lo[b] * gain);
-  const bool dark_object = darkest <= kMaxPathReflectance;
+  // With a NIR band the darkest NIR must be water's: a window under a veil has dark pixels in
+  // no band, but its thinnest parts pass the visible test (a dense veil of 0.17 in the NIR was
+  // subtracted as haze, and the hull under it measured as if in clear sky).
+  const bool dark_object = darkest <= kMaxPathReflectance &&
+                           (nb < 4 || !std::isfinite(p_lo[3]) || p_lo[3] * gain <= kMaxWaterNir);
   for (int b = 0; b < 4; ++b) {
     scale.gain[b] = gain;
     scale.offset[b] = 0.0f;

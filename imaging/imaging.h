@@ -27,7 +27,8 @@ struct RadiometricScale {
 // on a reflectance-like 0..1 scale (Byte /255; 16-bit data /10000 when it looks like
 // scaled reflectance, else by its own 99.9th percentile) and the darkest valid pixels
 // (0.5th percentile, typically deep water) are pulled down to `dark_level` (haze removal),
-// only when a dark object exists (a window under cloud has none, see imaging.cc).
+// only when a dark object exists (a window under cloud has none, and with a NIR band its
+// darkest NIR must be water-dark, <= 0.1: a veil is as bright there as in the visible).
 RadiometricScale EstimateScale(const WindowPixels& pixels, PixelType type,
                                float dark_level = 0.01f);
 

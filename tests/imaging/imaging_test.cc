@@ -309,6 +309,45 @@ WindowPixels DrawnWindow(int w, int h, unsigned seed,
   return px;
 }
 
+// A berth window wholly under a cloud's veil (opacity 0.25 to 0.55 across it) with a dark
+// hull under it: nothing in it is dark in the NIR, which water always is (path radiance and
+// haze lift it a few hundredths), though the veil's thinnest part is under the 0.2 a hazy
+// visible band may reach. Subtracting the darkest pixels as haze took the veil for water and
+// the hull under it was measured as if in clear sky; now nothing is subtracted and the veil
+// is cloud. The same water under haze instead keeps its haze subtracted.
+TEST(EstimateScale, AVeilWithNoWaterDarkNirIsCloudNotHaze) {
+  const auto veiled = [](double haze_only) {
+    return [haze_only](int x, int y, double* refl) {
+      const bool hull = x > 100 && x < 220 && y > 130 && y < 160;
+      for (int b = 0; b < 4; ++b) {
+        const double under = hull ? 0.03 : kWaterRefl[b];
+        if (haze_only > 0) {
+          constexpr double kHaze[4] = {0.30, 0.33, 0.38, 0.22};
+          refl[b] = under * (1 - haze_only) + kHaze[b] * haze_only;
+        } else {
+          const double a = 0.25 + 0.3 * x / 320.0;
+          refl[b] = under * (1 - a) + kCloudRefl[b] * a;
+        }
+      }
+    };
+  };
+  ImagingOptions opt;
+  opt.gsd_m = 0.5;
+  opt.cloud_min_radius_m = 15;
+  const WindowPixels veil = DrawnWindow(320, 300, 21, veiled(0));
+  const RadiometricScale vs = EstimateScale(veil, PixelType::kUInt16);
+  for (int b = 0; b < 4; ++b) EXPECT_EQ(vs.offset[b], 0.0f) << "band " << b;
+  const ImagingResult r = ProcessWindow(veil, vs, cv::Mat(), opt);
+  EXPECT_GT(cv::countNonZero(r.cloud), 0.75 * r.cloud.total());
+  EXPECT_EQ(r.cloud.at<uchar>(145, 160), 255);  // the hull is under the cloud
+
+  const WindowPixels haze = DrawnWindow(320, 300, 22, veiled(0.25));
+  const RadiometricScale hs = EstimateScale(haze, PixelType::kUInt16);
+  for (int b = 0; b < 4; ++b) EXPECT_GT(hs.offset[b] * hs.gain[b], 0.02f) << "band " << b;
+  const ImagingResult h = ProcessWindow(haze, hs, cv::Mat(), opt);
+  EXPECT_EQ(cv::countNonZero(h.cloud), 0);
+}
+
 // A cloud over a pier: its core north of the pier (land, where cloud is not looked for), and
 // south of it only a soft thin edge with no core of its own, which still is the same cloud.
 // A grey deck moored south of the pier raises every band alike as thin cloud does, but its
