@@ -82,6 +82,23 @@ double LinkCost(const Track& t, const Signature& s, const Signature& sigma) {
   return std::max({cue[0], alike ? 0.0 : cue[1], appearance});
 }
 
+// The larger of a detection's length and beam z-scores against a track's medians (noise
+// inflated for the track's own uncertainty); 0 where neither is measured on both sides.
+double SizeZ(const Track& t, const Signature& s, const Signature& sigma) {
+  double z = 0.0;
+  for (size_t k = 0; k < 2; ++k) {
+    if (!std::isfinite(s[k])) continue;
+    std::vector<double> v;
+    for (const Signature& m : t.signatures) {
+      if (std::isfinite(m[k])) v.push_back(m[k]);
+    }
+    if (v.empty()) continue;
+    z = std::max(z, std::abs(s[k] - MedianOf(v)) /
+                        (sigma[k] * std::sqrt(1.0 + 1.0 / static_cast<double>(v.size()))));
+  }
+  return z;
+}
+
 // Ranges over which a gross error of a length and of a beam is spread (metres).
 constexpr std::array<double, 2> kGrossErrorRange{150.0, 25.0};
 
@@ -636,13 +653,57 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
       }
       return fit && fit->Classify(t.signatures.front()) == RegistryFit::Match::kNone;
     };
-    auto weak = [&](const Track& t) {
-      if (!single_look(t)) return false;
-      return doubtful(t) ||
-             (fit && fit->Classify(t.signatures.front()) != RegistryFit::Match::kListed);
+    // Without a registry the season's other tracks stand in for it: a single look whose
+    // length or beam is grossly unlike every other track's (z above link_max_z against each,
+    // wherever it was seen) and that lies between two alike looks at its berth with no view
+    // between them (a vessel cannot leave, be replaced and come back unseen; a one-time
+    // visitor seen once just before or after another vessel stays a visit). Seeds 1/2/3/7
+    // without their registries: a 205.7 m look (two hulls' outlines) between two looks of an
+    // 84 m hull on consecutive days was a vessel of its own and split the visit in three.
+    auto unlike_all_between_alike = [&](size_t i) {
+      const Signature& s = tracks[i].signatures.front();
+      for (size_t j = 0; j < tracks.size(); ++j) {
+        if (j != i && SizeZ(tracks[j], s, sigma) <= options.link_max_z) return false;
+      }
+      const DetRef look = tracks[i].members.front();
+      const TimePoint at = scenes[static_cast<size_t>(look.scene)].datetime;
+      const auto& cal = result.views_by_berth[tracks[i].berth];
+      auto no_view_between = [&](TimePoint a, TimePoint b) {
+        return std::none_of(cal.begin(), cal.end(), [&](TimePoint x) { return x > a && x < b; });
+      };
+      // The nearest looks of other tracks at the berth before and after it.
+      const Track* before = nullptr;
+      const Track* after = nullptr;
+      const Signature* after_sig = nullptr;
+      int before_scene = -1, after_scene = std::numeric_limits<int>::max();
+      for (size_t j = 0; j < tracks.size(); ++j) {
+        if (j == i || tracks[j].berth != tracks[i].berth) continue;
+        for (size_t m = 0; m < tracks[j].members.size(); ++m) {
+          const int sc = tracks[j].members[m].scene;
+          if (sc < look.scene && sc > before_scene) {
+            before_scene = sc;
+            before = &tracks[j];
+          } else if (sc > look.scene && sc < after_scene) {
+            after_scene = sc;
+            after = &tracks[j];
+            after_sig = &tracks[j].signatures[m];
+          }
+        }
+      }
+      if (before == nullptr || after == nullptr) return false;
+      return no_view_between(scenes[static_cast<size_t>(before_scene)].datetime, at) &&
+             no_view_between(at, scenes[static_cast<size_t>(after_scene)].datetime) &&
+             LinkCost(*before, *after_sig, sigma) <= options.link_max_z;
     };
     std::vector<char> is_weak(tracks.size());
-    for (size_t i = 0; i < tracks.size(); ++i) is_weak[i] = weak(tracks[i]) ? 1 : 0;
+    for (size_t i = 0; i < tracks.size(); ++i) {
+      const Track& t = tracks[i];
+      if (!single_look(t)) continue;
+      const bool w =
+          doubtful(t) || (fit ? fit->Classify(t.signatures.front()) != RegistryFit::Match::kListed
+                              : unlike_all_between_alike(i));
+      is_weak[i] = w ? 1 : 0;
+    }
     int absorbed = 0, dropped = 0;
     for (size_t i = 0; i < tracks.size(); ++i) {
       if (!is_weak[i]) continue;

@@ -66,13 +66,19 @@ TEST(Tally, AMissedClearViewInsideAShortGapDoesNotSplitTheVisit) {
   EXPECT_EQ(r.visits[0].first_seen, Day(0));
   EXPECT_EQ(r.visits[0].last_seen, Day(2));
   EXPECT_EQ(r.visits[0].seen, (std::vector<TimePoint>{Day(0), Day(2)}));
-  // Another vessel seen in between does end it.
+  // Another vessel seen in between does end it (one seen on other days too: a look seen once
+  // in the season, unlike every hull, between two alike looks is the hull mis-measured, see
+  // WithoutARegistryALoneLookUnlikeEveryOtherHullExtendsTheVisitNextToIt).
   std::vector<SceneDetections> other = {
       Scene(0, {{"B1", true}}, {Det("B1", kA)}),
       Scene(1, {{"B1", true}}, {Det("B1", kB)}),
       Scene(2, {{"B1", true}}, {Det("B1", kA)}),
+      Scene(3, {{"B1", true}}, {}),
+      Scene(5, {{"B1", true}}, {Det("B1", kB)}),
+      Scene(6, {{"B1", true}}, {Det("B1", kB)}),
+      Scene(7, {{"B1", true}}, {}),
   };
-  EXPECT_EQ(Tally(other, nullptr, TallyOptions{}).visits.size(), 3u);
+  EXPECT_EQ(Tally(other, nullptr, TallyOptions{}).visits.size(), 4u);
   // So do three clear views without it.
   std::vector<SceneDetections> three = {
       Scene(0, {{"B1", true}}, {Det("B1", kA)}),
@@ -440,6 +446,37 @@ TEST(Tally, WithARegistryALoneLookThatFitsNoListedVesselExtendsTheVisitNextToIt)
   EXPECT_EQ(Tally(s, &fleet, TallyOptions{}).visits.size(), 2u);
 }
 
+TEST(Tally, WithoutARegistryALoneLookUnlikeEveryOtherHullExtendsTheVisitNextToIt) {
+  Hull merged = kA;
+  merged.length_m = 175.0;  // the hull and something moored beside it as one
+  Hull junk = kB;
+  junk.length_m = 255.0;
+  junk.beam_m = 40.0;
+  std::vector<SceneDetections> s = {
+      Scene(0, {{"B1", true}}, {Det("B1", kA)}),
+      Scene(1, {{"B1", true}}, {Det("B1", merged)}),
+      Scene(2, {{"B1", true}}, {Det("B1", kA)}),
+      Scene(3, {{"B1", true}}, {}),
+      Scene(10, {{"B1", true}}, {Det("B1", kB)}),
+      Scene(11, {{"B1", true}}, {Det("B1", kB)}),
+      Scene(12, {{"B1", true}}, {}),
+      Scene(15, {{"B1", true}}, {Det("B1", kB)}),  // alone, but like B: a visit of its own
+      Scene(16, {{"B1", true}}, {}),
+      Scene(20, {{"B1", true}}, {Det("B1", junk)}),  // alone between empty views: a visit
+      Scene(21, {{"B1", true}}, {}),
+  };
+  const TallyResult r = Tally(s, nullptr, TallyOptions{});
+  ASSERT_EQ(r.visits.size(), 4u);
+  EXPECT_EQ(r.vessels.size(), 3u);
+  EXPECT_EQ(r.visits[0].first_seen, Day(0));
+  EXPECT_EQ(r.visits[0].last_seen, Day(2));
+  EXPECT_EQ(r.visits[0].observations, 3);
+  EXPECT_EQ(r.visits[1].first_seen, Day(10));
+  EXPECT_EQ(r.visits[2].first_seen, Day(15));
+  EXPECT_EQ(r.visits[2].vessel, r.visits[1].vessel);
+  EXPECT_EQ(r.visits[3].first_seen, Day(20));
+}
+
 TEST(Tally, OneCueOffByAGrossErrorDoesNotSplitAVisit) {
   // Haze on one day makes the deck look much brighter; length and beam agree.
   Hull hazy = kA;
@@ -469,11 +506,12 @@ TEST(Tally, ABeamGrosslyOffWithLengthAndDeckAlikeDoesNotSplitAVisit) {
   TallyResult r = Tally(s, nullptr, TallyOptions{});
   EXPECT_EQ(r.visits.size(), 1u);
   EXPECT_EQ(r.vessels.size(), 1u);
-  // 3.5 m longer as well (1.4 sigma of the length noise): another hull.
+  // 3.5 m longer as well (1.4 sigma of the length noise): another hull, after the first.
   wide.length_m += 3.5;
-  s[1] = Scene(1, {{"B1", true}}, {Det("B1", wide)});
+  s[1] = Scene(1, {{"B1", true}}, {Det("B1", kA)});
+  s[2] = Scene(2, {{"B1", true}}, {Det("B1", wide)});
   r = Tally(s, nullptr, TallyOptions{});
-  EXPECT_EQ(r.visits.size(), 3u);
+  EXPECT_EQ(r.visits.size(), 2u);
 }
 
 TEST(Tally, RegistrySplitsATurnoverTheCalendarCouldNotSee) {
