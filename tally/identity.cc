@@ -284,9 +284,23 @@ double BeamOverhang(const IdentityGroup& group, size_t i, double fallback_freebo
   return std::max(0.0, freeboard * group.hull_side_factor[i]);
 }
 
-IdentityResult ClusterGroups(const std::vector<IdentityGroup>& groups,
+IdentityResult ClusterGroups(const std::vector<IdentityGroup>& raw_groups,
                              const IdentityOptions& options) {
   options.Check();
+  // Each look's length and beam less half of what the view can add to them (the
+  // superstructure leaning past the stern, a lit hull side beside the deck: uniform in
+  // [0, overhang], see ClusterWithRegistry), so that looks from different views compare.
+  std::vector<IdentityGroup> groups = raw_groups;
+  if (options.cluster_remove_overhang) {
+    for (IdentityGroup& g : groups) {
+      for (size_t i = 0; i < g.members.size(); ++i) {
+        const double lo = i < g.length_overhang_m.size() ? g.length_overhang_m[i] : 0.0;
+        const double bo = BeamOverhang(g, i, options.hull_side_freeboard_m);
+        if (std::isfinite(lo)) g.members[i][0] -= 0.5 * lo;
+        if (std::isfinite(bo)) g.members[i][1] -= 0.5 * bo;
+      }
+    }
+  }
   IdentityResult result;
   result.sigma = EstimateSigma(groups, options);
   const double sys = options.systematic_share;

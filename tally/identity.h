@@ -100,6 +100,9 @@ struct IdentityOptions {
   // (depth - ballast draft), else hull_side_freeboard_m.
   bool registry_use_beam_overhang = true;
   double hull_side_freeboard_m = 6.0;
+  // Without a registry, clustering compares lengths and beams less half of the overhang the
+  // view can add to each (LengthOverhang, BeamOverhang).
+  bool cluster_remove_overhang = true;
   // After the greedy assignment and its local improvement (single moves and pair swaps), also
   // try giving all the groups of one registry vessel to an unused near-sister at once (see
   // ClusterWithRegistry).

@@ -106,6 +106,26 @@ TEST(Identity, LengthAndBeamAreNotOutvotedByAlikeAppearance) {
   EXPECT_EQ(TwoSingleLooks(close).vessels, 1);
 }
 
+TEST(Identity, WithoutARegistryLooksCompareLessHalfTheOverhangTheirViewAdds) {
+  // A 120 m hull seen twice steeply off-nadir, its superstructure leaning up to 16 m past the
+  // stern: measured 128 m. Another hull of 128 m, alike in every other element, seen from
+  // nadir. Less half the overhang each look may hold (8 m), the first is the 120 m hull.
+  const Signature leaning = Look(128, 20, {0.3, 0.2, 0.18}, 0.85, 0.5);
+  IdentityGroup steep = Group(leaning, 2, 5, 6, {5, 6});
+  steep.length_overhang_m = {16.0, 16.0};
+  const std::vector<IdentityGroup> groups = {Group(kA, 2, 0, 1, {0, 1}), steep,
+                                             Group(leaning, 2, 10, 11, {10, 11})};
+  IdentityOptions o;
+  o.estimate_noise = false;
+  IdentityResult r = ClusterGroups(groups, o);
+  EXPECT_EQ(r.vessels, 2);
+  EXPECT_EQ(r.vessel_of_group[1], r.vessel_of_group[0]);
+  EXPECT_NE(r.vessel_of_group[2], r.vessel_of_group[0]);
+  o.cluster_remove_overhang = false;
+  r = ClusterGroups(groups, o);
+  EXPECT_EQ(r.vessel_of_group[1], r.vessel_of_group[2]);
+}
+
 TEST(Identity, NoiseIsEstimatedFromWithinTrackScatter) {
   std::mt19937_64 rng(3);
   std::normal_distribution<double> n01(0.0, 1.0);
