@@ -12,6 +12,8 @@
 #include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <numeric>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <tuple>
@@ -36,6 +38,9 @@ struct Track {
   std::string berth;
   std::vector<DetRef> members;
   std::vector<Signature> signatures;
+  // Looks that extend the visit but say nothing of the vessel's identity (a weak single look
+  // taken in, see step 1c): members and signatures stay one per look.
+  std::vector<DetRef> absorbed;
   int misses = 0;  // clear views without this vessel since it was last seen
   bool open = true;
   int vessel = -1;
@@ -660,10 +665,12 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
     // visitor seen once just before or after another vessel stays a visit). Seeds 1/2/3/7
     // without their registries: a 205.7 m look (two hulls' outlines) between two looks of an
     // 84 m hull on consecutive days was a vessel of its own and split the visit in three.
-    auto unlike_all_between_alike = [&](size_t i) {
+    // Returns the tracks of the looks before and after it.
+    using Sandwich = std::optional<std::pair<size_t, size_t>>;
+    auto unlike_all_between_alike = [&](size_t i) -> Sandwich {
       const Signature& s = tracks[i].signatures.front();
       for (size_t j = 0; j < tracks.size(); ++j) {
-        if (j != i && SizeZ(tracks[j], s, sigma) <= options.link_max_z) return false;
+        if (j != i && SizeZ(tracks[j], s, sigma) <= options.link_max_z) return std::nullopt;
       }
       const DetRef look = tracks[i].members.front();
       const TimePoint at = scenes[static_cast<size_t>(look.scene)].datetime;
@@ -672,8 +679,7 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
         return std::none_of(cal.begin(), cal.end(), [&](TimePoint x) { return x > a && x < b; });
       };
       // The nearest looks of other tracks at the berth before and after it.
-      const Track* before = nullptr;
-      const Track* after = nullptr;
+      size_t before = tracks.size(), after = tracks.size();
       const Signature* after_sig = nullptr;
       int before_scene = -1, after_scene = std::numeric_limits<int>::max();
       for (size_t j = 0; j < tracks.size(); ++j) {
@@ -682,31 +688,75 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
           const int sc = tracks[j].members[m].scene;
           if (sc < look.scene && sc > before_scene) {
             before_scene = sc;
-            before = &tracks[j];
+            before = j;
           } else if (sc > look.scene && sc < after_scene) {
             after_scene = sc;
-            after = &tracks[j];
+            after = j;
             after_sig = &tracks[j].signatures[m];
           }
         }
       }
-      if (before == nullptr || after == nullptr) return false;
-      return no_view_between(scenes[static_cast<size_t>(before_scene)].datetime, at) &&
-             no_view_between(at, scenes[static_cast<size_t>(after_scene)].datetime) &&
-             LinkCost(*before, *after_sig, sigma) <= options.link_max_z;
+      if (before == tracks.size() || after == tracks.size()) return std::nullopt;
+      if (no_view_between(scenes[static_cast<size_t>(before_scene)].datetime, at) &&
+          no_view_between(at, scenes[static_cast<size_t>(after_scene)].datetime) &&
+          LinkCost(tracks[before], *after_sig, sigma) <= options.link_max_z) {
+        return std::make_pair(before, after);
+      }
+      return std::nullopt;
     };
     std::vector<char> is_weak(tracks.size());
+    std::vector<Sandwich> sandwich(tracks.size());
     for (size_t i = 0; i < tracks.size(); ++i) {
       const Track& t = tracks[i];
       if (!single_look(t)) continue;
+      if (!fit) sandwich[i] = unlike_all_between_alike(i);
       const bool w =
           doubtful(t) || (fit ? fit->Classify(t.signatures.front()) != RegistryFit::Match::kListed
-                              : unlike_all_between_alike(i));
+                              : sandwich[i].has_value());
       is_weak[i] = w ? 1 : 0;
     }
-    int absorbed = 0, dropped = 0;
+    // Where tracks were merged into others (index of the track that took them in).
+    std::vector<size_t> merged_into(tracks.size());
+    std::iota(merged_into.begin(), merged_into.end(), size_t{0});
+    auto live = [&](size_t j) {
+      while (merged_into[j] != j) j = merged_into[j];
+      return j;
+    };
+    std::vector<char> taken(tracks.size());  // merged into another track
+    int absorbed = 0, dropped = 0, rejoined = 0;
     for (size_t i = 0; i < tracks.size(); ++i) {
-      if (!is_weak[i]) continue;
+      if (!is_weak[i] || taken[i]) continue;
+      if (sandwich[i]) {
+        // The look between two alike tracks ended the first as a newcomer would: without it
+        // they are one track.
+        const size_t before = live(sandwich[i]->first), after = live(sandwich[i]->second);
+        Track& host = tracks[before];
+        host.absorbed.push_back(tracks[i].members.front());
+        if (after != before && !is_weak[after]) {
+          Track& tail = tracks[after];
+          std::vector<std::pair<DetRef, Signature>> looks;
+          for (size_t m = 0; m < host.members.size(); ++m)
+            looks.emplace_back(host.members[m], host.signatures[m]);
+          for (size_t m = 0; m < tail.members.size(); ++m)
+            looks.emplace_back(tail.members[m], tail.signatures[m]);
+          std::stable_sort(looks.begin(), looks.end(), [](const auto& a, const auto& b) {
+            return a.first.scene < b.first.scene;
+          });
+          host.members.clear();
+          host.signatures.clear();
+          for (const auto& [ref, sig] : looks) {
+            host.members.push_back(ref);
+            host.signatures.push_back(sig);
+          }
+          host.absorbed.insert(host.absorbed.end(), tail.absorbed.begin(), tail.absorbed.end());
+          merged_into[after] = before;
+          is_weak[after] = 1;  // not kept on its own
+          taken[after] = 1;
+          ++rejoined;
+        }
+        ++absorbed;
+        continue;
+      }
       const DetRef look = tracks[i].members.front();
       const TimePoint at = scenes[static_cast<size_t>(look.scene)].datetime;
       const auto& cal = result.views_by_berth[tracks[i].berth];
@@ -730,11 +780,7 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
         }
       }
       if (host < tracks.size()) {
-        auto& ms = tracks[host].members;
-        ms.insert(
-            std::upper_bound(ms.begin(), ms.end(), look,
-                             [](const DetRef& a, const DetRef& b) { return a.scene < b.scene; }),
-            look);
+        tracks[live(host)].absorbed.push_back(look);
         ++absorbed;
       } else if (doubtful(tracks[i])) {
         ++dropped;
@@ -748,8 +794,10 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
     }
     tracks = std::move(kept);
     if (absorbed + dropped > 0) {
-      spdlog::info("{}: {} weak single looks extend a neighbouring visit, {} not counted", kStage,
-                   absorbed, dropped);
+      spdlog::info(
+          "{}: {} weak single looks extend a neighbouring visit ({} joining the tracks either "
+          "side), {} not counted",
+          kStage, absorbed, rejoined, dropped);
     }
   }
 
@@ -771,13 +819,25 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
   // left: no view between them, or only a few views (each a miss of the detector, which
   // finds a vessel on a clear view only with some probability) within a short gap, and no
   // other vessel seen at the berth in between.
-  std::sort(tracks.begin(), tracks.end(), [](const Track& a, const Track& b) {
+  // A track's looks in time, the absorbed ones included.
+  auto first_scene = [](const Track& t) {
+    int f = t.members.front().scene;
+    for (const DetRef& r : t.absorbed) f = std::min(f, r.scene);
+    return f;
+  };
+  auto last_scene = [](const Track& t) {
+    int l = t.members.back().scene;
+    for (const DetRef& r : t.absorbed) l = std::max(l, r.scene);
+    return l;
+  };
+  std::sort(tracks.begin(), tracks.end(), [&](const Track& a, const Track& b) {
     if (a.berth != b.berth) return a.berth < b.berth;
-    return a.members.front().scene < b.members.front().scene;
+    return first_scene(a) < first_scene(b);
   });
   std::map<std::string, std::vector<std::pair<int, int>>> sightings;  // berth: (scene, vessel)
   for (const Track& t : tracks) {
     for (const DetRef& r : t.members) sightings[t.berth].push_back({r.scene, t.vessel});
+    for (const DetRef& r : t.absorbed) sightings[t.berth].push_back({r.scene, t.vessel});
   }
   const auto max_gap = std::chrono::seconds{
       static_cast<std::int64_t>(std::llround(options.rejoin_max_gap_days * 86400.0))};
@@ -785,8 +845,8 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
   for (Track& t : tracks) {
     if (!joined.empty() && joined.back().berth == t.berth && joined.back().vessel == t.vessel) {
       Track& prev = joined.back();
-      const int end_scene = prev.members.back().scene;
-      const int begin_scene = t.members.front().scene;
+      const int end_scene = last_scene(prev);
+      const int begin_scene = first_scene(t);
       const TimePoint end = scenes[static_cast<size_t>(end_scene)].datetime;
       const TimePoint begin = scenes[static_cast<size_t>(begin_scene)].datetime;
       const auto& cal = result.views_by_berth[t.berth];
@@ -802,6 +862,7 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
       if (join) {
         prev.members.insert(prev.members.end(), t.members.begin(), t.members.end());
         prev.signatures.insert(prev.signatures.end(), t.signatures.begin(), t.signatures.end());
+        prev.absorbed.insert(prev.absorbed.end(), t.absorbed.begin(), t.absorbed.end());
         continue;
       }
     }
@@ -833,6 +894,7 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
     visit.vessel_id = result.vessels[static_cast<size_t>(t.vessel)].vessel_id;
     visit.berth = t.berth;
     std::vector<DetRef> members = t.members;
+    members.insert(members.end(), t.absorbed.begin(), t.absorbed.end());
     std::sort(members.begin(), members.end(),
               [](const DetRef& a, const DetRef& b) { return a.scene < b.scene; });
     visit.first_seen = scenes[static_cast<size_t>(members.front().scene)].datetime;

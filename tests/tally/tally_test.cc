@@ -475,6 +475,16 @@ TEST(Tally, WithoutARegistryALoneLookUnlikeEveryOtherHullExtendsTheVisitNextToIt
   EXPECT_EQ(r.visits[2].first_seen, Day(15));
   EXPECT_EQ(r.visits[2].vessel, r.visits[1].vessel);
   EXPECT_EQ(r.visits[3].first_seen, Day(20));
+  // The look after it 3 m wider (a lit hull side), length and deck alike: the track it would
+  // have continued but for the mis-measured look goes on, whatever identity makes of a
+  // single look's beam.
+  Hull lit = kA;
+  lit.beam_m += 3.0;
+  s[2] = Scene(2, {{"B1", true}}, {Det("B1", lit)});
+  const TallyResult w = Tally(s, nullptr, TallyOptions{});
+  ASSERT_EQ(w.visits.size(), 4u);
+  EXPECT_EQ(w.visits[0].last_seen, Day(2));
+  EXPECT_EQ(w.visits[0].observations, 3);
 }
 
 TEST(Tally, OneCueOffByAGrossErrorDoesNotSplitAVisit) {
