@@ -47,6 +47,9 @@ struct Cluster {
   std::set<int> scenes;
   std::vector<std::pair<TimePoint, TimePoint>> spans;
   std::vector<int> groups;
+  // Clean looks (weighted, at most three per group) and those where the superstructure stood
+  // out from the deck (see ClusterWithRegistry).
+  std::array<double, 2> seen{0.0, 0.0};
   Signature median{};
   std::array<int, kSignatureSize> counts{};
   TimePoint first{};
@@ -69,6 +72,30 @@ bool CannotLink(const Cluster& a, const Cluster& b) {
     }
   }
   return false;
+}
+
+// Clean looks of a group, at most three looks' worth (looks in one visit share the paint's
+// contrast), and of those the ones where the superstructure stood out: {seen, looks}.
+std::array<double, 2> SuperstructureSeen(const IdentityGroup& g) {
+  std::array<double, 2> seen{0.0, 0.0};
+  for (size_t i = 0; i < g.members.size(); ++i) {
+    if (i < g.unclean.size() && g.unclean[i] != 0) continue;
+    seen[1] += 1.0;
+    if (std::isfinite(g.members[i][5])) seen[0] += 1.0;
+  }
+  const double w = std::min(1.0, 3.0 / std::max(1.0, seen[1]));
+  return {seen[0] * w, seen[1] * w};
+}
+
+// Log Bayes factor of one superstructure rate for two clusters' looks against a rate each
+// (beta-binomial, Jeffreys prior): about -3 nats for 0 of 3 against 3 of 3, near 0 when
+// either has few looks or both rates are alike.
+double SeenLogBayes(const std::array<double, 2>& a, const std::array<double, 2>& b) {
+  auto lbeta = [](double x, double y) {
+    return std::lgamma(x) + std::lgamma(y) - std::lgamma(x + y);
+  };
+  auto lm = [&](double k, double n) { return lbeta(0.5 + k, 0.5 + n - k) - lbeta(0.5, 0.5); };
+  return lm(a[0] + b[0], a[1] + b[1]) - lm(a[0], a[1]) - lm(b[0], b[1]);
 }
 
 struct Distance {
@@ -229,7 +256,7 @@ void IdentityOptions::Check() const {
   }
   if (!(merge_rms > 0) || !(merge_max_z > 0) || !(ambiguous_rms >= merge_rms) ||
       systematic_share < 0 || !(name_max_rms > 0) || !(registry_freeboard_sigma_m > 0) ||
-      !(superstructure_height_m >= 0)) {
+      !(superstructure_height_m >= 0) || !(cluster_superstructure_nats >= 0)) {
     throw InputError(kStage, "", "identity thresholds out of range");
   }
 }
@@ -312,8 +339,15 @@ IdentityResult ClusterGroups(const std::vector<IdentityGroup>& raw_groups,
     c.scenes.insert(groups[i].scenes.begin(), groups[i].scenes.end());
     c.spans.push_back({groups[i].first, groups[i].last});
     c.groups.push_back(static_cast<int>(i));
+    c.seen = SuperstructureSeen(groups[i]);
     c.Update();
   }
+  // Whether a superstructure stands out is a paint property: clusters that clearly differ in
+  // it are two hulls, whatever their dimensions say.
+  auto paint_differs = [&](const Cluster& a, const Cluster& b) {
+    return options.cluster_use_superstructure &&
+           SeenLogBayes(a.seen, b.seen) < -options.cluster_superstructure_nats;
+  };
 
   // Greedy agglomeration: merge the closest admissible pair until none is close enough.
   int close_calls = 0;
@@ -328,7 +362,9 @@ IdentityResult ClusterGroups(const std::vector<IdentityGroup>& raw_groups,
         if (d.rms >= options.merge_rms || d.max_z >= options.merge_max_z || d.rms >= best) {
           continue;
         }
-        if (CannotLink(clusters[i], clusters[j])) continue;
+        if (CannotLink(clusters[i], clusters[j]) || paint_differs(clusters[i], clusters[j])) {
+          continue;
+        }
         best = d.rms;
         bi = i;
         bj = j;
@@ -342,6 +378,7 @@ IdentityResult ClusterGroups(const std::vector<IdentityGroup>& raw_groups,
     a.scenes.insert(b.scenes.begin(), b.scenes.end());
     a.spans.insert(a.spans.end(), b.spans.begin(), b.spans.end());
     a.groups.insert(a.groups.end(), b.groups.begin(), b.groups.end());
+    a.seen = {a.seen[0] + b.seen[0], a.seen[1] + b.seen[1]};
     a.Update();
     b.alive = false;
   }

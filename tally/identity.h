@@ -103,6 +103,10 @@ struct IdentityOptions {
   // Without a registry, clustering compares lengths and beams less half of the overhang the
   // view can add to each (LengthOverhang, BeamOverhang).
   bool cluster_remove_overhang = true;
+  // Without a registry, two clusters are not merged when their clean looks say, by more than
+  // this many nats, that the superstructure stands out on one hull and not on the other.
+  bool cluster_use_superstructure = true;
+  double cluster_superstructure_nats = 2.0;
   // After the greedy assignment and its local improvement (single moves and pair swaps), also
   // try giving all the groups of one registry vessel to an unused near-sister at once (see
   // ClusterWithRegistry).

@@ -126,6 +126,30 @@ TEST(Identity, WithoutARegistryLooksCompareLessHalfTheOverhangTheirViewAdds) {
   EXPECT_EQ(r.vessel_of_group[1], r.vessel_of_group[2]);
 }
 
+TEST(Identity, WithoutARegistryHullsWhoseSuperstructureStandsOutOrNeverDoesAreTwo) {
+  // Alike in every measured element; on one hull's three clean looks the superstructure stood
+  // out from the deck, on the other's never (paint: each hull shows it on nearly all or
+  // nearly none of its looks). Log Bayes factor about -3 nats: two hulls.
+  Signature plain = kA;
+  plain[5] = kNaN;
+  const std::vector<IdentityGroup> groups = {Group(kA, 3, 0, 2, {0, 1, 2}),
+                                             Group(plain, 3, 10, 12, {10, 11, 12})};
+  IdentityOptions o;
+  o.estimate_noise = false;
+  EXPECT_EQ(ClusterGroups(groups, o).vessels, 2);
+  // Seen on two of three looks against one of three: no evidence either way, one hull.
+  std::vector<IdentityGroup> mixed = groups;
+  mixed[0].members[0][5] = kNaN;
+  mixed[1].members[0][5] = 0.85;
+  EXPECT_EQ(ClusterGroups(mixed, o).vessels, 1);
+  // A look under cloud says nothing of the paint.
+  std::vector<IdentityGroup> clouded = groups;
+  clouded[1].unclean = {1, 1, 0};
+  EXPECT_EQ(ClusterGroups(clouded, o).vessels, 1);
+  o.cluster_use_superstructure = false;
+  EXPECT_EQ(ClusterGroups(groups, o).vessels, 1);
+}
+
 TEST(Identity, NoiseIsEstimatedFromWithinTrackScatter) {
   std::mt19937_64 rng(3);
   std::normal_distribution<double> n01(0.0, 1.0);
