@@ -55,8 +55,27 @@ struct Cluster {
   TimePoint first{};
   bool alive = true;
 
+  std::vector<uint8_t> unclean;  // per member (see IdentityGroup::unclean)
+
+  // Medians over the clean looks where any has the element: a look with cloud in its ring
+  // measures up to 4 m wide (seed 3: Jade Crest's 19.8 m beam for 15.6 beside a clean
+  // 16.1 made its visit another hull).
   void Update() {
+    std::vector<Signature> clean;
+    for (size_t i = 0; i < members.size(); ++i) {
+      if (i >= unclean.size() || unclean[i] == 0) clean.push_back(members[i]);
+    }
     median = MedianSignature(members, &counts);
+    if (!clean.empty() && clean.size() < members.size()) {
+      std::array<int, kSignatureSize> clean_counts{};
+      const Signature m = MedianSignature(clean, &clean_counts);
+      for (size_t k = 0; k < kSignatureSize; ++k) {
+        if (clean_counts[k] > 0) {
+          median[k] = m[k];
+          counts[k] = clean_counts[k];
+        }
+      }
+    }
     first = spans.empty() ? TimePoint{} : spans.front().first;
     for (const auto& s : spans) first = std::min(first, s.first);
   }
@@ -336,6 +355,8 @@ IdentityResult ClusterGroups(const std::vector<IdentityGroup>& raw_groups,
   for (size_t i = 0; i < groups.size(); ++i) {
     Cluster& c = clusters[i];
     c.members = groups[i].members;
+    c.unclean = groups[i].unclean;
+    c.unclean.resize(c.members.size(), 0);
     c.scenes.insert(groups[i].scenes.begin(), groups[i].scenes.end());
     c.spans.push_back({groups[i].first, groups[i].last});
     c.groups.push_back(static_cast<int>(i));
@@ -375,6 +396,7 @@ IdentityResult ClusterGroups(const std::vector<IdentityGroup>& raw_groups,
     Cluster& a = clusters[bi];
     Cluster& b = clusters[bj];
     a.members.insert(a.members.end(), b.members.begin(), b.members.end());
+    a.unclean.insert(a.unclean.end(), b.unclean.begin(), b.unclean.end());
     a.scenes.insert(b.scenes.begin(), b.scenes.end());
     a.spans.insert(a.spans.end(), b.spans.begin(), b.spans.end());
     a.groups.insert(a.groups.end(), b.groups.begin(), b.groups.end());
@@ -426,6 +448,7 @@ IdentityResult ClusterGroups(const std::vector<IdentityGroup>& raw_groups,
     Cluster& a = loose[bi];
     Cluster& b = loose[bj];
     a.members.insert(a.members.end(), b.members.begin(), b.members.end());
+    a.unclean.insert(a.unclean.end(), b.unclean.begin(), b.unclean.end());
     a.scenes.insert(b.scenes.begin(), b.scenes.end());
     a.spans.insert(a.spans.end(), b.spans.begin(), b.spans.end());
     a.Update();

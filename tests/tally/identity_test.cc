@@ -150,6 +150,23 @@ TEST(Identity, WithoutARegistryHullsWhoseSuperstructureStandsOutOrNeverDoesAreTw
   EXPECT_EQ(ClusterGroups(groups, o).vessels, 1);
 }
 
+TEST(Identity, WithoutARegistryAGroupsCleanLooksGiveItsMedians) {
+  // One visit of a hull: a clean look and one with cloud in its ring measured 4 m wide. Its
+  // other visit's looks are clean. The median of the two (2 m wide) made two hulls of it.
+  Signature wide = kA;
+  wide[1] += 4.0;
+  IdentityGroup clouded = Group(kA, 2, 0, 1, {0, 1});
+  clouded.members[1] = wide;
+  clouded.unclean = {0, 1};
+  const std::vector<IdentityGroup> groups = {clouded, Group(kA, 2, 10, 11, {10, 11})};
+  IdentityOptions o;
+  o.estimate_noise = false;
+  EXPECT_EQ(ClusterGroups(groups, o).vessels, 1);
+  std::vector<IdentityGroup> unmarked = groups;
+  unmarked[0].unclean.clear();
+  EXPECT_EQ(ClusterGroups(unmarked, o).vessels, 2);
+}
+
 TEST(Identity, NoiseIsEstimatedFromWithinTrackScatter) {
   std::mt19937_64 rng(3);
   std::normal_distribution<double> n01(0.0, 1.0);
