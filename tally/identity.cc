@@ -589,18 +589,8 @@ IdentityResult ClusterWithRegistry(const std::vector<IdentityGroup>& groups, con
   // group, the looks that could tell (clean ones) and those where it was seen; the evidence
   // is beta-binomial with a Jeffreys prior on the hull's rate (rates cluster at 0 and 1),
   // at most three looks' worth per group (looks in one visit share the paint's contrast).
-  std::vector<std::array<double, 2>> seen(n_groups, {0.0, 0.0});  // {seen, looks}
-  for (size_t g = 0; g < n_groups; ++g) {
-    const IdentityGroup& grp = groups[g];
-    for (size_t i = 0; i < grp.members.size(); ++i) {
-      if (i < grp.unclean.size() && grp.unclean[i] != 0) continue;
-      seen[g][1] += 1.0;
-      if (std::isfinite(grp.members[i][5])) seen[g][0] += 1.0;
-    }
-    const double w = std::min(1.0, 3.0 / std::max(1.0, seen[g][1]));
-    seen[g][0] *= w;
-    seen[g][1] *= w;
-  }
+  std::vector<std::array<double, 2>> seen(n_groups);  // {seen, looks}
+  for (size_t g = 0; g < n_groups; ++g) seen[g] = SuperstructureSeen(groups[g]);
   // log P(k of n | k0 of n0 seen before), Jeffreys prior.
   auto lbeta = [](double a, double b) {
     return std::lgamma(a) + std::lgamma(b) - std::lgamma(a + b);

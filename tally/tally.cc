@@ -53,6 +53,19 @@ double MedianOf(std::vector<double> v) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+// |element k of a detection - the track's median of it| in noise sigmas, inflated for the
+// track's own uncertainty; 0 where it is not measured on both sides.
+double ElementZ(const Track& t, const Signature& s, const Signature& sigma, size_t k) {
+  if (!std::isfinite(s[k])) return 0.0;
+  std::vector<double> v;
+  for (const Signature& m : t.signatures) {
+    if (std::isfinite(m[k])) v.push_back(m[k]);
+  }
+  if (v.empty()) return 0.0;
+  return std::abs(s[k] - MedianOf(v)) /
+         (sigma[k] * std::sqrt(1.0 + 1.0 / static_cast<double>(v.size())));
+}
+
 // How far a detection is from a track's median signature. Length and beam are measured
 // well and each decides alone: the largest of their z-scores (noise inflated for the track's
 // own uncertainty). The appearance cues, deck colour (its three channels move together with
@@ -63,16 +76,8 @@ double LinkCost(const Track& t, const Signature& s, const Signature& sigma) {
   constexpr std::array<int, kSignatureSize> kCue{0, 1, 2, 2, 2, 3, 3};
   std::array<double, 4> cue{};
   for (size_t k = 0; k < kSignatureSize; ++k) {
-    if (!std::isfinite(s[k])) continue;
-    std::vector<double> v;
-    for (const Signature& m : t.signatures) {
-      if (std::isfinite(m[k])) v.push_back(m[k]);
-    }
-    if (v.empty()) continue;
-    const double z = std::abs(s[k] - MedianOf(v)) /
-                     (sigma[k] * std::sqrt(1.0 + 1.0 / static_cast<double>(v.size())));
     double& c = cue[static_cast<size_t>(kCue[k])];
-    c = std::max(c, z);
+    c = std::max(c, ElementZ(t, s, sigma, k));
   }
   // A beam grossly off while the length and the appearance agree closely is the same hull
   // mis-measured (a lit hull side and a structure beside it counted in, up to +4 m on the
@@ -87,21 +92,10 @@ double LinkCost(const Track& t, const Signature& s, const Signature& sigma) {
   return std::max({cue[0], alike ? 0.0 : cue[1], appearance});
 }
 
-// The larger of a detection's length and beam z-scores against a track's medians (noise
-// inflated for the track's own uncertainty); 0 where neither is measured on both sides.
+// The larger of a detection's length and beam z-scores against a track's medians; 0 where
+// neither is measured on both sides.
 double SizeZ(const Track& t, const Signature& s, const Signature& sigma) {
-  double z = 0.0;
-  for (size_t k = 0; k < 2; ++k) {
-    if (!std::isfinite(s[k])) continue;
-    std::vector<double> v;
-    for (const Signature& m : t.signatures) {
-      if (std::isfinite(m[k])) v.push_back(m[k]);
-    }
-    if (v.empty()) continue;
-    z = std::max(z, std::abs(s[k] - MedianOf(v)) /
-                        (sigma[k] * std::sqrt(1.0 + 1.0 / static_cast<double>(v.size()))));
-  }
-  return z;
+  return std::max(ElementZ(t, s, sigma, 0), ElementZ(t, s, sigma, 1));
 }
 
 // Ranges over which a gross error of a length and of a beam is spread (metres).
