@@ -130,7 +130,11 @@ TEST(EndToEnd, ScanRecordsBrokenScenesAndGoesOn) {
   ASSERT_EQ(tally.exit_code, 0) << tally.err;
   const nlohmann::json s = nlohmann::json::parse(Slurp(dir.file("s.json")));
   EXPECT_GE(s["scenes"]["failed"].get<int>(), 1);
-  EXPECT_EQ(s["scenes"]["processed"].get<int>(), static_cast<int>(tifs.size()));
+  // Every good scene is processed, or skipped with its reason (this smoke season's first
+  // scene is 99.6 % under cloud: fully clouded over the berths).
+  EXPECT_EQ(s["scenes"]["processed"].get<int>() + s["scenes"]["skipped"].get<int>(),
+            static_cast<int>(tifs.size()));
+  EXPECT_GE(s["scenes"]["processed"].get<int>(), 1);
 }
 
 TEST(EndToEnd, RunWritesEveryOutput) {
