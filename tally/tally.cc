@@ -720,9 +720,10 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
     int absorbed = 0, dropped = 0, rejoined = 0;
     for (size_t i = 0; i < tracks.size(); ++i) {
       if (!is_weak[i] || taken[i]) continue;
-      if (sandwich[i]) {
-        // The look between two alike tracks ended the first as a newcomer would: without it
-        // they are one track.
+      // The look between two alike tracks ended the first as a newcomer would: without it
+      // they are one track (unless the one before is itself a weak look, which is taken in
+      // or dropped below: then this look goes the general way).
+      if (sandwich[i] && !is_weak[live(sandwich[i]->first)]) {
         const size_t before = live(sandwich[i]->first), after = live(sandwich[i]->second);
         Track& host = tracks[before];
         host.absorbed.push_back(tracks[i].members.front());
@@ -774,7 +775,9 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
         }
       }
       if (host < tracks.size()) {
-        tracks[live(host)].absorbed.push_back(look);
+        Track& h = tracks[live(host)];
+        h.absorbed.push_back(look);
+        h.absorbed.insert(h.absorbed.end(), tracks[i].absorbed.begin(), tracks[i].absorbed.end());
         ++absorbed;
       } else if (doubtful(tracks[i])) {
         ++dropped;

@@ -487,6 +487,28 @@ TEST(Tally, WithoutARegistryALoneLookUnlikeEveryOtherHullExtendsTheVisitNextToIt
   EXPECT_EQ(w.visits[0].observations, 3);
 }
 
+TEST(Tally, AMisMeasuredLookAfterAWeakLookStillExtendsTheVisitAfterIt) {
+  // A look under cloud (weak: no freeboard, the berth 20 % clouded), a look grossly off
+  // (175 m), then the hull twice. The look before the gross one is weak and is dropped (the
+  // gross look's scene is a view between it and the hull); the gross look then extends the
+  // hull's visit instead of being lost with the weak look it had been given to.
+  Hull merged = kA;
+  merged.length_m = 175.0;
+  const std::vector<SceneDetections> s = {
+      Scene(0, {{"B1", true}}, {}),
+      CloudFleck(Scene(1, {{"B1", true}}, {Det("B1", kA)}), "B1", 0.2),
+      Scene(2, {{"B1", true}}, {Det("B1", merged)}),
+      Scene(3, {{"B1", true}}, {Det("B1", kA)}),
+      Scene(4, {{"B1", true}}, {Det("B1", kA)}),
+      Scene(5, {{"B1", true}}, {}),
+  };
+  const TallyResult r = Tally(s, nullptr, TallyOptions{});
+  ASSERT_EQ(r.visits.size(), 1u);
+  EXPECT_EQ(r.visits[0].first_seen, Day(2));
+  EXPECT_EQ(r.visits[0].last_seen, Day(4));
+  EXPECT_EQ(r.visits[0].observations, 3);
+}
+
 TEST(Tally, OneCueOffByAGrossErrorDoesNotSplitAVisit) {
   // Haze on one day makes the deck look much brighter; length and beam agree.
   Hull hazy = kA;
