@@ -350,6 +350,10 @@ IdentityResult ClusterGroups(const std::vector<IdentityGroup>& raw_groups,
   IdentityResult result;
   result.sigma = EstimateSigma(groups, options);
   const double sys = options.systematic_share;
+  spdlog::debug("{}: noise length {:.2f} m, beam {:.2f} m, deck {:.3f} {:.3f} {:.3f}, positions "
+                "{:.3f} {:.3f}",
+                kStage, result.sigma[0], result.sigma[1], result.sigma[2], result.sigma[3],
+                result.sigma[4], result.sigma[5], result.sigma[6]);
 
   std::vector<Cluster> clusters(groups.size());
   for (size_t i = 0; i < groups.size(); ++i) {
