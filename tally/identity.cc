@@ -44,6 +44,7 @@ Signature MedianSignature(const std::vector<Signature>& members,
 
 struct Cluster {
   std::vector<Signature> members;
+  std::vector<uint8_t> unclean;  // per member (see IdentityGroup::unclean)
   std::set<int> scenes;
   std::vector<std::pair<TimePoint, TimePoint>> spans;
   std::vector<int> groups;
@@ -54,8 +55,6 @@ struct Cluster {
   std::array<int, kSignatureSize> counts{};
   TimePoint first{};
   bool alive = true;
-
-  std::vector<uint8_t> unclean;  // per member (see IdentityGroup::unclean)
 
   // Medians over the clean looks where any has the element: a look with cloud in its ring
   // measures up to 4 m wide (seed 3: Jade Crest's 19.8 m beam for 15.6 beside a clean
@@ -350,10 +349,11 @@ IdentityResult ClusterGroups(const std::vector<IdentityGroup>& raw_groups,
   IdentityResult result;
   result.sigma = EstimateSigma(groups, options);
   const double sys = options.systematic_share;
-  spdlog::debug("{}: noise length {:.2f} m, beam {:.2f} m, deck {:.3f} {:.3f} {:.3f}, positions "
-                "{:.3f} {:.3f}",
-                kStage, result.sigma[0], result.sigma[1], result.sigma[2], result.sigma[3],
-                result.sigma[4], result.sigma[5], result.sigma[6]);
+  spdlog::debug(
+      "{}: noise length {:.2f} m, beam {:.2f} m, deck {:.3f} {:.3f} {:.3f}, positions "
+      "{:.3f} {:.3f}",
+      kStage, result.sigma[0], result.sigma[1], result.sigma[2], result.sigma[3], result.sigma[4],
+      result.sigma[5], result.sigma[6]);
 
   std::vector<Cluster> clusters(groups.size());
   for (size_t i = 0; i < groups.size(); ++i) {
