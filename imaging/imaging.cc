@@ -285,17 +285,31 @@ void RadixSelect(const std::vector<float>& samples,
   }
 }
 
-// The k-th smallest sample (k < size), the value std::nth_element places at k; `samples`
-// may be reordered.
-float SelectKth(std::vector<float>& samples, size_t k) {
+// out[i] = the k-th smallest sample for each (k, i) of `ranks` (k ascending, each < size),
+// the values std::nth_element gives; `samples` may be reordered. Radix selection for large
+// sets, else nested partial sorts (after placing rank k, every higher rank lies in (k, end)).
+void SelectRanks(std::vector<float>& samples, const std::vector<std::pair<size_t, size_t>>& ranks,
+                 std::vector<float>& out) {
   if (samples.size() >= kRadixSelectMin) {
-    std::vector<float> out(1);
-    RadixSelect(samples, {{k, 0}}, out);
-    return out[0];
+    RadixSelect(samples, ranks, out);
+    return;
   }
-  std::nth_element(samples.begin(), samples.begin() + static_cast<std::ptrdiff_t>(k),
-                   samples.end());
-  return samples[k];
+  size_t lo = 0;
+  for (const auto& [k, i] : ranks) {
+    if (k >= lo) {
+      std::nth_element(samples.begin() + static_cast<std::ptrdiff_t>(lo),
+                       samples.begin() + static_cast<std::ptrdiff_t>(k), samples.end());
+      lo = k + 1;
+    }
+    out[i] = samples[k];
+  }
+}
+
+// The k-th smallest sample (k < size); `samples` may be reordered.
+float SelectKth(std::vector<float>& samples, size_t k) {
+  thread_local std::vector<float> out(1);
+  SelectRanks(samples, {{k, 0}}, out);
+  return out[0];
 }
 
 size_t PercentileRank(size_t n, double percentile) {
@@ -317,19 +331,7 @@ std::vector<float> MaskedPercentiles(const cv::Mat& values, const cv::Mat& mask,
     ranks.emplace_back(PercentileRank(samples.size(), percentiles[i]), i);
   }
   std::sort(ranks.begin(), ranks.end());
-  if (samples.size() >= kRadixSelectMin) {
-    RadixSelect(samples, ranks, out);
-    return out;
-  }
-  size_t lo = 0;
-  for (const auto& [k, i] : ranks) {
-    if (k >= lo) {
-      std::nth_element(samples.begin() + static_cast<std::ptrdiff_t>(lo),
-                       samples.begin() + static_cast<std::ptrdiff_t>(k), samples.end());
-      lo = k + 1;
-    }
-    out[i] = samples[k];
-  }
+  SelectRanks(samples, ranks, out);
   return out;
 }
 
@@ -345,8 +347,9 @@ float OtsuThreshold(const cv::Mat& values, const cv::Mat& mask) {
   if (samples.empty()) return std::numeric_limits<float>::quiet_NaN();
   const size_t k_lo = PercentileRank(samples.size(), 1.0);
   const size_t k_hi = PercentileRank(samples.size(), 99.0);
-  const float lo = SelectKth(samples, k_lo);
-  const float hi = SelectKth(samples, k_hi);
+  std::vector<float> lo_hi(2);
+  SelectRanks(samples, {{k_lo, 0}, {k_hi, 1}}, lo_hi);  // one pass for both
+  const float lo = lo_hi[0], hi = lo_hi[1];
   if (!std::isfinite(lo) || !(hi > lo)) return lo;
   constexpr int kBins = 256;
   std::array<double, kBins> hist{};
