@@ -773,6 +773,50 @@ IdentityResult ClusterWithRegistry(const std::vector<IdentityGroup>& groups, con
       }
       if (!better) break;
     }
+    // A registry vessel nobody was given has no appearance to agree with (0 nats), while each
+    // group that belongs to it may agree a little with the looks of a near-sister it was given
+    // to instead: no single move takes it there (and the local improvement, which weighs a
+    // move by the moving group's own gain, takes such a pair apart again). Try pairs of
+    // groups that fit the unused vessel nearly as well as where they are, both at once, and
+    // keep the pair that raises the total most.
+    for (int pass = 0; options.registry_pair_moves && pass < 3; ++pass) {
+      bool better = false;
+      for (size_t r = 0; r < n_reg; ++r) {
+        const int ri = static_cast<int>(r);
+        if (std::find(assign.begin(), assign.end(), ri) != assign.end()) continue;
+        std::vector<std::pair<double, size_t>> cand;
+        for (size_t g = 0; g < n_groups; ++g) {
+          if (assign[g] == kNone || !feasible(g, ri)) continue;
+          const double d = gain(g, ri) - gain(g, assign[g]);
+          if (d > -options.registry_pair_move_nats) cand.emplace_back(d, g);
+        }
+        std::sort(cand.rbegin(), cand.rend());
+        if (cand.size() > 8) cand.resize(8);
+        const double before = total();
+        double best = before + 1e-6;
+        std::pair<size_t, size_t> pick{n_groups, n_groups};
+        for (size_t i = 0; i < cand.size(); ++i) {
+          for (size_t j = i + 1; j < cand.size(); ++j) {
+            const size_t ga = cand[i].second, gb = cand[j].second;
+            if (conflict[ga][gb]) continue;
+            const int ra = assign[ga], rb = assign[gb];
+            assign[ga] = assign[gb] = ri;
+            const double t = total();
+            assign[ga] = ra;
+            assign[gb] = rb;
+            if (t > best) {
+              best = t;
+              pick = {ga, gb};
+            }
+          }
+        }
+        if (pick.first < n_groups) {
+          assign[pick.first] = assign[pick.second] = ri;
+          better = true;
+        }
+      }
+      if (!better) break;
+    }
     // Common scale of the measurements against the registry, from the assigned hulls.
     std::vector<double> rl, rb;
     for (size_t g = 0; g < n_groups; ++g) {

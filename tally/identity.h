@@ -111,6 +111,10 @@ struct IdentityOptions {
   // try giving all the groups of one registry vessel to an unused near-sister at once (see
   // ClusterWithRegistry).
   bool registry_relabel_near_sisters = true;
+  // Then try giving two groups at once to a registry vessel nobody was given, among the
+  // groups that fit it within registry_pair_move_nats of where they are.
+  bool registry_pair_moves = true;
+  double registry_pair_move_nats = 2.0;
   // Slack of the freeboard range of registry_use_freeboard (1 sigma, metres), added to each
   // look's own sigma: nominal drafts, trim and squat, and the tail of the freeboard's error.
   // Against truth over four rendered seasons (94 looks) the error's core matches the
