@@ -632,7 +632,8 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
   }
 
   // 1c. Weak single looks do not make a visit by themselves: a look at a berth partly under
-  // cloud (a cloud fragment can pass for a hull; not one whose freeboard was measured), or, with a
+  // cloud (a cloud fragment can pass for a hull; not one whose freeboard was measured, nor a
+  // hull clear of the cloud that is like a known hull), or, with a
   // registry, one that fits no listed vessel without a gross error (another hull's outline merged
   // in, a clipped end). Either extends the track next to it at the berth when no view separates
   // them: it is that visit's hull, mis-measured, or something seen beside it. Alone, a clouded
@@ -640,15 +641,37 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
   // with one of them right is still a hull there and stays a visit.
   if (options.absorb_weak_looks) {
     auto single_look = [&](const Track& t) { return t.members.size() == 1; };
-    auto doubtful = [&](const Track& t) {
+    // A single look at a berth partly under cloud, its freeboard not measured.
+    auto under_cloud = [&](const Track& t) {
       if (!single_look(t)) return false;
       const SceneDetections& sc = scenes[static_cast<size_t>(t.members.front().scene)];
       const Detection& d = sc.detections[static_cast<size_t>(t.members.front().det)];
-      for (const BerthView& v : sc.berths) {
-        if (v.berth == t.berth && v.cloud_fraction >= options.weak_cloud_share &&
-            !FreeboardMeasured(d)) {
+      if (FreeboardMeasured(d)) return false;
+      return std::any_of(sc.berths.begin(), sc.berths.end(), [&](const BerthView& v) {
+        return v.berth == t.berth && v.cloud_fraction >= options.weak_cloud_share;
+      });
+    };
+    // A hull like a known one: with a registry, one that fits a listed vessel; without, one
+    // within link_max_z of another track's length and beam (not another look under cloud:
+    // two flecks of cloud can be alike).
+    auto like_a_known_hull = [&](size_t i) {
+      const Signature& s = tracks[i].signatures.front();
+      if (fit) return fit->Classify(s) == RegistryFit::Match::kListed;
+      for (size_t j = 0; j < tracks.size(); ++j) {
+        if (j != i && !under_cloud(tracks[j]) && SizeZ(tracks[j], s, sigma) <= options.link_max_z) {
           return true;
         }
+      }
+      return false;
+    };
+    auto doubtful = [&](size_t i) {
+      const Track& t = tracks[i];
+      if (!single_look(t)) return false;
+      const Detection& d = scenes[static_cast<size_t>(t.members.front().scene)]
+                               .detections[static_cast<size_t>(t.members.front().det)];
+      if (under_cloud(t) &&
+          (d.cloud_affected || !options.weak_spares_clean_known_hulls || !like_a_known_hull(i))) {
+        return true;
       }
       return fit && fit->Classify(t.signatures.front()) == RegistryFit::Match::kNone;
     };
@@ -705,7 +728,7 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
       if (!single_look(t)) continue;
       if (!fit) sandwich[i] = unlike_all_between_alike(i);
       const bool w =
-          doubtful(t) || (fit ? fit->Classify(t.signatures.front()) != RegistryFit::Match::kListed
+          doubtful(i) || (fit ? fit->Classify(t.signatures.front()) != RegistryFit::Match::kListed
                               : sandwich[i].has_value());
       is_weak[i] = w ? 1 : 0;
     }
@@ -779,7 +802,7 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
         h.absorbed.push_back(look);
         h.absorbed.insert(h.absorbed.end(), tracks[i].absorbed.begin(), tracks[i].absorbed.end());
         ++absorbed;
-      } else if (doubtful(tracks[i])) {
+      } else if (doubtful(i)) {
         ++dropped;
       } else {
         is_weak[i] = 0;  // stays a visit of its own

@@ -412,6 +412,44 @@ TEST(Tally, AWeakLoneLookExtendsTheVisitNextToItOrIsNotCounted) {
   EXPECT_EQ(Tally(s, nullptr, keep).visits.size(), 3u);
 }
 
+// Seed 11 of `default`, B3 on 2024-08-05: Primorye Tern (82.9 x 11.8 m) moored for a day,
+// seen once, measured 83.2 x 12.4 m, its ring clean water, with a cloud over 17 % of the berth
+// beside it; the views the day before and two days after are clear and empty. A hull clear of
+// the cloud and like a known hull is no cloud fragment: a visit of its own. The same look with
+// cloud on the hull, or one like no known hull, is still not counted alone.
+TEST(Tally, ALoneLookClearOfTheCloudBesideItCountsWhenItIsLikeAKnownHull) {
+  auto season = [&](const Detection& d) {
+    return std::vector<SceneDetections>{
+        Scene(0, {{"B1", true}}, {Det("B1", kA)}),
+        Scene(1, {{"B1", true}}, {Det("B1", kA)}),
+        Scene(2, {{"B1", true}}, {}),
+        Scene(5, {{"B1", true}}, {}),
+        Scene(9, {{"B1", true}}, {}),
+        CloudFleck(Scene(10, {{"B1", true}}, {d}), "B1", 0.17),
+        Scene(12, {{"B1", true}}, {}),
+    };
+  };
+  Fleet fleet;
+  fleet.vessels = {{"A", kA.length_m, kA.beam_m, 12.0, 5.0, 9.0}};
+  const Detection look = Det("B1", kA);
+  for (const Fleet* f : {static_cast<const Fleet*>(nullptr), static_cast<const Fleet*>(&fleet)}) {
+    const TallyResult r = Tally(season(look), f, TallyOptions{});
+    ASSERT_EQ(r.visits.size(), 2u) << (f ? "registry" : "none");
+    EXPECT_EQ(r.visits[1].first_seen, Day(10));
+    EXPECT_EQ(r.vessels.size(), 1u);
+    Detection clouded = look;
+    clouded.cloud_affected = true;
+    EXPECT_EQ(Tally(season(clouded), f, TallyOptions{}).visits.size(), 1u);
+    TallyOptions old;
+    old.weak_spares_clean_known_hulls = false;
+    EXPECT_EQ(Tally(season(look), f, old).visits.size(), 1u);
+  }
+  // Like no known hull (and no listed vessel): still weak, not counted alone.
+  const Detection odd = Det("B1", {70.0, 10.0, {0.2, 0.2, 0.2}, 0.85, 0.5});
+  EXPECT_EQ(Tally(season(odd), nullptr, TallyOptions{}).visits.size(), 1u);
+  EXPECT_EQ(Tally(season(odd), &fleet, TallyOptions{}).visits.size(), 1u);
+}
+
 TEST(Tally, WithARegistryALoneLookThatFitsNoListedVesselExtendsTheVisitNextToIt) {
   Fleet fleet;
   fleet.vessels = {{"ALPHA", 120, 20, 10, 4, 8}, {"BRAVO", 95, 16, 8, 3, 6}};
@@ -488,10 +526,11 @@ TEST(Tally, WithoutARegistryALoneLookUnlikeEveryOtherHullExtendsTheVisitNextToIt
 }
 
 TEST(Tally, AMisMeasuredLookAfterAWeakLookStillExtendsTheVisitAfterIt) {
-  // A look under cloud (weak: no freeboard, the berth 20 % clouded), a look grossly off
-  // (175 m), then the hull twice. The look before the gross one is weak and is dropped (the
-  // gross look's scene is a view between it and the hull); the gross look then extends the
-  // hull's visit instead of being lost with the weak look it had been given to.
+  // A look under cloud (weak: no freeboard, the berth 20 % clouded; weak even though it is
+  // like the hull, with weak_spares_clean_known_hulls off), a look grossly off (175 m), then
+  // the hull twice. The look before the gross one is weak and is dropped (the gross look's
+  // scene is a view between it and the hull); the gross look then extends the hull's visit
+  // instead of being lost with the weak look it had been given to.
   Hull merged = kA;
   merged.length_m = 175.0;
   const std::vector<SceneDetections> s = {
@@ -502,7 +541,9 @@ TEST(Tally, AMisMeasuredLookAfterAWeakLookStillExtendsTheVisitAfterIt) {
       Scene(4, {{"B1", true}}, {Det("B1", kA)}),
       Scene(5, {{"B1", true}}, {}),
   };
-  const TallyResult r = Tally(s, nullptr, TallyOptions{});
+  TallyOptions opt;
+  opt.weak_spares_clean_known_hulls = false;
+  const TallyResult r = Tally(s, nullptr, opt);
   ASSERT_EQ(r.visits.size(), 1u);
   EXPECT_EQ(r.visits[0].first_seen, Day(2));
   EXPECT_EQ(r.visits[0].last_seen, Day(4));
