@@ -21,6 +21,7 @@ void HullFitOptions::Check() const {
   if (!(gsd_m > 0)) fail("gsd_m must be > 0");
   if (!(grow_sigma > 0) || seed_sigma < grow_sigma) fail("need 0 < grow_sigma <= seed_sigma");
   if (!(min_length_m > 0) || max_length_m <= min_length_m) fail("bad length range");
+  if (!(cloud_ring_share >= 0 && cloud_ring_share <= 1)) fail("cloud_ring_share must be in [0, 1]");
 }
 
 float SampleBilinear(const cv::Mat& map, double x, double y, float outside) {
@@ -1365,7 +1366,9 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
       // but above the water) lies in thin cloud: not a clear look.
       const bool in_haze = !RingAround(cand.mask, cand.bbox, p.beam(), img, obj, options.grow_sigma)
                                 .MostlyWater(options.min_water_ring_fraction);
-      cand.cloud_affected = cloud > 0.02 * ring_total || in_haze;
+      cand.cloud_affected = cloud > options.cloud_ring_share * ring_total || in_haze;
+      Trace("part ({:.0f},{:.0f}) L={:.0f}: cloud over {}/{} of the ring, in haze {}", p.center.x,
+            p.center.y, p.length(), cloud, ring_total, in_haze);
 
       Hull hull;
       hull.center_px = p.center;

@@ -379,6 +379,34 @@ TEST(FindHulls, FlagsHullsCutByTheWindowEdge) {
   EXPECT_TRUE(hulls[0].truncated);
 }
 
+// A cloud beside the stern covering a few per cent of the ring round the hull (half a beam
+// wide) does not make the hull a look through cloud; one along a whole side does. Seed 13 of
+// `default`, 2024-05-06: a cloud over the pier by the stern of a 129 m hull with no cloud on
+// it (6 % of its ring) had it flagged, and its visit, seen only then, was not counted.
+TEST(FindHulls, CloudBesideTheSternIsNotCloudOnTheHull) {
+  cv::Mat map = Noise({300, 300}, 8, 1.0f);
+  DrawHull(map, {150, 150}, 0, 220, 36, 40);
+  auto flagged = [&](const cv::Rect& cloud) {
+    ImagingResult img = FromContrast(map);
+    img.cloud(cloud).setTo(255);
+    HullFitOptions opt;
+    opt.gsd_m = 0.5;
+    const auto hulls = FindHulls(img, opt);
+    const HullCandidate* h = nullptr;
+    for (const auto& c : hulls) {
+      if (h == nullptr || c.length_m > h->length_m) h = &c;
+    }
+    EXPECT_NE(h, nullptr);
+    if (h != nullptr) {
+      EXPECT_NEAR(h->length_m, 110.0, 3.0);
+    }
+    return h != nullptr && h->cloud_affected;
+  };
+  EXPECT_FALSE(flagged(cv::Rect(0, 0, 1, 1)));
+  EXPECT_FALSE(flagged(cv::Rect(18, 135, 20, 30)));  // by the stern: ~6 % of the ring
+  EXPECT_TRUE(flagged(cv::Rect(40, 170, 220, 16)));  // along a side: ~35 %
+}
+
 // A hull painted as dark as the water in the visible, with a bright superstructure and pipe
 // rack amidships only: its bow and stern barely differ from the water in brightness, but its
 // paint reflects NIR. The length is the hull's, not the bright fittings' span.
