@@ -25,12 +25,11 @@ struct HullFitOptions {
   double min_water_ring_fraction = 0.35;  // share of the surrounding ring that is water
   // A hull is cloud_affected when cloud covers more than this share of the ring around it
   // (half a beam wide; or when haze is needed to call the ring water). Against truth on six
-  // rendered seasons of `default` (seeds 1/2/3/7/11/13, 37 berth detections with cloud in the
-  // ring): every hull with over 10 % of its area under cloud, and every false hull, had at
-  // least 0.125 of its ring under cloud (0.125-0.89; false hulls 0.26-0.57), while 13 of the
-  // 22 flagged hulls without any cloud on them had 0.037-0.10 (a cloud beside the stern or
-  // over the pier). At 0.02 those read as looks through cloud: a visit seen once that way
-  // was not counted.
+  // rendered seasons of `default` (seeds 1/2/3/7/11/13): of 34 berth hulls flagged at 0.02,
+  // 22 had no cloud on them; 11 of those had 0.037-0.10 of the ring under cloud (a cloud
+  // beside the stern or over the pier) and are not flagged at 0.10, while all 11 hulls over
+  // 10 % under cloud and the 3 flagged false hulls had 0.125-0.89 and still are. At 0.02
+  // those 11 read as looks through cloud: a visit seen once that way was not counted.
   double cloud_ring_share = 0.10;
   // Keep the window-sized scratch maps of the object contrast per thread between calls:
   // berth windows of one terminal repeat in size, and fresh maps cost a page fault per
