@@ -272,7 +272,13 @@ SceneDetections DetectScene(const std::string& scene_path, const Terminal* termi
           const cv::RotatedRect rr = cv::minAreaRect(pts);
           const double berth_len = std::max(rr.size.width, rr.size.height);
           const double berth_width = std::min(rr.size.width, rr.size.height);
-          if (c.hull.length_px > 1.6 * berth_len) continue;
+          if (c.hull.length_px > 1.6 * berth_len) {
+            spdlog::debug(
+                "detection: hull at ({:.0f},{:.0f}) is {:.0f} m long, over 1.6 times berth {}",
+                center_scene.x, center_scene.y, c.hull.length_px * gsd,
+                bws[ww.berths[berth_k]].berth);
+            continue;
+          }
           cv::Point2f corner[4];
           rr.points(corner);
           const cv::Point2d e1 = corner[1] - corner[0], e2 = corner[2] - corner[1];
