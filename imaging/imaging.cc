@@ -67,10 +67,10 @@ void ForEachTile(int width, int height, int tile_size, int halo, int threads,
 
 namespace {
 
-// The strips of MaskedBoxMeans for K maps. Sums are laid out pixel-major, map-minor, so the
-// K maps' prefix sums are K independent chains and their divisions go in pairs. The fixed-
-// point sums are int64 (exact, like the doubles they replace, so the means are bit for bit
-// the same); an integer add's one-cycle latency shortens the prefix-sum chains.
+// The strips of MaskedBoxMeans for K maps. Each strip slides a (2r+1)-row column sum down
+// its rows (int32, one map after another, so that the adds vectorise), then takes the
+// horizontal box from a prefix sum of the column sums in doubles (integers below 2^53, so
+// exact; the K maps' chains interleaved, pixel-major) and divides once per pixel.
 template <int K>
 std::function<void(const tbb::blocked_range<int>&)> BoxMeanStrips(
     const std::vector<const cv::Mat*>& values, const cv::Mat& mask, int radius, int min_count,
@@ -80,9 +80,9 @@ std::function<void(const tbb::blocked_range<int>&)> BoxMeanStrips(
   return [&values, &mask, radius, min_count, &fallbacks, &outs, &to_fixed, &from_fixed, strip,
           &fell_back](const tbb::blocked_range<int>& range) {
     const int w = mask.cols, h = mask.rows;
-    std::vector<int64_t> col_sum(static_cast<size_t>(K) * w),
-        pre_sum(static_cast<size_t>(K) * (w + 1));
-    std::vector<int32_t> col_cnt(w), pre_cnt(w + 1);
+    const size_t wz = static_cast<size_t>(w);
+    std::vector<int32_t> col_sum(K * wz), col_cnt(wz), pre_cnt(wz + 1);
+    std::vector<double> pre_sum(K * (wz + 1)), scale(wz);
     std::array<float, K> tf{};
     std::array<double, K> ff{};
     std::array<float, K> fb{};
@@ -91,52 +91,89 @@ std::function<void(const tbb::blocked_range<int>&)> BoxMeanStrips(
       ff[b] = from_fixed[b];
       fb[b] = fallbacks[b];
     }
-    auto add_row = [&](int y, int32_t isign) {
+    // One loop per map and direction, plain enough to vectorise: the value is zeroed off the
+    // mask before it is scaled and truncated (off the mask it may be anything, NaN too).
+    auto update_row = [&]<int Sign>(int y) {
       const uchar* m = mask.ptr<uchar>(y);
-      std::array<const float*, K> v{};
-      for (int b = 0; b < K; ++b) v[b] = values[b]->ptr<float>(y);
       int32_t* cc = col_cnt.data();
-      int64_t* cs = col_sum.data();
-      for (int x = 0; x < w; ++x) {
-        const bool on = m[x] != 0;
-        cc[x] += isign * static_cast<int32_t>(on);
-        for (int b = 0; b < K; ++b) {
-          const int32_t q = static_cast<int32_t>((on ? v[b][x] : 0.0f) * tf[b]);
-          cs[x * K + b] += static_cast<int64_t>(isign * q);
+      for (int x = 0; x < w; ++x) cc[x] += Sign * static_cast<int32_t>(m[x] != 0);
+      for (int b = 0; b < K; ++b) {
+        const float* v = values[b]->ptr<float>(y);
+        int32_t* cs = col_sum.data() + b * wz;
+        const float t = tf[b];
+        for (int x = 0; x < w; ++x) {
+          uint32_t bits;
+          std::memcpy(&bits, v + x, sizeof bits);
+          bits &= 0u - static_cast<uint32_t>(m[x] != 0);
+          float on;
+          std::memcpy(&on, &bits, sizeof on);
+          cs[x] += Sign * static_cast<int32_t>(on * t);
         }
       }
     };
+    auto add_row = [&](int y) { update_row.template operator()<1>(y); };
+    auto remove_row = [&](int y) { update_row.template operator()<-1>(y); };
     for (int s = range.begin(); s != range.end(); ++s) {
       const int ys = s * strip, ye = std::min(h, ys + strip);
-      std::fill(col_sum.begin(), col_sum.end(), int64_t{0});
+      std::fill(col_sum.begin(), col_sum.end(), 0);
       std::fill(col_cnt.begin(), col_cnt.end(), 0);
-      for (int y = std::max(ys - radius, 0); y <= std::min(ys + radius, h - 1); ++y) add_row(y, 1);
+      for (int y = std::max(ys - radius, 0); y <= std::min(ys + radius, h - 1); ++y) add_row(y);
       long long fell = 0;
       for (int y = ys; y < ye; ++y) {
         if (y > ys) {
-          if (y + radius < h) add_row(y + radius, 1);
-          if (y - radius - 1 >= 0) add_row(y - radius - 1, -1);
+          if (y + radius < h) add_row(y + radius);
+          if (y - radius - 1 >= 0) remove_row(y - radius - 1);
         }
         pre_cnt[0] = 0;
-        for (int b = 0; b < K; ++b) pre_sum[b] = 0;
-        for (int x = 0; x < w; ++x) {
-          pre_cnt[x + 1] = pre_cnt[x] + col_cnt[x];
-          for (int b = 0; b < K; ++b)
-            pre_sum[(x + 1) * K + b] = pre_sum[x * K + b] + col_sum[x * K + b];
+        for (int x = 0; x < w; ++x) pre_cnt[x + 1] = pre_cnt[x] + col_cnt[x];
+        {
+          // K independent chains in one loop (map-major arrays).
+          std::array<double, K> run{};
+          std::array<double*, K> pre{};
+          std::array<const int32_t*, K> col{};
+          for (int b = 0; b < K; ++b) {
+            pre[b] = pre_sum.data() + b * (wz + 1);
+            col[b] = col_sum.data() + b * wz;
+            pre[b][0] = 0.0;
+          }
+          for (int x = 0; x < w; ++x) {
+            for (int b = 0; b < K; ++b) {
+              run[b] += static_cast<double>(col[b][x]);
+              pre[b][x + 1] = run[b];
+            }
+          }
         }
-        std::array<float*, K> o{};
-        for (int b = 0; b < K; ++b) o[b] = outs[b]->ptr<float>(y);
+        // 1 / count where the box holds enough of the mask, 0 where it falls back.
+        long long fell_row = 0;
         for (int x = 0; x < w; ++x) {
-          const int x0 = std::max(x - radius, 0);
-          const int x1 = std::min(x + radius + 1, w);
-          const int c = pre_cnt[x1] - pre_cnt[x0];
-          if (c < min_count || c <= 0) {
-            ++fell;
-            for (int b = 0; b < K; ++b) o[b][x] = fb[b];
-          } else {
-            for (int b = 0; b < K; ++b)
-              o[b][x] = static_cast<float>(
-                  static_cast<double>(pre_sum[x1 * K + b] - pre_sum[x0 * K + b]) * ff[b] / c);
+          const int c = pre_cnt[std::min(x + radius + 1, w)] - pre_cnt[std::max(x - radius, 0)];
+          const bool ok = c >= min_count && c > 0;
+          scale[x] = static_cast<double>(ok) / std::max(c, 1);
+          fell_row += !ok;
+        }
+        fell += fell_row;
+        // Interior pixels [xa, xb) have the whole box inside the row: contiguous loads. The
+        // means are written everywhere (0 where the box falls back), then the fallbacks.
+        const int xa = std::min(radius, w), xb = std::max(xa, w - radius - 1);
+        for (int b = 0; b < K; ++b) {
+          float* o = outs[b]->ptr<float>(y);
+          const double* pre = pre_sum.data() + b * (wz + 1);
+          const double fx = ff[b];
+          const double* sc = scale.data();
+          for (int x = 0; x < xa; ++x) {
+            const int x0 = std::max(x - radius, 0), x1 = std::min(x + radius + 1, w);
+            o[x] = static_cast<float>((pre[x1] - pre[x0]) * fx * sc[x]);
+          }
+          const double* hi = pre + radius + 1;
+          const double* lo = pre - radius;
+          for (int x = xa; x < xb; ++x) o[x] = static_cast<float>((hi[x] - lo[x]) * fx * sc[x]);
+          for (int x = xb; x < w; ++x) {
+            const int x0 = std::max(x - radius, 0), x1 = std::min(x + radius + 1, w);
+            o[x] = static_cast<float>((pre[x1] - pre[x0]) * fx * sc[x]);
+          }
+          if (fell_row > 0) {
+            const float fbb = fb[b];
+            for (int x = 0; x < w; ++x) o[x] = sc[x] == 0.0 ? fbb : o[x];
           }
         }
       }
@@ -171,12 +208,15 @@ long long MaskedBoxMeans(const std::vector<const cv::Mat*>& values, const cv::Ma
   }
   const int w = mask.cols, h = mask.rows;
   if (w == 0 || h == 0) return 0;
-  // Sums of integers in doubles: every value is quantised to an integer q (|q| < 2^30) and
-  // every partial sum stays below 2^52, so sums are exact and associative and the result
-  // depends on nothing but the inputs (not on strips, tiles, threads or the other maps).
-  // The scale is a power of two chosen per map from its largest masked magnitude.
-  // Bound on any partial sum: column sums of 2r+1 rows, prefix sums over the full width.
-  const double terms = (2.0 * radius + 1) * std::max(w, 2 * radius + 1);
+  // Sums of integers: every value is quantised to an integer q with (2r+1)|q| <= 2^30, so
+  // column sums of 2r+1 rows fit an int32, and every prefix sum over the full width stays
+  // below 2^52, exact in a double. The sums are exact and associative and the result depends
+  // on nothing but the inputs (not on strips, tiles, threads or the other maps). The scale
+  // is a power of two chosen per map from its largest masked magnitude, 2^29 / (2r+1) to
+  // 2^30 / (2r+1) steps up to it: over a million for boxes up to 255 px in radius, finer
+  // than the noise of any reflectance by far.
+  const double rows = 2.0 * radius + 1;
+  const double terms = rows * std::max(w, 2 * radius + 1);
   std::vector<float> to_fixed(k);
   std::vector<double> from_fixed(k);
   for (int b = 0; b < k; ++b) {
@@ -193,7 +233,7 @@ long long MaskedBoxMeans(const std::vector<const cv::Mat*>& values, const cv::Ma
     const float max_abs = *std::max_element(mx.begin(), mx.end());
     const double top = std::max(static_cast<double>(max_abs), 1e-30);
     const int shift =
-        std::clamp(std::min(static_cast<int>(std::floor(29 - std::log2(top))),
+        std::clamp(std::min(static_cast<int>(std::floor(30 - std::log2(top * rows))),
                             static_cast<int>(std::floor(51 - std::log2(top * terms)))),
                    -60, 60);
     to_fixed[b] = std::ldexp(1.0f, shift);
@@ -201,7 +241,9 @@ long long MaskedBoxMeans(const std::vector<const cv::Mat*>& values, const cv::Ma
   }
   // Row strips; each strip slides a (2r+1)-row column sum down its rows, then takes the
   // horizontal box from a prefix sum of the column sums.
-  const int strip = std::max(std::max(tile_size / 2, 64), std::min(2 * radius + 1, 512));
+  // Each strip first sums the 2r+1 rows around its first row: strips of at least four box
+  // heights keep that below a quarter of the column updates.
+  const int strip = std::max(std::max(tile_size / 2, 64), std::min(4 * (2 * radius + 1), 1024));
   const int n_strips = (h + strip - 1) / strip;
   std::vector<long long> fell_back(n_strips, 0);
   const auto strips = [&]<int K>() {

@@ -111,10 +111,10 @@ void ForEachTile(int width, int height, int tile_size, int halo, int threads,
 
 // Masked mean of a float map over the (2r+1)^2 box around each pixel (clipped at the
 // border); pixels whose box holds fewer than min_count mask pixels get `fallback`. Sliding
-// column sums + row prefix sums in 64-bit fixed point (a power-of-two scale from the largest
-// masked |value|, ~1e-11 relative for reflectances), O(1) per pixel whatever the radius,
-// exact and so independent of tile size and threads. REQUIRES finite values under the
-// mask. Output CV_32F.
+// column sums (int32) + row prefix sums (integers in doubles) in fixed point (a power-of-two
+// scale from the largest masked |value|: at least 2^29 / (2r+1) steps up to it, 1e-7
+// relative at r = 20, 2e-6 at r = 500), O(1) per pixel whatever the radius, exact and so
+// independent of tile size and threads. REQUIRES finite values under the mask. Output CV_32F.
 cv::Mat MaskedBoxMean(const cv::Mat& values, const cv::Mat& mask, int radius, int min_count,
                       float fallback, int tile_size = 512, int threads = 0);
 void MaskedBoxMean(const cv::Mat& values, const cv::Mat& mask, int radius, int min_count,
