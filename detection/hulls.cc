@@ -561,13 +561,18 @@ void SplitParts(const cv::Mat& contrast, Part part, double min_len_px, int depth
         sum[i] += contrast.at<float>(q.y, q.x);
         cnt[i] += 1;
       }
-      std::vector<double> prof(nb, 0);
+      std::vector<double> prof(nb, 0), left_max(nb), right_max(nb);
       for (int i = 0; i < nb; ++i) prof[i] = cnt[i] > 0 ? sum[i] / cnt[i] : 0;
+      // The highest bin at or left of i, and at or right of i.
+      for (int i = 0; i < nb; ++i)
+        left_max[i] = i > 0 ? std::max(left_max[i - 1], prof[i]) : prof[i];
+      for (int i = nb - 1; i >= 0; --i)
+        right_max[i] = i + 1 < nb ? std::max(right_max[i + 1], prof[i]) : prof[i];
       const int lo = static_cast<int>(0.2 * nb), hi = static_cast<int>(0.8 * nb);
       for (int i = lo; i <= hi && i < nb; ++i) {
         if (cnt[i] == 0) continue;
-        const double left = *std::max_element(prof.begin(), prof.begin() + i + 1);
-        const double right = *std::max_element(prof.begin() + i, prof.end());
+        const double left = left_max[i];
+        const double right = right_max[i];
         const double depth_rel = 1.0 - prof[i] / std::max(std::min(left, right), 1e-6);
         if (depth_rel > best_depth + 1e-9) {
           best_depth = depth_rel;

@@ -226,9 +226,18 @@ long long MaskedBoxMeans(const std::vector<const cv::Mat*>& values, const cv::Ma
       const float* v = values[b]->ptr<float>(y);
       const uchar* m = mask.ptr<uchar>(y);
       int x = 0;
+      // |value| on the mask, 0 off it, by bits (NaN off the mask is harmless), so it vectorises.
+      const auto masked_abs = [&](int i) {
+        uint32_t bits;
+        std::memcpy(&bits, v + i, sizeof bits);
+        bits &= 0x7fffffffu & (0u - static_cast<uint32_t>(m[i] != 0));
+        float a;
+        std::memcpy(&a, &bits, sizeof a);
+        return a;
+      };
       for (; x + 8 <= w; x += 8)
-        for (int j = 0; j < 8; ++j) mx[j] = std::max(mx[j], m[x + j] ? std::fabs(v[x + j]) : 0.0f);
-      for (; x < w; ++x) mx[0] = std::max(mx[0], m[x] ? std::fabs(v[x]) : 0.0f);
+        for (int j = 0; j < 8; ++j) mx[j] = std::max(mx[j], masked_abs(x + j));
+      for (; x < w; ++x) mx[0] = std::max(mx[0], masked_abs(x));
     }
     const float max_abs = *std::max_element(mx.begin(), mx.end());
     const double top = std::max(static_cast<double>(max_abs), 1e-30);
