@@ -59,14 +59,18 @@ TEST_F(HalfMetre, FreeboardAndLoadState) {
   }
 }
 
+// Whole seasons (about 220 scenes of 3 m each, 20 s to render): the two-week season of 5
+// visits this test used before had 6 hulls to score, all found, and one confident state,
+// right; seed 5001's season has 85, recall 0.824, and its one confident state (a full
+// tanker, 2.40 m of freeboard, measured 6.14 +- 0.37 m and called empty at 0.985) wrong.
 TEST(PlanetScope, RecallAndNoConfidentNonsense) {
-  const Evaluation e = RunScenario(
-      "planetscope", 4242,
-      {"acquisition.end=2024-03-20", "schedule.visit_count=5", "schedule.reverse_visits=1"});
-  ASSERT_GT(e.truth_objects, 0);
-  EXPECT_GE(e.recall, 0.88);
-  if (e.confident_n > 0) {
-    EXPECT_GE(e.confident_right, 0.88);
+  for (const unsigned long long seed : {4242ULL, 5001ULL}) {
+    const Evaluation e = RunScenario("planetscope", seed, {});
+    ASSERT_GT(e.truth_objects, 50);
+    EXPECT_GE(e.recall, 0.88) << "seed " << seed;
+    if (e.confident_n > 0) {
+      EXPECT_GE(e.confident_right, 0.88) << "seed " << seed;
+    }
   }
 }
 
