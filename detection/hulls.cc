@@ -848,11 +848,18 @@ std::vector<Part> HullPiecesAboveRaisedLevels(const std::vector<cv::Point>& comp
   return out;
 }
 
-std::string Classify(double length_m, double beam_m) {
+// A beam spanning fewer pixels than this is not resolved by the two-edge fit.
+constexpr double kResolvedBeamPx = 6.0;
+
+// `beam_slack_m`: how far the measured beam may be from the hull's either way (a pixel where
+// the beam spans only a few: 3 m imagery).
+std::string Classify(double length_m, double beam_m, double beam_slack_m) {
+  const double ratio_lo = length_m / std::max(beam_m + beam_slack_m, 0.1);
+  const double ratio_hi = length_m / std::max(beam_m - beam_slack_m, 0.1);
   const double ratio = length_m / std::max(beam_m, 0.1);
   // Tankers are slender: L/B about 5-7.5 (coastal to VLCC); 4.5 leaves room for a beam
   // overestimated by blur or a fender line, and keeps squat blobs (cloud, merged hulls) out.
-  if (length_m >= 50 && ratio >= 4.5 && ratio <= 10.0) return "tanker";
+  if (length_m >= 50 && ratio_hi >= 4.5 && ratio_lo <= 10.0) return "tanker";
   if (length_m >= 15 && length_m < 50 && ratio < 4.8) return "tug";
   if (length_m < 35) return "small_craft";
   return "other";
@@ -1473,7 +1480,13 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
       cand.length_m = hull.length_px * gsd;
       cand.beam_m = hull.beam_px * gsd;
       if (cand.length_m < options.min_length_m || cand.length_m > options.max_length_m) continue;
-      cand.vessel_class = Classify(cand.length_m, cand.beam_m);
+      // Two edges a few pixels apart blur into one bump whose level bright fittings on the
+      // centre line or a dark deck set: the half-level width is off by a pixel or two (3 m
+      // imagery, PlanetScope seed 5001: 2.7 px for a 5.0 px beam and 3.4 for 5.3, too
+      // slender for a tanker). A pixel of slack, either way, where the beam spans fewer
+      // than kResolvedBeamPx.
+      const double beam_slack_m = hull.beam_px < kResolvedBeamPx ? gsd : 0.0;
+      cand.vessel_class = Classify(cand.length_m, cand.beam_m, beam_slack_m);
       Trace("hull ({:.0f},{:.0f}) L={:.1f} m B={:.1f} m class {} pca L={:.0f} B={:.0f}",
             hull.center_px.x, hull.center_px.y, cand.length_m, cand.beam_m, cand.vessel_class,
             p.length(), p.beam());

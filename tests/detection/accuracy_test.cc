@@ -61,8 +61,11 @@ TEST_F(HalfMetre, FreeboardAndLoadState) {
 
 // Whole seasons (about 220 scenes of 3 m each, 20 s to render): the two-week season of 5
 // visits this test used before had 6 hulls to score, all found, and one confident state,
-// right; seed 5001's season has 85, recall 0.824, and its one confident state (a full
-// tanker, 2.40 m of freeboard, measured 6.14 +- 0.37 m and called empty at 0.985) wrong.
+// right. Whole seasons (2026-12-06): recall 0.893 (seed 4242, 75/4/9) and 0.859 (seed 5001,
+// 73/0/12); each has one state given with confidence >= 0.8, and both are wrong: a partial
+// tanker called full at 0.814 (freeboard 3.47 m for 3.52: the state boundary) and a full
+// tanker with a navy deck on dark water measured 6.14 +- 0.37 m for 2.40 and called empty at
+// 0.985.
 TEST(PlanetScope, RecallAndNoConfidentNonsense) {
   for (const unsigned long long seed : {4242ULL, 5001ULL}) {
     const Evaluation e = RunScenario("planetscope", seed, {});
