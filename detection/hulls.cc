@@ -848,7 +848,8 @@ std::vector<Part> HullPiecesAboveRaisedLevels(const std::vector<cv::Point>& comp
   return out;
 }
 
-// A beam spanning fewer pixels than this is not resolved by the two-edge fit.
+// A beam spanning fewer pixels than this is not resolved by the two-edge fit (the same 6 px
+// below which UseLowResSearch, detection/lowres.h, gives up the hull fit for a typical beam).
 constexpr double kResolvedBeamPx = 6.0;
 
 // `beam_slack_m`: how far the measured beam may be from the hull's either way (a pixel where
