@@ -27,6 +27,7 @@ RunFn RegisterEvaluate(CLI::App& app) {
     std::string json_out;
     double max_cloud = 0.2;
     bool all_objects = false;
+    bool list = false;
   };
   auto args = std::make_shared<Args>();
   CLI::App* sub = app.add_subcommand(
@@ -45,6 +46,9 @@ RunFn RegisterEvaluate(CLI::App& app) {
 
   sub->add_flag("--all-objects", args->all_objects,
                 "score truth objects anywhere (wide mode), not only those at berths");
+  sub->add_flag("--list", args->list,
+                "also list each miss, false hull and wrong load state "
+                "(truth/measured; in the JSON as \"cases\")");
 
   return [args]() -> int {
     namespace fs = std::filesystem;
@@ -82,6 +86,7 @@ RunFn RegisterEvaluate(CLI::App& app) {
       EvaluateOptions opt;
       opt.max_cloud_fraction = args->max_cloud;
       opt.only_at_berths = !args->all_objects;
+      opt.list_cases = args->list;
       e = Evaluate(ReadTruthJson(args->truth), dets, scene_ids, sun_az, opt);
     } else {
       if (args->scene.empty()) {
@@ -94,6 +99,10 @@ RunFn RegisterEvaluate(CLI::App& app) {
       e = EvaluateCoco(ReadCocoBoxes(args->coco), centers);
     }
     std::fputs(EvaluationToText(e).c_str(), stdout);
+    if (args->list && !e.cases.empty()) {
+      std::fputs("cases (kind scene vessel berth (lon, lat) truth/measured)\n", stdout);
+      std::fputs(EvaluationCasesToText(e).c_str(), stdout);
+    }
     if (!args->json_out.empty()) {
       std::ofstream out(args->json_out, std::ios::trunc);
       if (!out) throw Error("app.evaluate", args->json_out, "cannot open for writing");

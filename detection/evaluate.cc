@@ -190,6 +190,19 @@ Evaluation Evaluate(const std::vector<TruthScene>& truth, const std::vector<Dete
       if (d_match[j] < 0) {
         ++e.false_positives;
         ++e.detections;
+        if (options.list_cases) {
+          EvaluationCase c;
+          c.kind = "false";
+          c.scene_id = ts.scene_id;
+          c.berth = dets[j]->berth;
+          c.center = dets[j]->center;
+          c.length_m = dets[j]->length_m;
+          c.freeboard_m = dets[j]->freeboard_m;
+          c.freeboard_sigma_m = dets[j]->freeboard_sigma_m;
+          c.state = dets[j]->load_state;
+          c.confidence = dets[j]->confidence;
+          e.cases.push_back(c);
+        }
       } else if (eligible(ts.objects[d_match[j]])) {
         ++e.detections;
       }
@@ -198,8 +211,30 @@ Evaluation Evaluate(const std::vector<TruthScene>& truth, const std::vector<Dete
       const auto& t = ts.objects[i];
       if (!eligible(t)) continue;
       ++e.truth_objects;
+      auto add_case = [&](const char* kind, const Detection* d) {
+        if (!options.list_cases) return;
+        EvaluationCase c;
+        c.kind = kind;
+        c.scene_id = ts.scene_id;
+        c.vessel = t.vessel;
+        c.berth = t.berth;
+        c.center = t.center;
+        c.truth_length_m = t.length_m;
+        c.truth_freeboard_m = t.freeboard_m;
+        c.truth_state = t.load_state;
+        c.cloud_fraction = t.cloud_fraction;
+        if (d != nullptr) {
+          c.length_m = d->length_m;
+          c.freeboard_m = d->freeboard_m;
+          c.freeboard_sigma_m = d->freeboard_sigma_m;
+          c.state = d->load_state;
+          c.confidence = d->confidence;
+        }
+        e.cases.push_back(c);
+      };
       if (t_match[i] < 0) {
         ++e.false_negatives;
+        add_case("miss", nullptr);
         continue;
       }
       ++e.true_positives;
@@ -238,6 +273,9 @@ Evaluation Evaluate(const std::vector<TruthScene>& truth, const std::vector<Dete
         }
       }
       if (di < 3 && ti < 3) {
+        if (di != ti) {
+          add_case(d.confidence >= options.confident_above ? "confident_wrong" : "wrong_state", &d);
+        }
         if (d.confidence >= options.confident_above) {
           ++conf_n;
           if (di == ti) ++conf_right;
@@ -374,6 +412,27 @@ std::string EvaluationToJson(const Evaluation& e) {
                    {"mean_confidence", b.count ? json(b.mean_confidence) : json(nullptr)}});
   }
   j["calibration"] = cal;
+  if (!e.cases.empty()) {
+    json cases = json::array();
+    for (const auto& c : e.cases) {
+      cases.push_back({{"kind", c.kind},
+                       {"scene_id", c.scene_id},
+                       {"vessel", c.vessel},
+                       {"berth", c.berth},
+                       {"lon", c.center.lon_deg},
+                       {"lat", c.center.lat_deg},
+                       {"truth_length_m", J(c.truth_length_m)},
+                       {"length_m", J(c.length_m)},
+                       {"truth_freeboard_m", J(c.truth_freeboard_m)},
+                       {"freeboard_m", J(c.freeboard_m)},
+                       {"freeboard_sigma_m", J(c.freeboard_sigma_m)},
+                       {"truth_state", ToString(c.truth_state)},
+                       {"state", ToString(c.state)},
+                       {"confidence", J(c.confidence)},
+                       {"cloud_fraction", J(c.cloud_fraction)}});
+    }
+    j["cases"] = cases;
+  }
   return j.dump(2);
 }
 
@@ -417,6 +476,28 @@ std::string EvaluationToText(const Evaluation& e) {
     o << "  [" << f(b.lo, 1) << ", " << f(std::min(b.hi, 1.0), 1) << "): " << b.count << ", "
       << (b.count ? f(double(b.right) / b.count) : std::string("n/a")) << ", "
       << (b.count ? f(b.mean_confidence) : std::string("n/a")) << "\n";
+  }
+  return o.str();
+}
+
+std::string EvaluationCasesToText(const Evaluation& e) {
+  std::ostringstream o;
+  auto f = [](double v, int prec) {
+    if (!std::isfinite(v)) return std::string("-");
+    std::ostringstream s;
+    s.setf(std::ios::fixed);
+    s.precision(prec);
+    s << v;
+    return s.str();
+  };
+  for (const auto& c : e.cases) {
+    o << c.kind << "  " << c.scene_id << "  " << (c.vessel.empty() ? "-" : c.vessel) << "  "
+      << (c.berth.empty() ? "-" : c.berth) << "  (" << f(c.center.lon_deg, 6) << ", "
+      << f(c.center.lat_deg, 6) << ")  L " << f(c.truth_length_m, 1) << "/" << f(c.length_m, 1)
+      << " m  freeboard " << f(c.truth_freeboard_m, 2) << "/" << f(c.freeboard_m, 2) << "+-"
+      << f(c.freeboard_sigma_m, 2) << " m  state " << ToString(c.truth_state) << "/"
+      << ToString(c.state) << " " << f(c.confidence, 3) << "  cloud " << f(c.cloud_fraction, 2)
+      << "\n";
   }
   return o.str();
 }

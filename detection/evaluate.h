@@ -52,6 +52,24 @@ struct EvaluateOptions {
   // Score only truth objects at a berth (berth mode); objects elsewhere (anchored, under
   // way) neither count as truth nor make a matching detection false.
   bool only_at_berths = true;
+  // Also list each miss, false hull and wrong load state (Evaluation::cases).
+  bool list_cases = false;
+};
+
+// One scored object that went wrong: a truth object with no detection ("miss"), a detection
+// with no truth object ("false"), or a matched tanker whose load state is wrong
+// ("wrong_state"; "confident_wrong" when given with confidence >= confident_above).
+struct EvaluationCase {
+  std::string kind;
+  std::string scene_id;
+  std::string vessel;  // truth vessel name; empty for a false hull
+  std::string berth;
+  LonLat center;  // truth centre, or the detection's for a false hull
+  double truth_length_m = kNaN, length_m = kNaN;
+  double truth_freeboard_m = kNaN, freeboard_m = kNaN, freeboard_sigma_m = kNaN;
+  LoadState truth_state = LoadState::kUnknown, state = LoadState::kUnknown;
+  double confidence = kNaN;
+  double cloud_fraction = kNaN;  // truth's share of the hull under cloud
 };
 
 struct CalibrationBin {
@@ -89,6 +107,7 @@ struct Evaluation {
   int confident_n = 0;
   double confident_right = kNaN;
   std::vector<CalibrationBin> calibration;
+  std::vector<EvaluationCase> cases;  // only with EvaluateOptions::list_cases
 };
 
 // `detections` may hold several scenes; `scene_ids` lists scenes that were processed (their
@@ -114,5 +133,7 @@ Evaluation EvaluateCoco(const std::vector<CocoBox>& boxes,
 // JSON text of an evaluation (all fields) and a human-readable table.
 std::string EvaluationToJson(const Evaluation& e);
 std::string EvaluationToText(const Evaluation& e);
+// One line per case (empty when there are none).
+std::string EvaluationCasesToText(const Evaluation& e);
 
 }  // namespace bw

@@ -159,5 +159,21 @@ TEST(EvaluateCli, ScoresAndWritesJson) {
   EXPECT_NE(text.find("\"recall\": 1.0"), std::string::npos) << text;
 }
 
+TEST(EvaluateCli, ListNamesTheMissedVessel) {
+  testing::TempDir dir("bwcli");
+  {
+    std::ofstream o(dir.file("d.geojson"));
+    o << R"({"type":"FeatureCollection","scenes":[{"scene_id":"a","sun_azimuth_deg":90}],
+      "features":[]})";
+    std::ofstream t(dir.file("truth.json"));
+    t << R"({"scenes":[{"scene_id":"a","objects":[{"vessel":"Unseen","berth":"B1","lon":1,
+      "lat":2,"heading_deg":0,"length_m":100,"load_state":"empty","freeboard_m":5}]}]})";
+  }
+  const auto r = testing::RunCli(
+      {"evaluate", "--truth", dir.file("truth.json"), dir.file("d.geojson"), "--list"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("miss  a  Unseen  B1"), std::string::npos) << r.out;
+}
+
 }  // namespace
 }  // namespace bw

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 
 #include "tests/testing/testing.h"
 
@@ -62,6 +63,44 @@ TEST(Evaluate, MatchesByCentreWithinAQuarterLength) {
   EXPECT_EQ(e.confusion[0][0], 1);
   EXPECT_EQ(e.ef_good_sun_n, 1);
   EXPECT_NEAR(e.ef_good_sun_state_right, 1.0, 1e-9);
+}
+
+TEST(Evaluate, ListsMissesFalseHullsAndWrongStates) {
+  TruthScene ts;
+  ts.scene_id = "s1";
+  ts.sun_azimuth_deg = 90;
+  TruthObject missed = Obj(133.01, 42.0, 0, LoadState::kFull, 2.0);
+  missed.vessel = "Missed One";
+  missed.cloud_fraction = 0.1;
+  TruthObject wrong = Obj(133.0, 42.0, 0, LoadState::kEmpty, 6.0);
+  wrong.vessel = "Called Full";
+  TruthObject right = Obj(133.02, 42.0, 0, LoadState::kFull, 2.0);
+  right.vessel = "Right";
+  ts.objects = {missed, wrong, right};
+  std::vector<Detection> dets = {Det(133.0, 42.0, 0, true, LoadState::kFull, 2.1, 0.93),
+                                 Det(133.02, 42.0, 0, true, LoadState::kFull, 2.0, 0.95),
+                                 Det(133.05, 42.0, 0, false, LoadState::kUnknown, kNaN, 0.0)};
+  EvaluateOptions opt;
+  opt.list_cases = true;
+  const Evaluation e = Evaluate({ts}, dets, {}, {}, opt);
+  ASSERT_EQ(e.cases.size(), 3u);
+  std::map<std::string, const EvaluationCase*> by_kind;
+  for (const auto& c : e.cases) by_kind[c.kind] = &c;
+  ASSERT_TRUE(by_kind.count("miss") && by_kind.count("false") && by_kind.count("confident_wrong"));
+  EXPECT_EQ(by_kind["miss"]->vessel, "Missed One");
+  EXPECT_NEAR(by_kind["miss"]->cloud_fraction, 0.1, 1e-12);
+  EXPECT_NEAR(by_kind["false"]->center.lon_deg, 133.05, 1e-12);
+  EXPECT_EQ(by_kind["confident_wrong"]->vessel, "Called Full");
+  EXPECT_EQ(by_kind["confident_wrong"]->truth_state, LoadState::kEmpty);
+  EXPECT_EQ(by_kind["confident_wrong"]->state, LoadState::kFull);
+  EXPECT_NEAR(by_kind["confident_wrong"]->freeboard_m, 2.1, 1e-12);
+  const std::string text = EvaluationCasesToText(e);
+  EXPECT_NE(text.find("miss  s1  Missed One  B1"), std::string::npos) << text;
+  EXPECT_NE(EvaluationToJson(e).find("\"cases\""), std::string::npos);
+  // Without the option nothing is listed, and the JSON has no "cases".
+  const Evaluation quiet = Evaluate({ts}, dets, {}, {});
+  EXPECT_TRUE(quiet.cases.empty());
+  EXPECT_EQ(EvaluationToJson(quiet).find("\"cases\""), std::string::npos);
 }
 
 TEST(Evaluate, WrongBowAndUnknownStateAreCounted) {
