@@ -140,7 +140,7 @@ Detection BuildDetection(const CandidateContext& ctx, const ImagingResult& img,
     d.sun_hull_angle_deg = std::min(AngleDiff180(out.sun_azimuth_deg, heading), 90.0);
   const Fleet* fleet = ctx.fleet;
   if (fleet != nullptr) {
-    if (const FleetVessel* v = MatchFleetVessel(*fleet, d.length_m, d.beam_m)) {
+    if (const FleetVessel* v = MatchFleetVessel(*fleet, d.length_m, d.beam_m, gsd)) {
       d.registry_name = v->name;
     }
   }
@@ -180,7 +180,7 @@ Detection BuildDetection(const CandidateContext& ctx, const ImagingResult& img,
     try {
       const FreeboardEstimate fb = EstimateFreeboard(him, h, g);
       const std::vector<RegistryCandidate> reg =
-          fleet != nullptr ? MatchFleetVessels(*fleet, d.length_m, d.beam_m, &fb)
+          fleet != nullptr ? MatchFleetVessels(*fleet, d.length_m, d.beam_m, &fb, gsd)
                            : std::vector<RegistryCandidate>{};
       const LoadEstimate le = EstimateLoad(fb, d.length_m, d.beam_m, reg);
       if (fb.observable) {

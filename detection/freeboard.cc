@@ -46,11 +46,12 @@ bool MaskSet(const cv::Mat& mask, double x, double y) {
 }
 
 struct Station {
-  double x_m = 0;       // position along the axis from the hull centre (bow-positive)
-  double width_px = 0;  // measured band width
-  double sigma_px = 0;  // its 1-sigma
-  double gain_px = 0;   // pixels of width per metre of freeboard
-  int cue = 0;          // index into the cue list
+  double x_m = 0;         // position along the axis from the hull centre (bow-positive)
+  double width_px = 0;    // measured band width
+  double sigma_px = 0;    // its 1-sigma
+  double gain_px = 0;     // pixels of width per metre of freeboard
+  int cue = 0;            // index into the cue list
+  double blur_px = kNaN;  // edge blur the profile fit settled on (Gaussian sigma)
 };
 
 struct SideResult {
@@ -387,6 +388,7 @@ SideResult MeasureSide(const HullImage& image, const std::vector<const cv::Mat*>
     s.x_m = pr.x_px * gsd_m;
     s.gain_px = side.gain_px;
     s.cue = side.cue;
+    s.blur_px = fit.blur_sigma_px;
     // Lit water between shadow and structure, and the bright edge is the structure's (not a
     // shadow's end on its deck): the shadow's end was seen.
     if (split.t2 < fit.edge2_px - std::max(0.75, 3.0 * split.sigma) &&
@@ -440,6 +442,7 @@ SideResult MeasureSide(const HullImage& image, const std::vector<const cv::Mat*>
     s.sigma_px = fit.width_sigma_px;
     s.gain_px = side.gain_px;
     s.cue = side.cue;
+    s.blur_px = fit.blur_sigma_px;
     result.stations.push_back(s);
   }
   return result;
@@ -744,7 +747,25 @@ FreeboardEstimate EstimateFreeboard(const HullImage& image, const Hull& hull,
   est.cues = cues;
   est.freeboard_m = fused.f;
   est.trim_m_per_m = fused.trim;
-  est.sigma_m = std::hypot(fused.sigma, sys_px / gain_eff_px);
+  // The stations' edges should be as sharp as the hull's own edges (blur0): a shadow's
+  // penumbra is centimetres. When the fits settle on edges much softer than that (median
+  // over the stations used), the profile is not the deck | shadow | water model (a dark deck
+  // running into the shadow, a band barely darker than the water) and width and blur trade
+  // off: the width is then uncertain by at least the unexplained blur, for every station
+  // alike. At 0.5 m the fitted blur stays within 0.1 px of blur0 and this adds nothing; on a
+  // 3 m hull whose 1.1 px shadow was fitted as 3 px with a 1.2 px blur it adds 0.75 px.
+  std::vector<double> blurs;
+  for (size_t i = 0; i < stations.size(); ++i) {
+    if (fused.used[i] && std::isfinite(stations[i].blur_px)) blurs.push_back(stations[i].blur_px);
+  }
+  double blur_excess_px = 0.0;
+  if (!blurs.empty()) {
+    std::nth_element(blurs.begin(), blurs.begin() + blurs.size() / 2, blurs.end());
+    const double blur0 = std::sqrt(image.psf_sigma_px * image.psf_sigma_px + 1.0 / 6.0);
+    blur_excess_px = std::max(0.0, blurs[blurs.size() / 2] - blur0);
+  }
+  const double model_px = std::hypot(sys_px, blur_excess_px);
+  est.sigma_m = std::hypot(fused.sigma, model_px / gain_eff_px);
   if (est.sigma_m > options.max_sigma_m) {
     // Too uncertain at this GSD/geometry: report no value (callers copy freeboard_m).
     est.observable = false;
@@ -753,8 +774,10 @@ FreeboardEstimate EstimateFreeboard(const HullImage& image, const Hull& hull,
     return est;
   }
   est.observable = true;
-  spdlog::debug("freeboard: f={:.2f} m sigma={:.2f} m shadow stations {} lit stations {}",
-                est.freeboard_m, est.sigma_m, cues[0].stations, cues[1].stations);
+  spdlog::debug(
+      "freeboard: f={:.2f} m sigma={:.2f} m (blur beyond the hull edges' {:.2f} px) shadow "
+      "stations {} lit stations {}",
+      est.freeboard_m, est.sigma_m, blur_excess_px, cues[0].stations, cues[1].stations);
   return est;
 }
 

@@ -102,16 +102,21 @@ LoadEstimate EstimateLoad(const FreeboardEstimate& freeboard, double length_m, d
 LoadEstimate EstimateLoad(const FreeboardEstimate& freeboard, double length_m, double beam_m,
                           const FleetVessel* registry, const LoadOptions& options = {});
 
-// The registry vessel matching measured dimensions, or null (length within 5 %, beam 10 %).
-const FleetVessel* MatchFleetVessel(const Fleet& fleet, double length_m, double beam_m);
+// The registry vessel matching measured dimensions, or null (length within 5 %, beam 10 %,
+// each widened in quadrature by one pixel of `gsd_m` when it is given: at 3 m a beam of 7 px
+// cannot be measured to 10 %).
+const FleetVessel* MatchFleetVessel(const Fleet& fleet, double length_m, double beam_m,
+                                    double gsd_m = 0.0);
 // Every registry vessel within those tolerances, weighted by how well its dimensions fit the
 // measured ones (Gaussian in the relative errors, 2 % of length and 5 % of beam at 1 sigma:
-// wider than the measurement errors, so that near-sisters are not told apart by noise), and,
+// wider than the measurement errors, so that near-sisters are not told apart by noise; half
+// a pixel of `gsd_m` is added to each in quadrature), and,
 // when the freeboard is observable, by how far it falls outside the vessel's range between
 // laden and ballast freeboard (inside it, not at all). Weights sum to 1; empty when none
 // matches.
 std::vector<RegistryCandidate> MatchFleetVessels(const Fleet& fleet, double length_m, double beam_m,
-                                                 const FreeboardEstimate* freeboard = nullptr);
+                                                 const FreeboardEstimate* freeboard = nullptr,
+                                                 double gsd_m = 0.0);
 
 // Class proportions of a tanker of length `length_m` when no registry entry is known
 // (PHYSICS.md): depth L/13 (small coastal) .. L/10 (180 m product tanker), laden draft

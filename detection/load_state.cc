@@ -47,12 +47,16 @@ bool UsableRegistryEntry(const FleetVessel* v) {
 }
 
 // Relative length and beam errors of `v` against the measured dimensions; false when `v`
-// has no dimensions or lies outside the matching tolerances (length 5 %, beam 10 %).
-bool WithinTolerance(const FleetVessel& v, double length_m, double beam_m, double* dl, double* db) {
+// has no dimensions or lies outside the matching tolerances: 5 % of length and 10 % of beam,
+// widened by a pixel (`gsd_m`) in quadrature, since a hull a few pixels wide cannot be
+// measured to 10 % (at 3 m a 21 m beam is 7 px).
+bool WithinTolerance(const FleetVessel& v, double length_m, double beam_m, double gsd_m, double* dl,
+                     double* db) {
   if (!(v.length_m > 0) || !(v.beam_m > 0)) return false;
+  const double px = std::isfinite(gsd_m) && gsd_m > 0 ? gsd_m : 0.0;
   *dl = std::abs(length_m - v.length_m) / v.length_m;
   *db = std::abs(beam_m - v.beam_m) / v.beam_m;
-  return *dl <= 0.05 && *db <= 0.10;
+  return *dl <= std::hypot(0.05, px / v.length_m) && *db <= std::hypot(0.10, px / v.beam_m);
 }
 
 HullHypothesis FromRegistry(const FleetVessel& v, double weight) {
@@ -179,14 +183,17 @@ LoadEstimate EstimateLoad(const FreeboardEstimate& freeboard, double length_m, d
   return out;
 }
 
-const FleetVessel* MatchFleetVessel(const Fleet& fleet, double length_m, double beam_m) {
+const FleetVessel* MatchFleetVessel(const Fleet& fleet, double length_m, double beam_m,
+                                    double gsd_m) {
   if (!(length_m > 0) || !(beam_m > 0)) return nullptr;
+  const double px = std::isfinite(gsd_m) && gsd_m > 0 ? gsd_m : 0.0;
   const FleetVessel* best = nullptr;
   double best_score = 1e300;
   for (const auto& v : fleet.vessels) {
     double dl = 0, db = 0;
-    if (!WithinTolerance(v, length_m, beam_m, &dl, &db)) continue;
-    const double score = (dl / 0.05) * (dl / 0.05) + (db / 0.10) * (db / 0.10);
+    if (!WithinTolerance(v, length_m, beam_m, gsd_m, &dl, &db)) continue;
+    const double tl = std::hypot(0.05, px / v.length_m), tb = std::hypot(0.10, px / v.beam_m);
+    const double score = (dl / tl) * (dl / tl) + (db / tb) * (db / tb);
     if (score < best_score) {
       best_score = score;
       best = &v;
@@ -196,16 +203,20 @@ const FleetVessel* MatchFleetVessel(const Fleet& fleet, double length_m, double 
 }
 
 std::vector<RegistryCandidate> MatchFleetVessels(const Fleet& fleet, double length_m, double beam_m,
-                                                 const FreeboardEstimate* freeboard) {
+                                                 const FreeboardEstimate* freeboard, double gsd_m) {
   std::vector<RegistryCandidate> out;
   if (!(length_m > 0) || !(beam_m > 0)) return out;
+  const double px = std::isfinite(gsd_m) && gsd_m > 0 ? gsd_m : 0.0;
   const bool have_f = freeboard != nullptr && freeboard->observable &&
                       std::isfinite(freeboard->freeboard_m) && std::isfinite(freeboard->sigma_m);
   double sum = 0;
   for (const auto& v : fleet.vessels) {
     double dl = 0, db = 0;
-    if (!WithinTolerance(v, length_m, beam_m, &dl, &db)) continue;
-    double w = std::exp(-0.5 * ((dl / 0.02) * (dl / 0.02) + (db / 0.05) * (db / 0.05)));
+    if (!WithinTolerance(v, length_m, beam_m, gsd_m, &dl, &db)) continue;
+    // Half a pixel of measurement error on each side, in quadrature with the relative spread.
+    const double sl = std::hypot(0.02, 0.5 * px / v.length_m);
+    const double sb = std::hypot(0.05, 0.5 * px / v.beam_m);
+    double w = std::exp(-0.5 * ((dl / sl) * (dl / sl) + (db / sb) * (db / sb)));
     if (have_f && UsableRegistryEntry(&v)) {
       // A vessel whose range between laden and ballast freeboard the estimate misses is less
       // likely; inside the range no load is preferred (loads cluster at both ends of it).

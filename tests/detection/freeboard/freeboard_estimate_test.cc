@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <opencv2/imgproc.hpp>
 #include <string>
 #include <tuple>
@@ -283,6 +284,36 @@ TEST(EstimateFreeboard, SigmaIsCalibrated) {
   }
   EXPECT_LT(sum_err / n, 0.15);
   EXPECT_LT(std::sqrt(sum_pull2 / n), 2.0);
+}
+
+// Edges in the band profiles much softer than the hull's own edges mean the profile is not
+// the deck | shadow | water model the width comes from: the width is uncertain by at least
+// the unexplained blur. Same hull, drawn with a 1.4 px PSF; once with that PSF as the hull-edge
+// estimate, once with sharp hull edges claimed (0.25 px).
+TEST(EstimateFreeboard, BlurBeyondTheHullEdgesWidensTheSigma) {
+  HullRenderSpec spec;
+  spec.width_px = spec.height_px = 230;
+  spec.freeboard_m = 4.0;
+  spec.heading_deg = 60;
+  spec.sun_azimuth_deg = 160;
+  spec.sun_elevation_deg = 45;
+  spec.psf_sigma_px = 1.4;
+  const auto r = RenderHull(spec);
+  const FreeboardEstimate matched = EstimateFreeboard(r.image, r.hull, r.geometry);
+  ASSERT_TRUE(matched.observable) << matched.reason;
+  HullImage sharp = r.image;
+  sharp.psf_sigma_px = 0.25;
+  const FreeboardEstimate claimed = EstimateFreeboard(sharp, r.hull, r.geometry);
+  ASSERT_TRUE(claimed.observable) << claimed.reason;
+  const double gain_px = claimed.cues[0].gain / spec.gsd_m;  // px of shadow per m
+  const double blur0 = std::sqrt(0.25 * 0.25 + 1.0 / 6.0), blur = std::hypot(1.4, 0.41);
+  std::printf("matched: %.2f +- %.3f m; sharp edges claimed: %.2f +- %.3f m (gain %.2f px/m)\n",
+              matched.freeboard_m, matched.sigma_m, claimed.freeboard_m, claimed.sigma_m, gain_px);
+  EXPECT_NEAR(matched.freeboard_m, spec.freeboard_m, 0.2);
+  EXPECT_LT(matched.sigma_m, 0.1);
+  // At least half the blur excess, as width, over the shadow's gain.
+  EXPECT_GT(claimed.sigma_m, 0.5 * (blur - blur0) / gain_px);
+  EXPECT_GT(claimed.sigma_m, 3.0 * matched.sigma_m);
 }
 
 TEST(EstimateFreeboard, EmptyImageIsUnobservable) {

@@ -180,5 +180,21 @@ TEST(MatchFleetVessel, NearestWithinTolerance) {
   EXPECT_EQ(MatchFleetVessel(Fleet{}, 100, 16), nullptr);
 }
 
+// At 3 m a 21.3 m beam is 7 px and was measured as 23.7 m (11 % over): outside 10 %, but
+// within a pixel of it. With the GSD given the tolerance widens by a pixel in quadrature;
+// at 0.5 m it hardly moves.
+TEST(MatchFleetVessel, ToleranceWidensByAPixel) {
+  Fleet fleet;
+  fleet.vessels = {{"Eastern Meridian", 129, 21.3, 10.6, 4.6, 8.1}};
+  EXPECT_EQ(MatchFleetVessel(fleet, 128.0, 23.7), nullptr);
+  const FleetVessel* m = MatchFleetVessel(fleet, 128.0, 23.7, 3.0);
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(m->name, "Eastern Meridian");
+  EXPECT_EQ(MatchFleetVessels(fleet, 128.0, 23.7, nullptr, 3.0).size(), 1u);
+  EXPECT_TRUE(MatchFleetVessels(fleet, 128.0, 23.7).empty());
+  EXPECT_EQ(MatchFleetVessel(fleet, 128.0, 23.7, 0.5), nullptr);
+  EXPECT_EQ(MatchFleetVessel(fleet, 128.0, 27.0, 3.0), nullptr);  // 27 % over: not a pixel
+}
+
 }  // namespace
 }  // namespace bw
