@@ -634,9 +634,10 @@ void SplitParts(const cv::Mat& contrast, Part part, double min_len_px, int depth
 // A hull is a strip of constant width between two straight sides. Trims a part to the
 // strip along its straighter long side, cutting off what bulges out on the other: loading
 // platforms and pier fringes it touches, fenders, a tug alongside. Returns whether the part
-// has a straight long side (false also when too small or squat to tell).
-bool TrimToStrip(Part& part) {
-  if (part.pixels.size() < 200) return false;
+// has a straight long side (false also when too small or squat to tell: fewer pixels than
+// `min_pixels`, or fewer than 10 stations along the mid-body).
+bool TrimToStrip(Part& part, size_t min_pixels = 200) {
+  if (part.pixels.size() < min_pixels) return false;
   const Pca p = ComputePca(part.pixels);
   if (p.length() < 3.0 * p.beam()) return false;
   const cv::Point2d n = Normal(p.axis);
@@ -663,6 +664,9 @@ bool TrimToStrip(Part& part) {
   if (!FitLineRobust(ss, lo, m_lo, b_lo, &mad_lo) || !FitLineRobust(ss, hi, m_hi, b_hi, &mad_hi))
     return false;
   const double beam = Median(w);
+  // A strip of a pixel or two has no sides to be straight (a cloud fringe's filament); a
+  // small part needs a beam of 3 px for its sides to say anything.
+  if (part.pixels.size() < 200 && beam < 3.0) return false;
   const bool use_lo = mad_lo <= mad_hi;
   // Only a part with one straight long side is a hull to trim (a cloud or shore blob is
   // not: trimming would carve a hull-like strip out of it).
@@ -802,9 +806,13 @@ double OutlineStep(const cv::Mat& mask, cv::Point origin, const cv::Mat& obj) {
 // hole-filled pieces at the lowest of the raised levels where some piece has a straight
 // long side, fills its box as a hull does and has a sharp outline (objectness dropping by at
 // least half the level within 2 px across it); none when no level gives one.
+// With `best_level`, every level is tried and each place keeps the piece that fills its box
+// best (a fringe joined to a hull's end at a low level lengthens the piece and thins its
+// fill; a level up the hull stands alone).
 std::vector<Part> HullPiecesAboveRaisedLevels(const std::vector<cv::Point>& component,
                                               const cv::Mat& obj, float grow_level, double min_area,
-                                              double min_len_px, double max_len_px) {
+                                              double min_len_px, double max_len_px,
+                                              bool best_level = false) {
   std::vector<Part> out;
   if (component.empty()) return out;
   const cv::Rect box = cv::boundingRect(component);
@@ -812,6 +820,7 @@ std::vector<Part> HullPiecesAboveRaisedLevels(const std::vector<cv::Point>& comp
   for (const auto& q : component) {
     values.at<float>(q.y - box.y, q.x - box.x) = obj.at<float>(q.y, q.x);
   }
+  std::vector<std::pair<double, Part>> candidates;  // (fill, piece) over all levels
   for (const float factor : {1.6f, 2.5f, 4.0f, 6.4f}) {
     cv::Mat mask;
     cv::compare(values, grow_level * factor, mask, cv::CMP_GT);
@@ -828,7 +837,9 @@ std::vector<Part> HullPiecesAboveRaisedLevels(const std::vector<cv::Point>& comp
       Part part{MaskPixels(piece, origin)};
       const double step = OutlineStep(piece, origin, obj);
       Part trimmed = part;
-      const bool straight = TrimToStrip(trimmed);
+      // A hull-shaped piece of a few pixels' beam (3 m: 35 x 5 px for a 105 m hull) is judged
+      // by its 10 or more mid-body stations, not by the 200 px a part is trimmed from.
+      const bool straight = TrimToStrip(trimmed, 60);
       const Pca p = ComputePca(trimmed.pixels);
       const double fill = static_cast<double>(trimmed.pixels.size()) / (p.length() * p.beam());
       Trace(
@@ -837,6 +848,10 @@ std::vector<Part> HullPiecesAboveRaisedLevels(const std::vector<cv::Point>& comp
           grow_level * factor, p.center.x, p.center.y, p.length(), p.beam(), straight, fill, step);
       if (!straight || p.length() < 2.0 * min_len_px || p.length() > max_len_px) continue;
       if (fill < 0.55 || step < 0.5 * grow_level * factor) continue;
+      if (best_level) {
+        candidates.emplace_back(fill, std::move(part));
+        continue;
+      }
       passing.push_back(std::move(part));
     }
     if (!passing.empty()) {
@@ -845,12 +860,31 @@ std::vector<Part> HullPiecesAboveRaisedLevels(const std::vector<cv::Point>& comp
       return passing;
     }
   }
+  if (best_level && !candidates.empty()) {
+    std::stable_sort(candidates.begin(), candidates.end(),
+                     [](const auto& a, const auto& b) { return a.first > b.first; });
+    cv::Mat taken(box.size(), CV_8U, cv::Scalar(0));
+    for (auto& [fill, piece] : candidates) {
+      size_t overlap = 0;
+      for (const auto& q : piece.pixels) {
+        overlap += taken.at<uchar>(q.y - box.y, q.x - box.x) ? 1 : 0;
+      }
+      if (overlap > 0) continue;
+      for (const auto& q : piece.pixels) taken.at<uchar>(q.y - box.y, q.x - box.x) = 255;
+      Trace("component ({},{}): hull-shaped piece L={:.0f} fill {:.2f} kept", box.x, box.y,
+            ComputePca(piece.pixels).length(), fill);
+      out.push_back(std::move(piece));
+    }
+  }
   return out;
 }
 
-// A beam spanning fewer pixels than this is not resolved by the two-edge fit (the same 6 px
-// below which UseLowResSearch, detection/lowres.h, gives up the hull fit for a typical beam).
-constexpr double kResolvedBeamPx = 6.0;
+// A beam spanning fewer pixels than this is measured to no better than a pixel: its two
+// edges' blurred steps overlap, and deck fittings or a dark deck shift the half level.
+// UseLowResSearch (detection/lowres.h) gives up the hull fit itself below 6 px; from 6 to
+// 8 px the fit works but the pixel stays (3 m, PlanetScope seed 5001, 2024-10-02: an 80 m
+// hull of 13 m beam measured 6.4 px = 19.3 m wide, L/B 4.2, classed "other").
+constexpr double kResolvedBeamPx = 8.0;
 
 // `beam_slack_m`: how far the measured beam may be from the hull's either way (a pixel where
 // the beam spans only a few: 3 m imagery).
@@ -1138,13 +1172,61 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
   std::vector<Part> all_parts;
   std::vector<std::vector<cv::Point>> components;  // hole-filled pixels of each one split
 
+  // Hull-shaped pieces of `pix` at raised levels (HullPiecesAboveRaisedLevels), less those
+  // beside cloud (a hull whose end lies in it, cut short by the raised level) or not ringed
+  // by water or by what is faint beside it (haze, a quarter of its own objectness).
+  const auto raised_pieces = [&](const std::vector<cv::Point>& pix, bool best_level) {
+    std::vector<Part> raised =
+        HullPiecesAboveRaisedLevels(pix, obj, static_cast<float>(options.grow_sigma), min_area,
+                                    min_len_px, 1.3 * max_len_px, best_level);
+    std::erase_if(raised, [&](const Part& piece) {
+      const cv::Rect pb = cv::boundingRect(piece.pixels);
+      cv::Mat m = cv::Mat::zeros(pb.size(), CV_8U);
+      double sum = 0;
+      for (const auto& q : piece.pixels) {
+        m.at<uchar>(q.y - pb.y, q.x - pb.x) = 255;
+        sum += obj.at<float>(q.y, q.x);
+      }
+      const double faint = std::max(static_cast<double>(options.grow_sigma),
+                                    0.25 * sum / static_cast<double>(piece.pixels.size()));
+      const Ring ring = RingAround(m, pb, ComputePca(piece.pixels).beam(), img, obj, faint);
+      Trace("raised piece L={:.0f}: ring {} eligible {} waterish {} cloud {}",
+            ComputePca(piece.pixels).length(), ring.total, ring.eligible, ring.waterish,
+            ring.cloud);
+      return ring.cloud > kRaisedMaxRingCloud * ring.total ||
+             !ring.MostlyWater(options.min_water_ring_fraction);
+    });
+    return raised;
+  };
+
   for (int i = 1; i < n; ++i) {
     const int area = stats.at<int>(i, cv::CC_STAT_AREA);
     const cv::Rect box(stats.at<int>(i, cv::CC_STAT_LEFT), stats.at<int>(i, cv::CC_STAT_TOP),
                        stats.at<int>(i, cv::CC_STAT_WIDTH), stats.at<int>(i, cv::CC_STAT_HEIGHT));
     if (area < min_area) continue;
     if (std::hypot(box.width, box.height) > 1.6 * max_len_px) {
-      Trace("component ({},{}) {}x{} too large", box.x, box.y, box.width, box.height);
+      // Too large for one hull: a cloud's fringe (or a shoreline's) ringing it. A hull that
+      // touches the fringe joins it at the grow level (3 m, seed 5001, 2024-07-13: a 110 m
+      // hull at its berth joined the ring round a cloud beside the pier) while it stands
+      // alone a few noise levels up. Beside cloud only, and without filling holes (a ring
+      // round a cloud would be filled with the cloud): its hull-shaped raised-level pieces.
+      std::vector<Part> raised;
+      if (cv::countNonZero(img.cloud) > 0) {
+        const cv::Mat comp = labels(box) == i;
+        cv::Mat near_cloud;
+        cv::dilate(img.cloud(box), near_cloud, cv::Mat());
+        if (cv::countNonZero(comp & near_cloud) > 0) {
+          std::vector<cv::Point> pix;
+          cv::findNonZero(comp, pix);
+          for (auto& q : pix) q += box.tl();
+          raised = raised_pieces(pix, true);
+        }
+      }
+      Trace(
+          "component ({},{}) {}x{} too large{}", box.x, box.y, box.width, box.height,
+          raised.empty() ? "" : fmt::format(": {} hull-shaped pieces beside cloud", raised.size()));
+      all_parts.insert(all_parts.end(), std::make_move_iterator(raised.begin()),
+                       std::make_move_iterator(raised.end()));
       continue;
     }
     // Hole-filled component mask (deck equipment darker than the threshold stays inside).
@@ -1175,28 +1257,7 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
     std::vector<Part> raised;
     if (const Pca cp = ComputePca(pix);
         cp.length() < 3.0 * std::max(cp.beam(), 1.0) && cp.length() >= 2 * min_len_px) {
-      raised = HullPiecesAboveRaisedLevels(pix, obj, static_cast<float>(options.grow_sigma),
-                                           min_area, min_len_px, 1.3 * max_len_px);
-      // A piece beside cloud (a hull whose end lies in it, cut short by the raised level) or
-      // not ringed by water or by what is faint beside it (haze, a quarter of its own
-      // objectness) is left to the usual path, which measures a hull from all of it.
-      std::erase_if(raised, [&](const Part& piece) {
-        const cv::Rect pb = cv::boundingRect(piece.pixels);
-        cv::Mat m = cv::Mat::zeros(pb.size(), CV_8U);
-        double sum = 0;
-        for (const auto& q : piece.pixels) {
-          m.at<uchar>(q.y - pb.y, q.x - pb.x) = 255;
-          sum += obj.at<float>(q.y, q.x);
-        }
-        const double faint = std::max(static_cast<double>(options.grow_sigma),
-                                      0.25 * sum / static_cast<double>(piece.pixels.size()));
-        const Ring ring = RingAround(m, pb, ComputePca(piece.pixels).beam(), img, obj, faint);
-        Trace("raised piece L={:.0f}: ring {} eligible {} waterish {} cloud {}",
-              ComputePca(piece.pixels).length(), ring.total, ring.eligible, ring.waterish,
-              ring.cloud);
-        return ring.cloud > kRaisedMaxRingCloud * ring.total ||
-               !ring.MostlyWater(options.min_water_ring_fraction);
-      });
+      raised = raised_pieces(pix, false);
       size_t kept = 0;
       for (const Part& piece : raised) kept += piece.pixels.size();
       if (kept >= kRaisedMaxShare * static_cast<double>(pix.size())) raised.clear();

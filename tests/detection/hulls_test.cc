@@ -407,6 +407,32 @@ TEST(FindHulls, CloudBesideTheSternIsNotCloudOnTheHull) {
   EXPECT_TRUE(flagged(cv::Rect(40, 170, 220, 16)));  // along a side: ~35 %
 }
 
+// 3 m imagery: a cloud's fringe rings the cloud just above the grow level, and a hull whose
+// end touches the ring joins it into one component far too large for a hull. The hull stands
+// alone a few levels up and is measured there, not lengthened by the piece of ring at its
+// end; the ring alone gives no tanker.
+TEST(FindHulls, AHullTouchingACloudsFringeIsFoundAboveIt) {
+  const auto scene = [](bool with_hull) {
+    cv::Mat map = Noise({320, 320}, 21, 1.0f);
+    cv::Mat ring = cv::Mat::zeros(map.size(), CV_32F);
+    cv::circle(ring, {150, 150}, 100, cv::Scalar(7.0), 3);
+    map += ring;
+    // 110 x 18 m at 3 m: 36.7 x 6 px, its stern on the ring (bow pointing away).
+    if (with_hull) DrawHull(map, {150 + 100 + 19.5, 150}, 0, 36.7, 6, 40, 0.7);
+    ImagingResult img = FromContrast(map);
+    cv::circle(img.cloud, {150, 150}, 97, cv::Scalar(255), cv::FILLED);
+    img.water.setTo(0, img.cloud);
+    HullFitOptions opt;
+    opt.gsd_m = 3.0;
+    return FindHulls(img, opt);
+  };
+  const auto tankers = Tankers(scene(true));
+  ASSERT_EQ(tankers.size(), 1u);
+  EXPECT_NEAR(tankers[0].length_m, 110, 9);  // the piece with the ring's arc: 150 m
+  EXPECT_NEAR(tankers[0].hull.center_px.x, 269.5, 3);
+  EXPECT_TRUE(Tankers(scene(false)).empty());
+}
+
 // A hull painted as dark as the water in the visible, with a bright superstructure and pipe
 // rack amidships only: its bow and stern barely differ from the water in brightness, but its
 // paint reflects NIR. The length is the hull's, not the bright fittings' span.
