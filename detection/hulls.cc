@@ -1359,7 +1359,9 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
       // The retries append to all_parts, which may move `part`: they use copies of it.
       const int origin = part.origin;
       const Part before_trim = k < direct ? part : Part{};
-      const bool straight_side = TrimToStrip(part);
+      // A raised-level piece was judged hull-shaped on its trimmed strip (small pieces too):
+      // it is trimmed alike here, or the bulge trimmed off there fails the fill test below.
+      const bool straight_side = TrimToStrip(part, origin < 0 ? 60 : 200);
       if (part.pixels.size() < min_area) continue;
       if (options.cut_wakes && k < direct) DropTrailingSpeckle(part, r_strip, min_area, min_len_px);
       const Pca p = ComputePca(part.pixels);

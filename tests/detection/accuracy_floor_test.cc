@@ -41,15 +41,15 @@ TEST(AccuracyFloor, WideModeOnASmallWideScene) {
 // - 70/0/15 with no beam slack (hulls 5 px wide measured 2.7-3.4 px, taken for slender
 //   non-tankers);
 // - 73/0/12 with a pixel of slack under 6 px of beam;
-// - 77/0/8 (recall 0.906) with the slack under 8 px (an 80 m hull 6.4 px wide), the hull
+// - 78/0/7 (recall 0.918) with the slack under 8 px (an 80 m hull 6.4 px wide), the hull
 //   joined to a cloud's fringe ring found at the raised level where it stands alone, and
-//   hull-shaped raised pieces of 60-200 px judged for straightness.
-// Of the 8 misses, 4 are in scenes 30-86 % under cloud. Issue 4's 3 m target (recall 0.9,
+//   hull-shaped raised pieces of 60-200 px judged for straightness and trimmed alike.
+// Of the 7 misses, 4 are in scenes 30-86 % under cloud. Issue 4's 3 m target (recall 0.9,
 // no confident nonsense) is in accuracy_test.cc.
 TEST(AccuracyFloor, BerthModeOnAThreeMetreSeason) {
   const Evaluation e = RunScenario("planetscope", 5001, {});
   ASSERT_GT(e.truth_objects, 50);
-  testing::ExpectWithin(e, {.min_recall = 0.86, .min_precision = 0.95});
+  testing::ExpectWithin(e, {.min_recall = 0.87, .min_precision = 0.95});
 }
 
 }  // namespace

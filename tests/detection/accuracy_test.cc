@@ -69,10 +69,13 @@ TEST_F(HalfMetre, FreeboardAndLoadState) {
 //   - a full tanker measured 6.14 +- 0.37 m for 2.40 and called empty at 0.985 (its band fits
 //     settled on a 1.2 px blur where the hull edges' is 0.5).
 // - Evening (registry tolerance widened by a pixel, the blur excess in the freeboard sigma,
-//   3 m recall work): recall 0.893 (75/4/9) and 0.906 (77/0/8); no state is given with
-//   confidence >= 0.8 at 3 m. Only the 0.9 recall on seed 4242 is short.
+//   3 m recall work, tuned looking at the misses of 4242 and 5001): recall 0.905 (76/4/8)
+//   and 0.918 (78/0/7); no state is given with confidence >= 0.8 at 3 m (all but one or two
+//   hulls a season are `unknown`: their shadow is a pixel or two wide).
+// - Seeds 31 and 2718, rendered after that work and not looked at (before -> after it):
+//   59/6/6 -> 62/6/3 (recall 0.954) and 63/5/13 -> 67/6/9 (recall 0.882, short of 0.9).
 TEST(PlanetScope, RecallAndNoConfidentNonsense) {
-  for (const unsigned long long seed : {4242ULL, 5001ULL}) {
+  for (const unsigned long long seed : {4242ULL, 5001ULL, 31ULL, 2718ULL}) {
     const Evaluation e = RunScenario("planetscope", seed, {});
     ASSERT_GT(e.truth_objects, 50);
     EXPECT_GE(e.recall, 0.88) << "seed " << seed;
