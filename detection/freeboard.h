@@ -75,6 +75,11 @@ struct LoadOptions {
   double empty_below = 0.25;    // call empty when the load interval lies below this
   double full_above = 0.75;     // call full when the load interval lies above this
   double min_confidence = 0.8;  // below: unknown
+  // A tanker does not sail deeper than its load line: a freeboard whose load is above
+  // `max_load` with all but `misread_p` of its probability is a misread, and the state is
+  // unknown (a measured 0.44 +- 0.78 m on a hull whose laden freeboard is 2.2 m).
+  double max_load = 1.1;
+  double misread_p = 0.05;
   void Check() const;
 };
 

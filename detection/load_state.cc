@@ -15,6 +15,9 @@ void LoadOptions::Check() const {
   if (!(min_confidence >= 0 && min_confidence <= 1)) {
     throw InputError("detection.load", "", "min_confidence must be in [0, 1]");
   }
+  if (!(max_load >= 1) || !(misread_p >= 0 && misread_p < 1)) {
+    throw InputError("detection.load", "", "need max_load >= 1 and misread_p in [0, 1)");
+  }
 }
 
 ClassProportions TankerClassProportions(double length_m) {
@@ -123,7 +126,7 @@ LoadEstimate EstimateLoad(const FreeboardEstimate& freeboard, double length_m, d
   std::mt19937 rng(12345);
   std::normal_distribution<double> g(0.0, 1.0);
   std::uniform_real_distribution<double> u(0.0, 1.0);
-  int n_empty = 0, n_full = 0;
+  int n_empty = 0, n_full = 0, n_possible = 0;
   double sum = 0, sum2 = 0;
   for (int i = 0; i < kSamples; ++i) {
     size_t k = 0;
@@ -141,6 +144,7 @@ LoadEstimate EstimateLoad(const FreeboardEstimate& freeboard, double length_m, d
     const double load = (d - f - tb) / (tl - tb);
     if (load < options.empty_below) ++n_empty;
     if (load > options.full_above) ++n_full;
+    if (load <= options.max_load) ++n_possible;
     const double lc = std::clamp(load, 0.0, 1.0);
     sum += lc;
     sum2 += lc * lc;
@@ -158,6 +162,12 @@ LoadEstimate EstimateLoad(const FreeboardEstimate& freeboard, double length_m, d
       out.reason = freeboard.reason + " (load at most " +
                    std::to_string(out.load_fraction).substr(0, 4) + ")";
     }
+    return out;
+  }
+  if (static_cast<double>(n_possible) / kSamples < options.misread_p) {
+    out.state = LoadState::kUnknown;
+    out.confidence = 0.0;
+    out.reason = "freeboard below the load line (a misread)";
     return out;
   }
   const double p_full = static_cast<double>(n_full) / kSamples;

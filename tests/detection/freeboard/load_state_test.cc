@@ -57,6 +57,24 @@ TEST(EstimateLoad, NearAThresholdIsUnknown) {
   EXPECT_FALSE(e.reason.empty());
 }
 
+// A freeboard well under the laden freeboard (2.5 m here) would put the hull below its load
+// line: a misread, not "full". Just at the laden freeboard, or a little under within its
+// sigma, it is full.
+TEST(EstimateLoad, FreeboardBelowTheLoadLineIsAMisread) {
+  const FleetVessel v = Vessel();
+  const LoadEstimate deep = EstimateLoad(Observed(0.44, 0.78), 120, 19, &v);
+  EXPECT_EQ(deep.state, LoadState::kUnknown);
+  EXPECT_NE(deep.reason.find("load line"), std::string::npos) << deep.reason;
+  const LoadEstimate sharp = EstimateLoad(Observed(1.6, 0.1), 120, 19, &v);
+  EXPECT_EQ(sharp.state, LoadState::kUnknown);
+  const LoadEstimate at = EstimateLoad(Observed(2.3, 0.2), 120, 19, &v);
+  EXPECT_EQ(at.state, LoadState::kFull);
+  EXPECT_GT(at.confidence, 0.99);
+  LoadOptions bad;
+  bad.max_load = 0.9;
+  EXPECT_THROW(bad.Check(), InputError);
+}
+
 TEST(EstimateLoad, UnobservableFreeboardIsUnknownWithItsReason) {
   FreeboardEstimate f;
   f.reason = "sun along the hull";
