@@ -61,6 +61,15 @@ json ParseFile(const std::string& path, const char* stage) {
   }
 }
 
+// A listed case's measured side, from its detection.
+void SetMeasured(EvaluationCase& c, const Detection& d) {
+  c.length_m = d.length_m;
+  c.freeboard_m = d.freeboard_m;
+  c.freeboard_sigma_m = d.freeboard_sigma_m;
+  c.state = d.load_state;
+  c.confidence = d.confidence;
+}
+
 void Finish(Evaluation& e) {
   const int tp = e.true_positives;
   if (tp + e.false_positives > 0) e.precision = double(tp) / (tp + e.false_positives);
@@ -196,11 +205,7 @@ Evaluation Evaluate(const std::vector<TruthScene>& truth, const std::vector<Dete
           c.scene_id = ts.scene_id;
           c.berth = dets[j]->berth;
           c.center = dets[j]->center;
-          c.length_m = dets[j]->length_m;
-          c.freeboard_m = dets[j]->freeboard_m;
-          c.freeboard_sigma_m = dets[j]->freeboard_sigma_m;
-          c.state = dets[j]->load_state;
-          c.confidence = dets[j]->confidence;
+          SetMeasured(c, *dets[j]);
           e.cases.push_back(c);
         }
       } else if (eligible(ts.objects[d_match[j]])) {
@@ -223,13 +228,7 @@ Evaluation Evaluate(const std::vector<TruthScene>& truth, const std::vector<Dete
         c.truth_freeboard_m = t.freeboard_m;
         c.truth_state = t.load_state;
         c.cloud_fraction = t.cloud_fraction;
-        if (d != nullptr) {
-          c.length_m = d->length_m;
-          c.freeboard_m = d->freeboard_m;
-          c.freeboard_sigma_m = d->freeboard_sigma_m;
-          c.state = d->load_state;
-          c.confidence = d->confidence;
-        }
+        if (d != nullptr) SetMeasured(c, *d);
         e.cases.push_back(c);
       };
       if (t_match[i] < 0) {
