@@ -45,6 +45,12 @@ bool MaskSet(const cv::Mat& mask, double x, double y) {
   return mask.at<uchar>(r, c) != 0;
 }
 
+// The blur a band's edges should have, the profile fits' prior: the hull edges' PSF widened
+// by the pixel sampling (1/6 px² of variance).
+double EdgeBlurPx(const HullImage& image) {
+  return std::sqrt(image.psf_sigma_px * image.psf_sigma_px + 1.0 / 6.0);
+}
+
 struct Station {
   double x_m = 0;         // position along the axis from the hull centre (bow-positive)
   double width_px = 0;    // measured band width
@@ -206,7 +212,7 @@ SideResult MeasureSide(const HullImage& image, const std::vector<const cv::Mat*>
   const double t1_min = half_beam - std::max(3.0, 0.25 * hull.beam_px) - side.edge_slack_px;
   const double t1_max = half_beam + std::max(3.0, 0.15 * hull.beam_px) + side.edge_slack_px;
   const double t_start = std::max(0.5 * half_beam, half_beam - std::max(5.0, 0.3 * hull.beam_px));
-  const double blur0 = std::sqrt(image.psf_sigma_px * image.psf_sigma_px + 1.0 / 6.0);
+  const double blur0 = EdgeBlurPx(image);
   const double t_end = t1_max + side.max_width_px + 3.0 * blur0 + 4.0;
   const double step = 0.5;
   const int n_samples = static_cast<int>(std::floor((t_end - t_start) / step)) + 1;
@@ -761,8 +767,7 @@ FreeboardEstimate EstimateFreeboard(const HullImage& image, const Hull& hull,
   double blur_excess_px = 0.0;
   if (!blurs.empty()) {
     std::nth_element(blurs.begin(), blurs.begin() + blurs.size() / 2, blurs.end());
-    const double blur0 = std::sqrt(image.psf_sigma_px * image.psf_sigma_px + 1.0 / 6.0);
-    blur_excess_px = std::max(0.0, blurs[blurs.size() / 2] - blur0);
+    blur_excess_px = std::max(0.0, blurs[blurs.size() / 2] - EdgeBlurPx(image));
   }
   const double model_px = std::hypot(sys_px, blur_excess_px);
   est.sigma_m = std::hypot(fused.sigma, model_px / gain_eff_px);

@@ -636,7 +636,11 @@ void SplitParts(const cv::Mat& contrast, Part part, double min_len_px, int depth
 // platforms and pier fringes it touches, fenders, a tug alongside. Returns whether the part
 // has a straight long side (false also when too small or squat to tell: fewer pixels than
 // `min_pixels`, or fewer than 10 stations along the mid-body).
-bool TrimToStrip(Part& part, size_t min_pixels = 200) {
+constexpr size_t kTrimMinPixels = 200;
+// A hull-shaped raised-level piece of a few pixels' beam (3 m: 35 x 5 px for a 105 m hull)
+// is judged by its 10 or more mid-body stations, not by the 200 px a part is trimmed from.
+constexpr size_t kPieceMinPixels = 60;
+bool TrimToStrip(Part& part, size_t min_pixels = kTrimMinPixels) {
   if (part.pixels.size() < min_pixels) return false;
   const Pca p = ComputePca(part.pixels);
   if (p.length() < 3.0 * p.beam()) return false;
@@ -666,7 +670,7 @@ bool TrimToStrip(Part& part, size_t min_pixels = 200) {
   const double beam = Median(w);
   // A strip of a pixel or two has no sides to be straight (a cloud fringe's filament); a
   // small part needs a beam of 3 px for its sides to say anything.
-  if (part.pixels.size() < 200 && beam < 3.0) return false;
+  if (part.pixels.size() < kTrimMinPixels && beam < 3.0) return false;
   const bool use_lo = mad_lo <= mad_hi;
   // Only a part with one straight long side is a hull to trim (a cloud or shore blob is
   // not: trimming would carve a hull-like strip out of it).
@@ -837,9 +841,7 @@ std::vector<Part> HullPiecesAboveRaisedLevels(const std::vector<cv::Point>& comp
       Part part{MaskPixels(piece, origin)};
       const double step = OutlineStep(piece, origin, obj);
       Part trimmed = part;
-      // A hull-shaped piece of a few pixels' beam (3 m: 35 x 5 px for a 105 m hull) is judged
-      // by its 10 or more mid-body stations, not by the 200 px a part is trimmed from.
-      const bool straight = TrimToStrip(trimmed, 60);
+      const bool straight = TrimToStrip(trimmed, kPieceMinPixels);
       const Pca p = ComputePca(trimmed.pixels);
       const double fill = static_cast<double>(trimmed.pixels.size()) / (p.length() * p.beam());
       Trace(
@@ -865,11 +867,11 @@ std::vector<Part> HullPiecesAboveRaisedLevels(const std::vector<cv::Point>& comp
                      [](const auto& a, const auto& b) { return a.first > b.first; });
     cv::Mat taken(box.size(), CV_8U, cv::Scalar(0));
     for (auto& [fill, piece] : candidates) {
-      size_t overlap = 0;
-      for (const auto& q : piece.pixels) {
-        overlap += taken.at<uchar>(q.y - box.y, q.x - box.x) ? 1 : 0;
+      if (std::any_of(piece.pixels.begin(), piece.pixels.end(), [&](const cv::Point& q) {
+            return taken.at<uchar>(q.y - box.y, q.x - box.x) != 0;
+          })) {
+        continue;
       }
-      if (overlap > 0) continue;
       for (const auto& q : piece.pixels) taken.at<uchar>(q.y - box.y, q.x - box.x) = 255;
       Trace("component ({},{}): hull-shaped piece L={:.0f} fill {:.2f} kept", box.x, box.y,
             ComputePca(piece.pixels).length(), fill);
@@ -1199,6 +1201,7 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
     return raised;
   };
 
+  const bool any_cloud = cv::countNonZero(img.cloud) > 0;
   for (int i = 1; i < n; ++i) {
     const int area = stats.at<int>(i, cv::CC_STAT_AREA);
     const cv::Rect box(stats.at<int>(i, cv::CC_STAT_LEFT), stats.at<int>(i, cv::CC_STAT_TOP),
@@ -1211,7 +1214,7 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
       // alone a few noise levels up. Beside cloud only, and without filling holes (a ring
       // round a cloud would be filled with the cloud): its hull-shaped raised-level pieces.
       std::vector<Part> raised;
-      if (cv::countNonZero(img.cloud) > 0) {
+      if (any_cloud) {
         const cv::Mat comp = labels(box) == i;
         cv::Mat near_cloud;
         cv::dilate(img.cloud(box), near_cloud, cv::Mat());
@@ -1361,7 +1364,7 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
       const Part before_trim = k < direct ? part : Part{};
       // A raised-level piece was judged hull-shaped on its trimmed strip (small pieces too):
       // it is trimmed alike here, or the bulge trimmed off there fails the fill test below.
-      const bool straight_side = TrimToStrip(part, origin < 0 ? 60 : 200);
+      const bool straight_side = TrimToStrip(part, origin < 0 ? kPieceMinPixels : kTrimMinPixels);
       if (part.pixels.size() < min_area) continue;
       if (options.cut_wakes && k < direct) DropTrailingSpeckle(part, r_strip, min_area, min_len_px);
       const Pca p = ComputePca(part.pixels);

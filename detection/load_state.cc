@@ -49,17 +49,29 @@ bool UsableRegistryEntry(const FleetVessel* v) {
   return v != nullptr && v->depth_m > 0 && v->laden_draft_m > v->ballast_draft_m;
 }
 
-// Relative length and beam errors of `v` against the measured dimensions; false when `v`
-// has no dimensions or lies outside the matching tolerances: 5 % of length and 10 % of beam,
-// widened by a pixel (`gsd_m`) in quadrature, since a hull a few pixels wide cannot be
-// measured to 10 % (at 3 m a 21 m beam is 7 px).
-bool WithinTolerance(const FleetVessel& v, double length_m, double beam_m, double gsd_m, double* dl,
-                     double* db) {
-  if (!(v.length_m > 0) || !(v.beam_m > 0)) return false;
+// Relative length and beam errors of `v` against the measured dimensions, and the matching
+// tolerances: 5 % of length and 10 % of beam, widened by a pixel (`gsd_m`, 0 or NaN: none)
+// in quadrature, since a hull a few pixels wide cannot be measured to 10 % (at 3 m a 21 m
+// beam is 7 px).
+struct DimensionMatch {
+  double dl = 0, db = 0;        // relative errors
+  double tol_l = 0, tol_b = 0;  // relative tolerances
+  double px_l = 0, px_b = 0;    // a pixel, relative to length and beam
+  bool within = false;          // false also when `v` has no dimensions
+};
+
+DimensionMatch MatchDimensions(const FleetVessel& v, double length_m, double beam_m, double gsd_m) {
+  DimensionMatch m;
+  if (!(v.length_m > 0) || !(v.beam_m > 0)) return m;
   const double px = std::isfinite(gsd_m) && gsd_m > 0 ? gsd_m : 0.0;
-  *dl = std::abs(length_m - v.length_m) / v.length_m;
-  *db = std::abs(beam_m - v.beam_m) / v.beam_m;
-  return *dl <= std::hypot(0.05, px / v.length_m) && *db <= std::hypot(0.10, px / v.beam_m);
+  m.px_l = px / v.length_m;
+  m.px_b = px / v.beam_m;
+  m.dl = std::abs(length_m - v.length_m) / v.length_m;
+  m.db = std::abs(beam_m - v.beam_m) / v.beam_m;
+  m.tol_l = std::hypot(0.05, m.px_l);
+  m.tol_b = std::hypot(0.10, m.px_b);
+  m.within = m.dl <= m.tol_l && m.db <= m.tol_b;
+  return m;
 }
 
 HullHypothesis FromRegistry(const FleetVessel& v, double weight) {
@@ -196,14 +208,12 @@ LoadEstimate EstimateLoad(const FreeboardEstimate& freeboard, double length_m, d
 const FleetVessel* MatchFleetVessel(const Fleet& fleet, double length_m, double beam_m,
                                     double gsd_m) {
   if (!(length_m > 0) || !(beam_m > 0)) return nullptr;
-  const double px = std::isfinite(gsd_m) && gsd_m > 0 ? gsd_m : 0.0;
   const FleetVessel* best = nullptr;
   double best_score = 1e300;
   for (const auto& v : fleet.vessels) {
-    double dl = 0, db = 0;
-    if (!WithinTolerance(v, length_m, beam_m, gsd_m, &dl, &db)) continue;
-    const double tl = std::hypot(0.05, px / v.length_m), tb = std::hypot(0.10, px / v.beam_m);
-    const double score = (dl / tl) * (dl / tl) + (db / tb) * (db / tb);
+    const DimensionMatch m = MatchDimensions(v, length_m, beam_m, gsd_m);
+    if (!m.within) continue;
+    const double score = (m.dl / m.tol_l) * (m.dl / m.tol_l) + (m.db / m.tol_b) * (m.db / m.tol_b);
     if (score < best_score) {
       best_score = score;
       best = &v;
@@ -216,17 +226,15 @@ std::vector<RegistryCandidate> MatchFleetVessels(const Fleet& fleet, double leng
                                                  const FreeboardEstimate* freeboard, double gsd_m) {
   std::vector<RegistryCandidate> out;
   if (!(length_m > 0) || !(beam_m > 0)) return out;
-  const double px = std::isfinite(gsd_m) && gsd_m > 0 ? gsd_m : 0.0;
   const bool have_f = freeboard != nullptr && freeboard->observable &&
                       std::isfinite(freeboard->freeboard_m) && std::isfinite(freeboard->sigma_m);
   double sum = 0;
   for (const auto& v : fleet.vessels) {
-    double dl = 0, db = 0;
-    if (!WithinTolerance(v, length_m, beam_m, gsd_m, &dl, &db)) continue;
+    const DimensionMatch m = MatchDimensions(v, length_m, beam_m, gsd_m);
+    if (!m.within) continue;
     // Half a pixel of measurement error on each side, in quadrature with the relative spread.
-    const double sl = std::hypot(0.02, 0.5 * px / v.length_m);
-    const double sb = std::hypot(0.05, 0.5 * px / v.beam_m);
-    double w = std::exp(-0.5 * ((dl / sl) * (dl / sl) + (db / sb) * (db / sb)));
+    const double sl = std::hypot(0.02, 0.5 * m.px_l), sb = std::hypot(0.05, 0.5 * m.px_b);
+    double w = std::exp(-0.5 * ((m.dl / sl) * (m.dl / sl) + (m.db / sb) * (m.db / sb)));
     if (have_f && UsableRegistryEntry(&v)) {
       // A vessel whose range between laden and ballast freeboard the estimate misses is less
       // likely; inside the range no load is preferred (loads cluster at both ends of it).
