@@ -78,6 +78,16 @@ void Finish(Evaluation& e) {
     e.f1 = 2 * e.precision * e.recall / (e.precision + e.recall);
 }
 
+// `v` with `prec` decimals, or `missing` when it is not finite.
+std::string FixedOr(double v, int prec, const char* missing) {
+  if (!std::isfinite(v)) return missing;
+  std::ostringstream s;
+  s.setf(std::ios::fixed);
+  s.precision(prec);
+  s << v;
+  return s.str();
+}
+
 }  // namespace
 
 std::vector<TruthScene> ReadTruthJson(const std::string& path) {
@@ -437,14 +447,7 @@ std::string EvaluationToJson(const Evaluation& e) {
 
 std::string EvaluationToText(const Evaluation& e) {
   std::ostringstream o;
-  auto f = [](double v, int prec = 3) {
-    if (!std::isfinite(v)) return std::string("n/a");
-    std::ostringstream s;
-    s.setf(std::ios::fixed);
-    s.precision(prec);
-    s << v;
-    return s.str();
-  };
+  auto f = [](double v, int prec = 3) { return FixedOr(v, prec, "n/a"); };
   o << "scenes " << e.scenes << ", truth " << e.truth_objects << ", detections " << e.detections
     << "\n";
   o << "TP " << e.true_positives << "  FP " << e.false_positives << "  FN " << e.false_negatives
@@ -481,14 +484,7 @@ std::string EvaluationToText(const Evaluation& e) {
 
 std::string EvaluationCasesToText(const Evaluation& e) {
   std::ostringstream o;
-  auto f = [](double v, int prec) {
-    if (!std::isfinite(v)) return std::string("-");
-    std::ostringstream s;
-    s.setf(std::ios::fixed);
-    s.precision(prec);
-    s << v;
-    return s.str();
-  };
+  auto f = [](double v, int prec) { return FixedOr(v, prec, "-"); };
   for (const auto& c : e.cases) {
     o << c.kind << "  " << c.scene_id << "  " << (c.vessel.empty() ? "-" : c.vessel) << "  "
       << (c.berth.empty() ? "-" : c.berth) << "  (" << f(c.center.lon_deg, 6) << ", "
