@@ -397,7 +397,9 @@ SideResult MeasureSide(const HullImage& image, const std::vector<const cv::Mat*>
     s.blur_px = fit.blur_sigma_px;
     // Lit water between shadow and structure, and the bright edge is the structure's (not a
     // shadow's end on its deck): the shadow's end was seen.
-    if (split.t2 < fit.edge2_px - std::max(0.75, 3.0 * split.sigma) &&
+    // Where the structure leans away from the hull in the image, its lit face shows between
+    // the water and its top edge: the lit water must show before that face.
+    if (split.t2 < fit.edge2_px - side.face_allowance_px - std::max(0.75, 3.0 * split.sigma) &&
         fit.edge2_px < pr.t_block + 1.5) {
       // The shadow ends on the water: a measured width.
       s.width_px = split.t2 - split.t1;
