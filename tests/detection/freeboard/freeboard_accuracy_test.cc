@@ -1,6 +1,8 @@
 // Accuracy of the hull-cue stage alone on rendered scenarios (`berthwatch simulate`'s
 // renderer): hulls are built from the truth, so candidate detection is not measured here.
-// Seeds were not used for tuning. Prints the numbers; label `accuracy` (Release only).
+// Seeds were not used for tuning. Prints the numbers. Built twice: with
+// BW_FREEBOARD_TARGETS=0 the levels reached (label `accuracy`, in CI, Release only), with 1
+// the issue's targets not reached yet (label `target`).
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
 
@@ -192,7 +194,13 @@ std::vector<std::pair<std::string, std::string>> Overrides(const std::string& pi
           {"schedule.min_gap_hours", "3"}};
 }
 
-TEST(FreeboardAccuracy, HalfMetreGsd) {
+// The 0.5 m numbers over four short seasons with the sun 30-90 deg off the hull axis.
+struct HalfMetreSummary {
+  int n = 0, n_obs = 0, n_ef = 0, n_ef_stated = 0, n_ef_right = 0, n_ef_unknown = 0;
+  double abs_err = 0;
+};
+
+HalfMetreSummary MeasureHalfMetre() {
   if (std::getenv("BW_FB_DEBUG")) spdlog::set_level(spdlog::level::debug);
   std::vector<Outcome> all;
   // Pier (and hull) azimuths put the late-morning sun 30-90 deg off the hull axis.
@@ -201,39 +209,61 @@ TEST(FreeboardAccuracy, HalfMetreGsd) {
     const auto o = Measure({"default", seed, Overrides(az, 10, 600)});
     all.insert(all.end(), o.begin(), o.end());
   }
-  int n = 0, n_obs = 0, n_ef = 0, n_ef_stated = 0, n_ef_right = 0, n_ef_unknown = 0;
-  double abs_err = 0;
+  HalfMetreSummary m;
   std::map<std::string, int> reasons;
   for (const auto& r : all) {
     if (r.sun_hull_deg < 25) continue;
-    ++n;
+    ++m.n;
     if (r.observable) {
-      ++n_obs;
-      abs_err += std::abs(r.est_f - r.truth_f);
+      ++m.n_obs;
+      m.abs_err += std::abs(r.est_f - r.truth_f);
     } else {
       ++reasons[r.reason];
     }
     if (r.truth_state == "empty" || r.truth_state == "full") {
-      ++n_ef;
+      ++m.n_ef;
       if (r.state == "unknown") {
-        ++n_ef_unknown;
+        ++m.n_ef_unknown;
       } else {
-        ++n_ef_stated;
-        n_ef_right += r.state == r.truth_state ? 1 : 0;
+        ++m.n_ef_stated;
+        m.n_ef_right += r.state == r.truth_state ? 1 : 0;
       }
     }
   }
-  std::printf("0.5 m GSD, sun >= 25 deg off the hull: %d tankers, %d with freeboard\n", n, n_obs);
-  std::printf("  freeboard MAE %.3f m\n", n_obs ? abs_err / n_obs : kNaN);
-  std::printf("  truly empty/full: %d, stated %d, right %d (%.1f %%), unknown %d (%.1f %%)\n", n_ef,
-              n_ef_stated, n_ef_right, 100.0 * n_ef_right / std::max(1, n_ef_stated), n_ef_unknown,
-              100.0 * n_ef_unknown / std::max(1, n_ef));
+  std::printf("0.5 m GSD, sun >= 25 deg off the hull: %d tankers, %d with freeboard\n", m.n,
+              m.n_obs);
+  std::printf("  freeboard MAE %.3f m\n", m.n_obs ? m.abs_err / m.n_obs : kNaN);
+  std::printf("  truly empty/full: %d, stated %d, right %d (%.1f %%), unknown %d (%.1f %%)\n",
+              m.n_ef, m.n_ef_stated, m.n_ef_right,
+              100.0 * m.n_ef_right / std::max(1, m.n_ef_stated), m.n_ef_unknown,
+              100.0 * m.n_ef_unknown / std::max(1, m.n_ef));
   for (const auto& [k, v] : reasons) std::printf("  unobservable: %s x%d\n", k.c_str(), v);
-  ASSERT_GE(n_obs, 10);
-  EXPECT_LE(abs_err / n_obs, 0.35);
-  EXPECT_GE(static_cast<double>(n_ef_right) / std::max(1, n_ef_stated), 0.97);
+  return m;
 }
 
+#if !BW_FREEBOARD_TARGETS
+// Issue 4's freeboard MAE (0.35 m) and state accuracy (97 %) at 0.5 m: reached on these
+// seasons (0.305 m, 11 of 11 on 2026-12-07), so they guard it in CI. A gap model that read
+// a pier's blur tail as lit water took the MAE to 0.69 m here while seeds 2/3/7 of
+// `default` looked better; this test caught it.
+TEST(FreeboardAccuracy, HalfMetreGsd) {
+  const HalfMetreSummary m = MeasureHalfMetre();
+  ASSERT_GE(m.n_obs, 10);
+  EXPECT_LE(m.abs_err / m.n_obs, 0.35);
+  EXPECT_GE(static_cast<double>(m.n_ef_right) / std::max(1, m.n_ef_stated), 0.97);
+}
+#else
+// Issue 4: `unknown` for at most 10 % of the truly empty or full tankers with the sun at
+// least 25 deg off their axis. Not reached (59 % on 2026-12-07): where the shadow side faces
+// the pier the shadow runs into it, and the lit hull side is under a pixel wide.
+TEST(FreeboardAccuracy, HalfMetreGsdUnknownShare) {
+  const HalfMetreSummary m = MeasureHalfMetre();
+  ASSERT_GE(m.n_ef, 10);
+  EXPECT_LE(static_cast<double>(m.n_ef_unknown) / m.n_ef, 0.10);
+}
+#endif
+
+#if !BW_FREEBOARD_TARGETS
 TEST(FreeboardAccuracy, ThreeMetreGsdNoConfidentNonsense) {
   std::vector<Outcome> all;
   for (const auto& [az, seed] :
@@ -257,6 +287,8 @@ TEST(FreeboardAccuracy, ThreeMetreGsdNoConfidentNonsense) {
     EXPECT_GE(static_cast<double>(confident_right) / confident, 0.9);
   }
 }
+
+#endif
 
 }  // namespace
 }  // namespace bw
