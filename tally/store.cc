@@ -82,7 +82,13 @@ const std::vector<FieldSpec>& DetectionFields() {
                                            {"center_lon", OFTReal},
                                            {"center_lat", OFTReal},
                                            {"truncated", OFTInteger, OFSTBoolean},
-                                           {"cloud_affected", OFTInteger, OFSTBoolean}};
+                                           {"cloud_affected", OFTInteger, OFSTBoolean},
+                                           // The scan's own load estimate; load_* then
+                                           // holds it with the tally's vessel identity.
+                                           {"scan_load_fraction", OFTReal},
+                                           {"scan_load_state", OFTString},
+                                           {"scan_confidence", OFTReal},
+                                           {"scan_unknown_reason", OFTString}};
   return f;
 }
 
@@ -522,6 +528,12 @@ void Store::CommitScene(const SceneRecord& record, const SceneDetections& observ
         g->SetField("load_state", ToString(d.load_state));
         SetReal(*g, "confidence", d.confidence);
         if (!d.unknown_reason.empty()) g->SetField("unknown_reason", d.unknown_reason.c_str());
+        SetReal(*g, "scan_load_fraction", d.load_fraction);
+        g->SetField("scan_load_state", ToString(d.load_state));
+        SetReal(*g, "scan_confidence", d.confidence);
+        if (!d.unknown_reason.empty()) {
+          g->SetField("scan_unknown_reason", d.unknown_reason.c_str());
+        }
         g->SetField("vessel_id", d.vessel_id.c_str());
         g->SetField("vessel_class", d.vessel_class.c_str());
         SetReal(*g, "deck_r", d.deck_rgb[0]);
@@ -612,14 +624,17 @@ std::vector<StoredScene> Store::LoadScenes() const {
     d.bow_resolved = GetInt(*f, "bow_resolved") != 0;
     d.freeboard_m = GetReal(*f, "freeboard_m");
     d.freeboard_sigma_m = GetReal(*f, "freeboard_sigma_m");
-    d.load_fraction = GetReal(*f, "load_fraction");
-    const std::string state = GetString(*f, "load_state");
+    // The scan's own estimate (a store written before scan_* existed: load_*, which no
+    // tally had changed then).
+    const bool scan = !GetString(*f, "scan_load_state").empty();
+    d.load_fraction = GetReal(*f, scan ? "scan_load_fraction" : "load_fraction");
+    const std::string state = GetString(*f, scan ? "scan_load_state" : "load_state");
     d.load_state = (state == "empty" || state == "partial" || state == "full")
                        ? LoadStateFromString(state)
                        : LoadState::kUnknown;
-    d.confidence = GetReal(*f, "confidence");
+    d.confidence = GetReal(*f, scan ? "scan_confidence" : "confidence");
     if (!std::isfinite(d.confidence)) d.confidence = 0.0;
-    d.unknown_reason = GetString(*f, "unknown_reason");
+    d.unknown_reason = GetString(*f, scan ? "scan_unknown_reason" : "unknown_reason");
     d.vessel_id = GetString(*f, "vessel_id");
     d.vessel_class = GetString(*f, "vessel_class");
     d.deck_rgb = {GetReal(*f, "deck_r"), GetReal(*f, "deck_g"), GetReal(*f, "deck_b")};
@@ -705,9 +720,8 @@ std::optional<Fleet> Store::ReadFleet() const {
   return fleet;
 }
 
-void Store::WriteTally(
-    const std::vector<VesselRow>& vessels, const std::vector<VisitRow>& visits,
-    const std::vector<std::pair<std::int64_t, std::string>>& vessel_of_detection) {
+void Store::WriteTally(const std::vector<VesselRow>& vessels, const std::vector<VisitRow>& visits,
+                       const std::vector<DetectionTallyRow>& detections) {
   Impl& s = *impl_;
   // Layer replacement is DDL; the rows then go in one transaction.
   s.ReplaceLayer("vessels", wkbNone, VesselFields());
@@ -746,20 +760,54 @@ void Store::WriteTally(
       s.Create(il, f.get());
     }
     OGRLayer* dl = s.Layer("detections");
-    std::map<std::int64_t, std::string> ids(vessel_of_detection.begin(), vessel_of_detection.end());
+    std::map<std::int64_t, const DetectionTallyRow*> rows;
+    for (const DetectionTallyRow& r : detections) rows[r.fid] = &r;
     std::vector<FeaturePtr> changed;
     dl->ResetReading();
     for (FeaturePtr f(dl->GetNextFeature()); f; f.reset(dl->GetNextFeature())) {
-      auto it = ids.find(f->GetFID());
-      const std::string id = it == ids.end() ? std::string() : it->second;
+      auto it = rows.find(f->GetFID());
+      const DetectionTallyRow* row = it == rows.end() ? nullptr : it->second;
+      bool dirty = false;
+      const std::string id = row == nullptr ? std::string() : row->vessel_id;
       if (GetString(*f, "vessel_id") != id) {
         f->SetField("vessel_id", id.c_str());
-        changed.push_back(std::move(f));
+        dirty = true;
       }
+      // Keep the scan's estimate (a store from before the scan_* fields: load_* is still it).
+      if (GetString(*f, "scan_load_state").empty()) {
+        SetReal(*f, "scan_load_fraction", GetReal(*f, "load_fraction"));
+        f->SetField("scan_load_state", GetString(*f, "load_state").c_str());
+        SetReal(*f, "scan_confidence", GetReal(*f, "confidence"));
+        const std::string reason = GetString(*f, "unknown_reason");
+        if (!reason.empty()) f->SetField("scan_unknown_reason", reason.c_str());
+        dirty = true;
+      }
+      const bool with_identity = row != nullptr && !row->load_state.empty();
+      const double fraction =
+          with_identity ? row->load_fraction : GetReal(*f, "scan_load_fraction");
+      const std::string state = with_identity ? row->load_state : GetString(*f, "scan_load_state");
+      const double confidence = with_identity ? row->confidence : GetReal(*f, "scan_confidence");
+      const std::string reason =
+          with_identity ? row->unknown_reason : GetString(*f, "scan_unknown_reason");
+      auto same = [](double a, double b) { return (std::isnan(a) && std::isnan(b)) || a == b; };
+      if (GetString(*f, "load_state") != state || !same(GetReal(*f, "load_fraction"), fraction) ||
+          !same(GetReal(*f, "confidence"), confidence) ||
+          GetString(*f, "unknown_reason") != reason) {
+        SetReal(*f, "load_fraction", fraction);
+        f->SetField("load_state", state.c_str());
+        SetReal(*f, "confidence", confidence);
+        if (reason.empty()) {
+          f->SetFieldNull(f->GetFieldIndex("unknown_reason"));
+        } else {
+          f->SetField("unknown_reason", reason.c_str());
+        }
+        dirty = true;
+      }
+      if (dirty) changed.push_back(std::move(f));
     }
     for (auto& f : changed) {
       if (dl->SetFeature(f.get()) != OGRERR_NONE) {
-        throw Error(kStage, s.path, "cannot update detections.vessel_id");
+        throw Error(kStage, s.path, "cannot update the detections' vessel and load");
       }
     }
     s.Commit();

@@ -81,6 +81,18 @@ struct VisitRow {
   LonLat center;
 };
 
+// What a tally sets on one stored detection: its vessel and, where identity gave it a listed
+// vessel and it measured a freeboard, its load with that vessel's drafts (load_state empty:
+// the scan's stands).
+struct DetectionTallyRow {
+  std::int64_t fid = 0;
+  std::string vessel_id;
+  std::string load_state;
+  double load_fraction = kNaN;
+  double confidence = 0.0;
+  std::string unknown_reason;
+};
+
 class Store {
  public:
   // Opens the GeoPackage for update, creating it (and any missing layer) when needed.
@@ -118,10 +130,13 @@ class Store {
   void WriteFleet(const Fleet& fleet);
   std::optional<Fleet> ReadFleet() const;
 
-  // Replaces the `vessels` and `visits` layers and sets detections.vessel_id (by fid;
-  // other detections get an empty id), all in one transaction.
+  // Replaces the `vessels` and `visits` layers and sets each detection's vessel_id (by fid;
+  // other detections get an empty id) and its load with that identity, all in one
+  // transaction. The scan's own load estimate stays in the scan_* fields (LoadScenes reads
+  // it from there, so that a tally starts from what the scan saw); a detection without a
+  // load with identity gets the scan's back.
   void WriteTally(const std::vector<VesselRow>& vessels, const std::vector<VisitRow>& visits,
-                  const std::vector<std::pair<std::int64_t, std::string>>& vessel_of_detection);
+                  const std::vector<DetectionTallyRow>& detections);
 
   // Copies the detections layer to a GeoJSON file (RFC 7946).
   void ExportDetectionsGeoJson(const std::string& out_path) const;

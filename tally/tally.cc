@@ -199,17 +199,20 @@ bool Confident(LoadState state, double confidence, double min_confidence) {
 // vessel a hull is, mixes over every registry vessel its dimensions fit (sisters with
 // different depths make that mixture wide); with the registry vessel the identity assigned,
 // that vessel's own depth and drafts apply to the measured freeboard.
-std::pair<LoadState, double> StateWithIdentity(const Detection& d, const FleetVessel* vessel) {
+// A look's load with the listed vessel identity gave its hull (its own depth and drafts),
+// or the scan's when there is none or the look measured no freeboard.
+DetectionLoad LoadWithIdentity(const Detection& d, const FleetVessel* vessel) {
   if (vessel == nullptr || !std::isfinite(d.freeboard_m) || !std::isfinite(d.freeboard_sigma_m) ||
       !(d.freeboard_sigma_m > 0)) {
-    return {d.load_state, d.confidence};
+    return {d.load_state, d.load_fraction, d.confidence, d.unknown_reason, false};
   }
   FreeboardEstimate fb;
   fb.observable = true;
   fb.freeboard_m = d.freeboard_m;
   fb.sigma_m = d.freeboard_sigma_m;
   const LoadEstimate le = EstimateLoad(fb, d.length_m, d.beam_m, vessel);
-  return {le.state, le.confidence};
+  return {le.state, le.load_fraction, le.confidence,
+          le.state == LoadState::kUnknown ? le.reason : std::string(), true};
 }
 
 // The registry entry identity gave vessel `v`, or null (no registry, or not listed).
@@ -408,8 +411,13 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
   TallyResult result;
   result.scenes.processed = static_cast<int>(scenes.size());
   result.vessel_id_of_detection.resize(scenes.size());
+  result.load_of_detection.resize(scenes.size());
   for (size_t s = 0; s < scenes.size(); ++s) {
     result.vessel_id_of_detection[s].resize(scenes[s].detections.size());
+    for (const Detection& d : scenes[s].detections) {
+      result.load_of_detection[s].push_back(
+          {d.load_state, d.load_fraction, d.confidence, d.unknown_reason, false});
+    }
     if (s > 0 && scenes[s].datetime < scenes[s - 1].datetime) {
       throw Error(kStage, "", "scenes are not sorted by time");
     }
@@ -932,14 +940,15 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
         visit.seen.push_back(scenes[static_cast<size_t>(r.scene)].datetime);
       }
       visit.sighted.push_back(scenes[static_cast<size_t>(r.scene)].datetime);
-      const auto [state, confidence] = StateWithIdentity(d, listed);
-      if (state != d.load_state) {
+      const DetectionLoad load = LoadWithIdentity(d, listed);
+      if (load.state != d.load_state) {
         spdlog::debug("{}: {} {}: load {} ({:.2f}) as {}, the detector said {} ({:.2f})", kStage,
-                      scenes[static_cast<size_t>(r.scene)].scene_id, d.berth, ToString(state),
-                      confidence, listed->name, ToString(d.load_state), d.confidence);
+                      scenes[static_cast<size_t>(r.scene)].scene_id, d.berth, ToString(load.state),
+                      load.confidence, listed->name, ToString(d.load_state), d.confidence);
       }
-      if (Confident(state, confidence, options.min_state_confidence)) {
-        visit.states.push_back(state);
+      result.load_of_detection[static_cast<size_t>(r.scene)][static_cast<size_t>(r.det)] = load;
+      if (Confident(load.state, load.confidence, options.min_state_confidence)) {
+        visit.states.push_back(load.state);
       }
       if (std::isfinite(d.freeboard_m) && std::isfinite(d.freeboard_sigma_m)) {
         visit.freeboards.emplace_back(d.freeboard_m, d.freeboard_sigma_m);
@@ -1036,10 +1045,20 @@ TallyResult TallyStore(const std::string& db_path, const Fleet* fleet,
                           ToString(v.arrival_state), ToString(v.departure_state), v.transition(),
                           v.observations, v.center});
   }
-  std::vector<std::pair<std::int64_t, std::string>> ids;
+  std::vector<DetectionTallyRow> ids;
   for (size_t s = 0; s < processed.size(); ++s) {
     for (size_t d = 0; d < processed[s]->detection_fids.size(); ++d) {
-      ids.emplace_back(processed[s]->detection_fids[d], result.vessel_id_of_detection[s][d]);
+      const DetectionLoad& load = result.load_of_detection[s][d];
+      DetectionTallyRow row;
+      row.fid = processed[s]->detection_fids[d];
+      row.vessel_id = result.vessel_id_of_detection[s][d];
+      if (load.with_identity) {
+        row.load_state = ToString(load.state);
+        row.load_fraction = load.load_fraction;
+        row.confidence = load.confidence;
+        row.unknown_reason = load.unknown_reason;
+      }
+      ids.push_back(std::move(row));
     }
   }
   store.WriteTally(vessel_rows, visit_rows, ids);

@@ -108,6 +108,15 @@ struct Visit {
   std::string transition() const;  // "empty->full"
 };
 
+// A detection's load state, fraction, confidence and unknown reason (Detection's fields).
+struct DetectionLoad {
+  LoadState state = LoadState::kUnknown;
+  double load_fraction = kNaN;
+  double confidence = 0.0;
+  std::string unknown_reason;
+  bool with_identity = false;  // recomputed with the listed vessel identity gave the hull
+};
+
 struct Vessel {
   std::string vessel_id;  // "V001", in order of first appearance
   std::string name;       // registry name, empty without a match
@@ -144,6 +153,10 @@ struct TallyResult {
   std::map<std::string, std::vector<TimePoint>> views_by_berth;
   // vessel_id per detection, [scene index][detection index] of the input (empty = none).
   std::vector<std::vector<std::string>> vessel_id_of_detection;
+  // Load state per detection with the vessel's identity: where identity gave a look's hull a
+  // listed vessel and the look measured its freeboard, that vessel's own depth and drafts
+  // (the scan could only mix the listed vessels of like dimensions); else the scan's.
+  std::vector<std::vector<DetectionLoad>> load_of_detection;
 };
 
 // Direction of a sequence of confident states: +1 when it only rises (empty < partial <

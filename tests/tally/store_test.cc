@@ -1,11 +1,14 @@
 // The GeoPackage store: a real file in a temp dir, read back through OGR.
 #include "tally/store.h"
 
+#include <gdal.h>
 #include <gdal_priv.h>
 #include <gtest/gtest.h>
+#include <ogr_api.h>
 #include <ogrsf_frmts.h>
 
 #include <fstream>
+#include <iterator>
 
 #include "geo/error.h"
 #include "tests/tally/fixtures.h"
@@ -202,11 +205,62 @@ TEST(Store, WriteTallySetsVesselIdsAndReplacesLayers) {
     store.WriteTally(
         {{"V001", "", 120, 20, 1, 1, Day(1), Day(1)}},
         {{"1", "V001", "B1", Day(1), Day(1), "full", "full", "full->full", 1, {133.0, 42.0}}},
-        {{fids[0], "V001"}});
+        {{fids[0], "V001", "", kNaN, 0.0, ""}});
   }
   const auto scenes = store.LoadScenes();
   EXPECT_EQ(scenes[0].observations.detections[0].vessel_id, "V001");
   EXPECT_EQ(scenes[0].observations.detections[1].vessel_id, "");
+}
+
+// The tally's load with the vessel's identity goes into load_*; the scan's own estimate stays
+// in scan_*, is what the next tally starts from, and comes back where identity has no say.
+TEST(Store, WriteTallySetsTheLoadWithIdentityAndKeepsTheScans) {
+  TempDir dir;
+  const std::string path = dir.file("store.gpkg");
+  Store store = Store::Open(path);
+  const SceneDetections s = TwoHulls();  // B1: full 0.9, B2: empty 0.7
+  store.CommitScene(Record("h1", s, SceneStatus::kProcessed), s);
+  const auto fids = store.LoadScenes()[0].detection_fids;
+  auto stored = [&](std::int64_t fid, const char* field) {
+    GDALDatasetH ds = GDALOpenEx(path.c_str(), GDAL_OF_VECTOR, nullptr, nullptr, nullptr);
+    OGRLayerH layer = GDALDatasetGetLayerByName(ds, "detections");
+    OGRFeatureH f = OGR_L_GetFeature(layer, fid);
+    const std::string v = OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, field));
+    OGR_F_Destroy(f);
+    GDALClose(ds);
+    return v;
+  };
+  store.WriteTally({{"V001", "Listed", 120, 20, 1, 1, Day(1), Day(1)}},
+                   {{"1",
+                     "V001",
+                     "B1",
+                     Day(1),
+                     Day(1),
+                     "partial",
+                     "partial",
+                     "partial->partial",
+                     1,
+                     {133.0, 42.0}}},
+                   {{fids[0], "V001", "partial", 0.5, 0.93, ""}, {fids[1], "", "", kNaN, 0, ""}});
+  EXPECT_EQ(stored(fids[0], "load_state"), "partial");
+  EXPECT_EQ(stored(fids[0], "confidence"), "0.93");
+  EXPECT_EQ(stored(fids[0], "scan_load_state"), "full");
+  EXPECT_EQ(stored(fids[1], "load_state"), "empty");
+  // The next tally starts from the scan's estimate.
+  const auto scenes = store.LoadScenes();
+  EXPECT_EQ(scenes[0].observations.detections[0].load_state, LoadState::kFull);
+  EXPECT_DOUBLE_EQ(scenes[0].observations.detections[0].confidence, 0.9);
+  // Identity without a say (say, no registry now): the scan's estimate is back.
+  store.WriteTally({}, {}, {{fids[0], "V001", "", kNaN, 0, ""}});
+  EXPECT_EQ(stored(fids[0], "load_state"), "full");
+  EXPECT_EQ(stored(fids[0], "confidence"), "0.9");
+  const std::string geojson = dir.file("d.geojson");
+  store.WriteTally({}, {}, {{fids[0], "V001", "unknown", kNaN, 0, "load between states"}});
+  store.ExportDetectionsGeoJson(geojson);
+  std::ifstream in(geojson);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("\"load_state\": \"unknown\""), std::string::npos);
+  EXPECT_NE(text.find("\"scan_load_state\": \"full\""), std::string::npos);
 }
 
 TEST(Store, KeepsTheFleetRegistry) {

@@ -316,10 +316,21 @@ TEST(Tally, TheIdentifiedRegistryVesselSetsTheLoadOfAFreeboardTheDetectorCouldNo
   ASSERT_EQ(r.vessels.size(), 1u);
   EXPECT_EQ(r.vessels[0].name, "ALPHA");
   EXPECT_EQ(r.visits[0].transition(), "empty->full");
+  // So do the looks themselves (what the store and `run`'s detections then carry); a look
+  // without a freeboard keeps the detector's state.
+  ASSERT_EQ(r.load_of_detection.size(), s.size());
+  EXPECT_EQ(r.load_of_detection[0][0].state, LoadState::kEmpty);
+  EXPECT_TRUE(r.load_of_detection[0][0].with_identity);
+  EXPECT_GE(r.load_of_detection[0][0].confidence, 0.8);
+  EXPECT_EQ(r.load_of_detection[3][0].state, LoadState::kFull);
+  EXPECT_FALSE(r.load_of_detection[1][0].with_identity);
+  EXPECT_EQ(r.load_of_detection[1][0].state, s[1].detections[0].load_state);
   // Without the registry nothing places those freeboards: the detector's unknown stands.
   const TallyResult bare = Tally(s, nullptr, TallyOptions{});
   ASSERT_EQ(bare.visits.size(), 1u);
   EXPECT_EQ(bare.visits[0].transition(), "unknown->unknown");
+  EXPECT_FALSE(bare.load_of_detection[0][0].with_identity);
+  EXPECT_EQ(bare.load_of_detection[0][0].state, LoadState::kUnknown);
 }
 
 TEST(Tally, SisterShipsAreToldApartByDeckColour) {
