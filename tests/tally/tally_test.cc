@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <random>
 #include <set>
 
@@ -88,6 +89,36 @@ TEST(Tally, AMissedClearViewInsideAShortGapDoesNotSplitTheVisit) {
       Scene(2, {{"B1", true}}, {Det("B1", kA)}),
   };
   EXPECT_EQ(Tally(three, nullptr, TallyOptions{}).visits.size(), 2u);
+}
+
+TEST(Tally, AtThreeMetresAPixelOfLengthIsNoOtherHull) {
+  // PlanetScope seed 4242, B1, 2024-09-28 to 10-01: one hull on four clear days measured
+  // 110.9, 96.7, 108.3 and 107.4 m long (each end placed to a 3 m pixel). The 96.7 m look
+  // fits another listed vessel exactly; taken for it, the visit was counted three times. At
+  // 0.5 m the same numbers are two hulls.
+  Fleet fleet;
+  fleet.vessels = {{"PACIFIC", 110.0, 17.5, 10, 4, 8}, {"SILVER", 96.7, 15.3, 9, 3.5, 7}};
+  const std::array<std::pair<double, double>, 4> looks = {
+      {{110.9, 17.5}, {96.7, 15.3}, {108.3, 18.2}, {107.4, 17.3}}};
+  for (const double gsd : {3.0, 0.5}) {
+    std::vector<SceneDetections> s;
+    for (size_t i = 0; i < looks.size(); ++i) {
+      Hull h;
+      h.length_m = looks[i].first;
+      h.beam_m = looks[i].second;
+      s.push_back(Scene(static_cast<double>(i), {{"B1", true}}, {Det("B1", h)}));
+      s.back().gsd_m = gsd;
+    }
+    s.push_back(Scene(5, {{"B1", true}}, {}));
+    s.back().gsd_m = gsd;
+    const TallyResult r = Tally(s, &fleet, TallyOptions{});
+    if (gsd > 1) {
+      ASSERT_EQ(r.visits.size(), 1u);
+      EXPECT_EQ(r.vessels[static_cast<size_t>(r.visits[0].vessel)].name, "PACIFIC");
+    } else {
+      EXPECT_GT(r.visits.size(), 1u);
+    }
+  }
 }
 
 TEST(Tally, RegistryGuidesIdentity) {
