@@ -263,6 +263,48 @@ TEST(Store, WriteTallySetsTheLoadWithIdentityAndKeepsTheScans) {
   EXPECT_NE(text.find("\"scan_load_state\": \"full\""), std::string::npos);
 }
 
+// A store written before the scan_* fields existed: its detections' load_* are the scan's
+// (no tally changed them then). Opening adds the fields; the first tally copies load_* into
+// them before it writes the load with identity, so the scan's estimate is not lost.
+TEST(Store, AStoreFromBeforeTheScanFieldsKeepsTheScansEstimate) {
+  TempDir dir;
+  const std::string path = dir.file("old.gpkg");
+  std::vector<std::int64_t> fids;
+  {
+    Store store = Store::Open(path);
+    const SceneDetections s = TwoHulls();  // B1: full 0.9
+    store.CommitScene(Record("h1", s, SceneStatus::kProcessed), s);
+    fids = store.LoadScenes()[0].detection_fids;
+  }
+  {
+    // Drop the scan_* fields, as in a store of 2026-12-06.
+    GDALDatasetH ds =
+        GDALOpenEx(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE, nullptr, nullptr, nullptr);
+    ASSERT_NE(ds, nullptr);
+    OGRLayerH layer = GDALDatasetGetLayerByName(ds, "detections");
+    for (const char* field :
+         {"scan_load_fraction", "scan_load_state", "scan_confidence", "scan_unknown_reason"}) {
+      const int i = OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(layer), field);
+      ASSERT_GE(i, 0) << field;
+      ASSERT_EQ(OGR_L_DeleteField(layer, i), OGRERR_NONE) << field;
+    }
+    GDALClose(ds);
+  }
+  Store store = Store::Open(path);
+  EXPECT_EQ(store.LoadScenes()[0].observations.detections[0].load_state, LoadState::kFull);
+  store.WriteTally({}, {}, {{fids[0], "V001", "partial", 0.5, 0.93, ""}});
+  const auto scenes = store.LoadScenes();
+  EXPECT_EQ(scenes[0].observations.detections[0].load_state, LoadState::kFull);
+  EXPECT_DOUBLE_EQ(scenes[0].observations.detections[0].confidence, 0.9);
+  // And the scan's estimate comes back where identity has no say.
+  store.WriteTally({}, {}, {{fids[0], "V001", "", kNaN, 0, ""}});
+  const std::string geojson = dir.file("d.geojson");
+  store.ExportDetectionsGeoJson(geojson);
+  std::ifstream in(geojson);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("\"load_state\": \"full\""), std::string::npos);
+}
+
 TEST(Store, KeepsTheFleetRegistry) {
   TempDir dir;
   Store store = Store::Open(dir.file("s.gpkg"));
