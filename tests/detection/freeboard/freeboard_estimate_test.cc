@@ -215,6 +215,38 @@ TEST(EstimateFreeboard, ShortShadowEndingBeforeThePierIsMeasured) {
   }
 }
 
+TEST(EstimateFreeboard, ThePiersLitFaceIsNoStripOfWater) {
+  // Seed 3 of `default`, 2024-08-09, B3, and seed 7, 2024-09-23, B1: seen off-nadir from the
+  // hull's side, the pier's deck leans away from the hull and its face towards the hull shows,
+  // lit at a grazing angle (a third of the deck's brightness). The hull's shadow reaches the
+  // pier, but the gap model took the lit face between the shadow and the pier's deck for a
+  // strip of lit water: shadow stations "measured" in the gap (seed 7: 4.49 +- 0.58 m for
+  // 2.83, called empty). No station may be measured there; the lit hull side gives the
+  // freeboard.
+  const FleetVessel reg = PierTestVessel();
+  for (const double face : {0.08, 0.12}) {
+    for (uint64_t seed : {1, 2, 3}) {
+      HullRenderSpec spec = PierSpec(57, 4.25);  // shadow 2.76 m across a 2.5 m gap
+      spec.pier_gap_m = 2.5;
+      spec.seed = seed;
+      spec.off_nadir_deg = 14;
+      spec.view_azimuth_deg = 150;  // from the sun's side: the pier's face shows, 2.2 px
+      spec.water = {0.032, 0.045, 0.037, 0.019};
+      spec.shadow = {0.010, 0.014, 0.012, 0.006};
+      spec.pier = {0.30, 0.31, 0.25, 0.30};
+      spec.pier_face = {face, face * 1.05, face * 0.9, face};
+      const auto r = RenderHull(spec);
+      const FreeboardEstimate est = EstimateFreeboard(r.image, r.hull, r.geometry);
+      EXPECT_EQ(est.cues[0].stations, 0) << face << " " << seed;
+      ASSERT_TRUE(est.observable) << face << " " << seed << ": " << est.reason;
+      EXPECT_NEAR(est.freeboard_m, 4.25, std::max(0.3, 2.5 * est.sigma_m)) << face << " " << seed;
+      const LoadState state = EstimateLoad(est, 100, 18, &reg).state;  // truth: load 0.61
+      EXPECT_TRUE(state == LoadState::kPartial || state == LoadState::kUnknown)
+          << face << " " << seed << ": " << ToString(state);
+    }
+  }
+}
+
 TEST(EstimateFreeboard, ShadowIntoThePierBoundsTheFreeboardFromBelow) {
   const FleetVessel reg = PierTestVessel();
   // High sun: the 7 m freeboard's shadow (3.3 m) just covers the 3 m gap. The band proves a

@@ -69,8 +69,25 @@ RenderedHull RenderHull(const HullRenderSpec& s) {
   if (std::isfinite(s.pier_gap_m)) {
     const cv::Point2d ns = n.dot(sun) > 0 ? -n : n;
     const double g0 = hb + s.pier_gap_m, g1 = g0 + s.pier_width_m, ext = hl + 40.0;
-    const std::vector<cv::Point2d> pier = {ns * g0 + a * ext, ns * g1 + a * ext, ns * g1 - a * ext,
+    // Seen off-nadir the deck is displaced by its height's relief; where that moves it away
+    // from the hull, the pier's face towards the hull shows (lit: it faces the sun), its
+    // lower part in the hull's shadow where the shadow reaches it.
+    const cv::Point2d pier_shift = relief * (s.pier_height_m * std::tan(v));
+    const std::vector<cv::Point2d> base = {ns * g0 + a * ext, ns * g1 + a * ext, ns * g1 - a * ext,
                                            ns * g0 - a * ext};
+    std::vector<cv::Point2d> pier;
+    for (const auto& p : base) pier.push_back(p + pier_shift);
+    if (ns.dot(relief) > 0 && v > 0) {
+      const cv::Point2d q0 = ns * g0 + a * ext, q1 = ns * g0 - a * ext;
+      fill({q0, q1, q1 + pier_shift, q0 + pier_shift}, s.pier_face);
+      // Height up to which the face lies in the hull's shadow.
+      const double reach = s.pier_gap_m * std::tan(e) / std::max(1e-6, -ns.dot(sun));
+      const double z = std::min(s.pier_height_m, s.freeboard_m - reach);
+      if (z > 0) {
+        const cv::Point2d zs = relief * (z * std::tan(v));
+        fill({q0, q1, q1 + zs, q0 + zs}, s.pier_face_shaded);
+      }
+    }
     fill(pier, s.pier);
     if (s.freeboard_m > s.pier_height_m) {
       const cv::Point2d top_shift = -sun * ((s.freeboard_m - s.pier_height_m) / std::tan(e));

@@ -33,13 +33,17 @@ struct HullRenderSpec {
   std::array<double, 4> hull_shaded{0.02, 0.02, 0.026, 0.02};
   std::array<double, 4> antifouling_lit{0.30, 0.06, 0.05, 0.20};
   std::array<double, 4> antifouling_shaded{0.05, 0.012, 0.012, 0.035};
-  // A pier alongside the hull on its anti-sun side (nadir view only): its near face this far
-  // from the hull side (NaN: no pier), its deck this high above the water. The pier is
-  // marked in image.blocked, as a terminal's land polygon would be.
+  // A pier alongside the hull on its anti-sun side: its near face this far from the hull side
+  // (NaN: no pier), its deck this high above the water. The pier (its deck as imaged) is
+  // marked in image.blocked, as a terminal's land polygon moved onto the image would be.
+  // Seen off-nadir from the hull's side its face shows (the hull's shadow on the deck is
+  // drawn for a nadir view only).
   double pier_gap_m = std::numeric_limits<double>::quiet_NaN();
   double pier_height_m = 4.5, pier_width_m = 16.0;
   std::array<double, 4> pier{0.30, 0.30, 0.28, 0.32};
   std::array<double, 4> pier_shadow{0.06, 0.07, 0.08, 0.04};
+  std::array<double, 4> pier_face{0.20, 0.20, 0.19, 0.22};
+  std::array<double, 4> pier_face_shaded{0.03, 0.035, 0.04, 0.02};
 };
 
 struct RenderedHull {
