@@ -473,13 +473,15 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
         int det;
       };
       std::vector<Pair> pairs;
-      // A length or beam a few pixels long carries the pixel's quantization on top of the
-      // noise: at 3 m a hull measured 111 m one day and 97 m the next is one hull (both ends
-      // placed to a pixel), at 0.5 m this adds a few centimetres.
+      // The noise of a measured length is at least a pixel (both ends placed to a pixel) and
+      // of a beam half a pixel: at 3 m a hull measured 111 m one day and 97 m the next is one
+      // hull (within-track scatter there: 1.3 m of length, 2.5 m of beam, and gross errors
+      // of several pixels). At 0.5 m the priors (2 m, 0.5 m) are larger and stand: adding
+      // the pixel in quadrature there instead merged two hulls of one length on seed 3.
       Signature link_sigma = sigma;
       if (std::isfinite(sc.gsd_m) && sc.gsd_m > 0) {
-        link_sigma[0] = std::hypot(sigma[0], sc.gsd_m);
-        link_sigma[1] = std::hypot(sigma[1], 0.5 * sc.gsd_m);
+        link_sigma[0] = std::max(sigma[0], sc.gsd_m);
+        link_sigma[1] = std::max(sigma[1], 0.5 * sc.gsd_m);
       }
       for (size_t t : open) {
         for (int d : here) {
