@@ -180,6 +180,33 @@ int GetInt(const OGRFeature& f, const char* field) {
   return f.GetFieldAsInteger(i);
 }
 
+// A detection's load fields: `prefix` "" for the load with the tally's identity, "scan_" for
+// the scan's own estimate.
+StoredLoad ReadLoad(const OGRFeature& f, const std::string& prefix) {
+  return {GetString(f, (prefix + "load_state").c_str()),
+          GetReal(f, (prefix + "load_fraction").c_str()),
+          GetReal(f, (prefix + "confidence").c_str()),
+          GetString(f, (prefix + "unknown_reason").c_str())};
+}
+
+void WriteLoad(OGRFeature& f, const std::string& prefix, const StoredLoad& load) {
+  SetReal(f, (prefix + "load_fraction").c_str(), load.fraction);
+  f.SetField((prefix + "load_state").c_str(), load.state.c_str());
+  SetReal(f, (prefix + "confidence").c_str(), load.confidence);
+  const std::string reason = prefix + "unknown_reason";
+  if (load.unknown_reason.empty()) {
+    f.SetFieldNull(f.GetFieldIndex(reason.c_str()));
+  } else {
+    f.SetField(reason.c_str(), load.unknown_reason.c_str());
+  }
+}
+
+bool SameLoad(const StoredLoad& a, const StoredLoad& b) {
+  auto same = [](double x, double y) { return (std::isnan(x) && std::isnan(y)) || x == y; };
+  return a.state == b.state && same(a.fraction, b.fraction) && same(a.confidence, b.confidence) &&
+         a.unknown_reason == b.unknown_reason;
+}
+
 // A string literal for OGR SQL: in single quotes, quotes doubled.
 std::string SqlQuote(const std::string& v) {
   std::string q = "'";
@@ -524,16 +551,11 @@ void Store::CommitScene(const SceneRecord& record, const SceneDetections& observ
         g->SetField("bow_resolved", d.bow_resolved ? 1 : 0);
         SetReal(*g, "freeboard_m", d.freeboard_m);
         SetReal(*g, "freeboard_sigma_m", d.freeboard_sigma_m);
-        SetReal(*g, "load_fraction", d.load_fraction);
-        g->SetField("load_state", ToString(d.load_state));
-        SetReal(*g, "confidence", d.confidence);
-        if (!d.unknown_reason.empty()) g->SetField("unknown_reason", d.unknown_reason.c_str());
-        SetReal(*g, "scan_load_fraction", d.load_fraction);
-        g->SetField("scan_load_state", ToString(d.load_state));
-        SetReal(*g, "scan_confidence", d.confidence);
-        if (!d.unknown_reason.empty()) {
-          g->SetField("scan_unknown_reason", d.unknown_reason.c_str());
-        }
+        // The scan's estimate, in load_* until a tally gives it the vessel's identity.
+        const StoredLoad load{ToString(d.load_state), d.load_fraction, d.confidence,
+                              d.unknown_reason};
+        WriteLoad(*g, "", load);
+        WriteLoad(*g, "scan_", load);
         g->SetField("vessel_id", d.vessel_id.c_str());
         g->SetField("vessel_class", d.vessel_class.c_str());
         SetReal(*g, "deck_r", d.deck_rgb[0]);
@@ -626,15 +648,14 @@ std::vector<StoredScene> Store::LoadScenes() const {
     d.freeboard_sigma_m = GetReal(*f, "freeboard_sigma_m");
     // The scan's own estimate (a store written before scan_* existed: load_*, which no
     // tally had changed then).
-    const bool scan = !GetString(*f, "scan_load_state").empty();
-    d.load_fraction = GetReal(*f, scan ? "scan_load_fraction" : "load_fraction");
-    const std::string state = GetString(*f, scan ? "scan_load_state" : "load_state");
-    d.load_state = (state == "empty" || state == "partial" || state == "full")
-                       ? LoadStateFromString(state)
+    StoredLoad load = ReadLoad(*f, "scan_");
+    if (load.state.empty()) load = ReadLoad(*f, "");
+    d.load_fraction = load.fraction;
+    d.load_state = (load.state == "empty" || load.state == "partial" || load.state == "full")
+                       ? LoadStateFromString(load.state)
                        : LoadState::kUnknown;
-    d.confidence = GetReal(*f, scan ? "scan_confidence" : "confidence");
-    if (!std::isfinite(d.confidence)) d.confidence = 0.0;
-    d.unknown_reason = GetString(*f, scan ? "scan_unknown_reason" : "unknown_reason");
+    d.confidence = std::isfinite(load.confidence) ? load.confidence : 0.0;
+    d.unknown_reason = load.unknown_reason;
     d.vessel_id = GetString(*f, "vessel_id");
     d.vessel_class = GetString(*f, "vessel_class");
     d.deck_rgb = {GetReal(*f, "deck_r"), GetReal(*f, "deck_g"), GetReal(*f, "deck_b")};
@@ -774,33 +795,15 @@ void Store::WriteTally(const std::vector<VesselRow>& vessels, const std::vector<
         dirty = true;
       }
       // Keep the scan's estimate (a store from before the scan_* fields: load_* is still it).
-      if (GetString(*f, "scan_load_state").empty()) {
-        SetReal(*f, "scan_load_fraction", GetReal(*f, "load_fraction"));
-        f->SetField("scan_load_state", GetString(*f, "load_state").c_str());
-        SetReal(*f, "scan_confidence", GetReal(*f, "confidence"));
-        const std::string reason = GetString(*f, "unknown_reason");
-        if (!reason.empty()) f->SetField("scan_unknown_reason", reason.c_str());
+      StoredLoad scan = ReadLoad(*f, "scan_");
+      if (scan.state.empty()) {
+        scan = ReadLoad(*f, "");
+        WriteLoad(*f, "scan_", scan);
         dirty = true;
       }
-      const bool with_identity = row != nullptr && !row->load_state.empty();
-      const double fraction =
-          with_identity ? row->load_fraction : GetReal(*f, "scan_load_fraction");
-      const std::string state = with_identity ? row->load_state : GetString(*f, "scan_load_state");
-      const double confidence = with_identity ? row->confidence : GetReal(*f, "scan_confidence");
-      const std::string reason =
-          with_identity ? row->unknown_reason : GetString(*f, "scan_unknown_reason");
-      auto same = [](double a, double b) { return (std::isnan(a) && std::isnan(b)) || a == b; };
-      if (GetString(*f, "load_state") != state || !same(GetReal(*f, "load_fraction"), fraction) ||
-          !same(GetReal(*f, "confidence"), confidence) ||
-          GetString(*f, "unknown_reason") != reason) {
-        SetReal(*f, "load_fraction", fraction);
-        f->SetField("load_state", state.c_str());
-        SetReal(*f, "confidence", confidence);
-        if (reason.empty()) {
-          f->SetFieldNull(f->GetFieldIndex("unknown_reason"));
-        } else {
-          f->SetField("unknown_reason", reason.c_str());
-        }
+      const StoredLoad& load = row != nullptr && row->load ? *row->load : scan;
+      if (!SameLoad(ReadLoad(*f, ""), load)) {
+        WriteLoad(*f, "", load);
         dirty = true;
       }
       if (dirty) changed.push_back(std::move(f));

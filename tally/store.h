@@ -81,16 +81,22 @@ struct VisitRow {
   LonLat center;
 };
 
+// A detection's load as stored: state ("empty", ..., "unknown"; empty: not stored), load
+// fraction, confidence and unknown reason.
+struct StoredLoad {
+  std::string state;
+  double fraction = kNaN;
+  double confidence = 0.0;
+  std::string unknown_reason;
+};
+
 // What a tally sets on one stored detection: its vessel and, where identity gave it a listed
-// vessel and it measured a freeboard, its load with that vessel's drafts (load_state empty:
-// the scan's stands).
+// vessel and it measured a freeboard, its load with that vessel's drafts (none: the scan's
+// stands).
 struct DetectionTallyRow {
   std::int64_t fid = 0;
   std::string vessel_id;
-  std::string load_state;
-  double load_fraction = kNaN;
-  double confidence = 0.0;
-  std::string unknown_reason;
+  std::optional<StoredLoad> load;
 };
 
 class Store {

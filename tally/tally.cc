@@ -195,12 +195,11 @@ bool Confident(LoadState state, double confidence, double min_confidence) {
   return state != LoadState::kUnknown && confidence >= min_confidence;
 }
 
-// A detection's load state once its vessel is known. The detector, not knowing which listed
-// vessel a hull is, mixes over every registry vessel its dimensions fit (sisters with
-// different depths make that mixture wide); with the registry vessel the identity assigned,
-// that vessel's own depth and drafts apply to the measured freeboard.
-// A look's load with the listed vessel identity gave its hull (its own depth and drafts),
-// or the scan's when there is none or the look measured no freeboard.
+// A look's load once its vessel is known. The detector, not knowing which listed vessel a
+// hull is, mixes over every registry vessel its dimensions fit (sisters with different depths
+// make that mixture wide); with the registry vessel the identity assigned (`vessel`), that
+// vessel's own depth and drafts apply to the measured freeboard. The scan's load when there
+// is no such vessel or the look measured no freeboard.
 DetectionLoad LoadWithIdentity(const Detection& d, const FleetVessel* vessel) {
   if (vessel == nullptr || !std::isfinite(d.freeboard_m) || !std::isfinite(d.freeboard_sigma_m) ||
       !(d.freeboard_sigma_m > 0)) {
@@ -415,8 +414,7 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
   for (size_t s = 0; s < scenes.size(); ++s) {
     result.vessel_id_of_detection[s].resize(scenes[s].detections.size());
     for (const Detection& d : scenes[s].detections) {
-      result.load_of_detection[s].push_back(
-          {d.load_state, d.load_fraction, d.confidence, d.unknown_reason, false});
+      result.load_of_detection[s].push_back(LoadWithIdentity(d, nullptr));
     }
     if (s > 0 && scenes[s].datetime < scenes[s - 1].datetime) {
       throw Error(kStage, "", "scenes are not sorted by time");
@@ -1063,10 +1061,8 @@ TallyResult TallyStore(const std::string& db_path, const Fleet* fleet,
       row.fid = processed[s]->detection_fids[d];
       row.vessel_id = result.vessel_id_of_detection[s][d];
       if (load.with_identity) {
-        row.load_state = ToString(load.state);
-        row.load_fraction = load.load_fraction;
-        row.confidence = load.confidence;
-        row.unknown_reason = load.unknown_reason;
+        row.load = StoredLoad{ToString(load.state), load.load_fraction, load.confidence,
+                              load.unknown_reason};
       }
       ids.push_back(std::move(row));
     }

@@ -205,7 +205,7 @@ TEST(Store, WriteTallySetsVesselIdsAndReplacesLayers) {
     store.WriteTally(
         {{"V001", "", 120, 20, 1, 1, Day(1), Day(1)}},
         {{"1", "V001", "B1", Day(1), Day(1), "full", "full", "full->full", 1, {133.0, 42.0}}},
-        {{fids[0], "V001", "", kNaN, 0.0, ""}});
+        {{fids[0], "V001", std::nullopt}});
   }
   const auto scenes = store.LoadScenes();
   EXPECT_EQ(scenes[0].observations.detections[0].vessel_id, "V001");
@@ -230,18 +230,19 @@ TEST(Store, WriteTallySetsTheLoadWithIdentityAndKeepsTheScans) {
     GDALClose(ds);
     return v;
   };
-  store.WriteTally({{"V001", "Listed", 120, 20, 1, 1, Day(1), Day(1)}},
-                   {{"1",
-                     "V001",
-                     "B1",
-                     Day(1),
-                     Day(1),
-                     "partial",
-                     "partial",
-                     "partial->partial",
-                     1,
-                     {133.0, 42.0}}},
-                   {{fids[0], "V001", "partial", 0.5, 0.93, ""}, {fids[1], "", "", kNaN, 0, ""}});
+  store.WriteTally(
+      {{"V001", "Listed", 120, 20, 1, 1, Day(1), Day(1)}},
+      {{"1",
+        "V001",
+        "B1",
+        Day(1),
+        Day(1),
+        "partial",
+        "partial",
+        "partial->partial",
+        1,
+        {133.0, 42.0}}},
+      {{fids[0], "V001", StoredLoad{"partial", 0.5, 0.93, ""}}, {fids[1], "", std::nullopt}});
   EXPECT_EQ(stored(fids[0], "load_state"), "partial");
   EXPECT_EQ(stored(fids[0], "confidence"), "0.93");
   EXPECT_EQ(stored(fids[0], "scan_load_state"), "full");
@@ -251,11 +252,12 @@ TEST(Store, WriteTallySetsTheLoadWithIdentityAndKeepsTheScans) {
   EXPECT_EQ(scenes[0].observations.detections[0].load_state, LoadState::kFull);
   EXPECT_DOUBLE_EQ(scenes[0].observations.detections[0].confidence, 0.9);
   // Identity without a say (say, no registry now): the scan's estimate is back.
-  store.WriteTally({}, {}, {{fids[0], "V001", "", kNaN, 0, ""}});
+  store.WriteTally({}, {}, {{fids[0], "V001", std::nullopt}});
   EXPECT_EQ(stored(fids[0], "load_state"), "full");
   EXPECT_EQ(stored(fids[0], "confidence"), "0.9");
   const std::string geojson = dir.file("d.geojson");
-  store.WriteTally({}, {}, {{fids[0], "V001", "unknown", kNaN, 0, "load between states"}});
+  store.WriteTally({}, {},
+                   {{fids[0], "V001", StoredLoad{"unknown", kNaN, 0, "load between states"}}});
   store.ExportDetectionsGeoJson(geojson);
   std::ifstream in(geojson);
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -292,12 +294,12 @@ TEST(Store, AStoreFromBeforeTheScanFieldsKeepsTheScansEstimate) {
   }
   Store store = Store::Open(path);
   EXPECT_EQ(store.LoadScenes()[0].observations.detections[0].load_state, LoadState::kFull);
-  store.WriteTally({}, {}, {{fids[0], "V001", "partial", 0.5, 0.93, ""}});
+  store.WriteTally({}, {}, {{fids[0], "V001", StoredLoad{"partial", 0.5, 0.93, ""}}});
   const auto scenes = store.LoadScenes();
   EXPECT_EQ(scenes[0].observations.detections[0].load_state, LoadState::kFull);
   EXPECT_DOUBLE_EQ(scenes[0].observations.detections[0].confidence, 0.9);
   // And the scan's estimate comes back where identity has no say.
-  store.WriteTally({}, {}, {{fids[0], "V001", "", kNaN, 0, ""}});
+  store.WriteTally({}, {}, {{fids[0], "V001", std::nullopt}});
   const std::string geojson = dir.file("d.geojson");
   store.ExportDetectionsGeoJson(geojson);
   std::ifstream in(geojson);
