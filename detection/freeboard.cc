@@ -58,6 +58,10 @@ struct Station {
   double gain_px = 0;     // pixels of width per metre of freeboard
   int cue = 0;            // index into the cue list
   double blur_px = kNaN;  // edge blur the profile fit settled on (Gaussian sigma)
+  // Per channel: the level before the band (deck), in it, and after it (water); with the
+  // fit's residual noise per channel. Kept for the lit side's colour test.
+  std::vector<std::array<double, 3>> levels;
+  std::vector<double> noise;
 };
 
 struct SideResult {
@@ -451,6 +455,8 @@ SideResult MeasureSide(const HullImage& image, const std::vector<const cv::Mat*>
     s.gain_px = side.gain_px;
     s.cue = side.cue;
     s.blur_px = fit.blur_sigma_px;
+    s.levels = fit.levels;
+    s.noise = fit.noise;
     result.stations.push_back(s);
   }
   return result;
@@ -548,6 +554,95 @@ bool LitStationsAgree(const std::vector<Station>& st) {
   return iqr <= std::max(2.0 * 1.35 * sig[sig.size() / 2], 0.25 * med) + 0.1;
 }
 
+// Is the lit side's band a surface of its own, or could it be the blur of one edge between
+// deck and water? Blur mixes the two neighbours linearly, so every sample of a single blurred
+// edge, and any band fitted into it, has a colour on the line between the deck's and the
+// water's. A band narrower than about three blur sigmas trades its width against its level
+// (the level moves along the ray from the water's colour through its own, which keeps its
+// direction), so its width means something only when that direction leaves the mixing line:
+// its colour is its own. A resolved band (wider than three blur sigmas) shows its plateau;
+// it must then differ from both neighbours. A deck painted like its hull side shows neither:
+// the fit splits the waterline edge into two or puts its first edge anywhere on the deck.
+// `min_angle_deg`: the smallest angle off the mixing line (in noise-weighted colour space)
+// taken as a colour of its own; the mean over the stations must also stand out of their
+// scatter.
+bool LitBandIsSeen(const std::vector<Station>& st, double min_angle_deg,
+                   double min_resolved_contrast, std::string* why) {
+  if (st.empty()) return true;
+  const size_t nc = st.front().levels.size();
+  if (nc == 0) return true;
+  // Noise weights per channel (median over the stations of the fits' residual rms).
+  std::vector<double> w(nc, 1.0);
+  for (size_t c = 0; c < nc; ++c) {
+    std::vector<double> v;
+    for (const Station& s : st) {
+      if (s.noise.size() == nc && std::isfinite(s.noise[c]) && s.noise[c] > 0) {
+        v.push_back(s.noise[c]);
+      }
+    }
+    if (v.empty()) continue;
+    std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
+    w[c] = 1.0 / std::max(v[v.size() / 2], 1e-6);
+  }
+  std::vector<double> widths, blurs;
+  std::vector<std::vector<double>> perp;  // sin of the angle off the mixing line, as a vector
+  std::vector<double> contrast;           // min(|band - deck|, |band - water|) / |deck - water|
+  for (const Station& s : st) {
+    if (s.levels.size() != nc) continue;
+    std::vector<double> e(nc), b(nc), d(nc);
+    double ee = 0, bb = 0, be = 0, dd = 0;
+    for (size_t c = 0; c < nc; ++c) {
+      e[c] = w[c] * (s.levels[c][0] - s.levels[c][2]);
+      b[c] = w[c] * (s.levels[c][1] - s.levels[c][2]);
+      d[c] = w[c] * (s.levels[c][1] - s.levels[c][0]);
+      ee += e[c] * e[c];
+      bb += b[c] * b[c];
+      be += b[c] * e[c];
+      dd += d[c] * d[c];
+    }
+    if (!(ee > 0) || !(bb > 0)) continue;
+    widths.push_back(s.width_px);
+    blurs.push_back(s.blur_px);
+    contrast.push_back(std::sqrt(std::min(bb, dd) / ee));
+    std::vector<double> r(nc);
+    const double a = be / ee, nb = std::sqrt(bb);
+    for (size_t c = 0; c < nc; ++c) r[c] = (b[c] - a * e[c]) / nb;
+    perp.push_back(std::move(r));
+  }
+  const size_t n = perp.size();
+  if (n < 3) return true;  // too few to judge; the fit's count check decides
+  auto median = [](std::vector<double> v) {
+    std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
+    return v[v.size() / 2];
+  };
+  const double med_width = median(widths), med_blur = median(blurs);
+  std::vector<double> mean(nc, 0.0);
+  for (const auto& r : perp) {
+    for (size_t c = 0; c < nc; ++c) mean[c] += r[c] / static_cast<double>(n);
+  }
+  double mm = 0, scatter = 0;
+  for (size_t c = 0; c < nc; ++c) mm += mean[c] * mean[c];
+  for (const auto& r : perp) {
+    for (size_t c = 0; c < nc; ++c) scatter += (r[c] - mean[c]) * (r[c] - mean[c]);
+  }
+  const double se2 = scatter / (static_cast<double>(n) * static_cast<double>(n - 1));
+  const double angle_deg = std::asin(std::min(1.0, std::sqrt(mm))) / kDegToRad;
+  // Under the blur of one edge the mean is noise: |mean|^2 ~ se2 per dimension left (nc-1).
+  const bool own_colour = angle_deg >= min_angle_deg &&
+                          mm >= 9.0 * se2 * static_cast<double>(std::max<size_t>(1, nc - 1));
+  const bool resolved = med_width >= 3.0 * med_blur && median(contrast) >= min_resolved_contrast;
+  spdlog::debug(
+      "freeboard: lit band width {:.2f} px (blur {:.2f}), colour {:.1f} deg off the deck-water "
+      "line (mean^2 {:.4f}, se^2 {:.5f}), contrast to its neighbours {:.2f}",
+      med_width, med_blur, angle_deg, mm, se2, median(contrast));
+  if (own_colour || resolved) return true;
+  if (why != nullptr) {
+    *why = med_width >= 3.0 * med_blur ? "hull side paint like its deck"
+                                       : "hull side below resolution";
+  }
+  return false;
+}
+
 FreeboardEstimate Unobservable(std::string reason, std::vector<CueMeasurement> cues = {}) {
   FreeboardEstimate e;
   e.observable = false;
@@ -573,6 +668,10 @@ void FreeboardOptions::Check() const {
   }
   if (!(min_band_change_px >= 0)) bad("min_band_change_px must be >= 0");
   if (!(lit_min_band_change_px >= 0)) bad("lit_min_band_change_px must be >= 0");
+  if (!(lit_min_colour_angle_deg >= 0 && lit_min_colour_angle_deg < 90)) {
+    bad("lit_min_colour_angle_deg must be in [0, 90)");
+  }
+  if (!(lit_min_resolved_contrast >= 0)) bad("lit_min_resolved_contrast must be >= 0");
   if (!(sun_side_min_width_px >= 0)) bad("sun_side_min_width_px must be >= 0");
   if (!(min_valid_stations >= 3)) bad("min_valid_stations must be >= 3");
 }
@@ -667,6 +766,13 @@ FreeboardEstimate EstimateFreeboard(const HullImage& image, const Hull& hull,
       // Deck and hull paint alike (a red deck over red paint), or deck fittings taken for
       // the deck edge: the stations measure different things. No hull side.
       spdlog::debug("freeboard: lit side stations disagree, not used");
+      lit_side.failed += static_cast<int>(lit_side.stations.size());
+      lit_side.stations.clear();
+    }
+    std::string why;
+    if (!LitBandIsSeen(lit_side.stations, options.lit_min_colour_angle_deg,
+                       options.lit_min_resolved_contrast, &why)) {
+      spdlog::debug("freeboard: lit side not used: {}", why);
       lit_side.failed += static_cast<int>(lit_side.stations.size());
       lit_side.stations.clear();
     }

@@ -34,6 +34,12 @@ struct FreeboardOptions {
   // whether the load can be called.
   double sun_side_min_width_px = 1.0;
   double lit_min_band_change_px = 0.5;
+  // The lit side's band counts only when it is seen as a surface of its own: its colour at
+  // least this far off the line between the deck's and the water's colours (a single blurred
+  // edge lies on it), or resolved (wider than three blur sigmas) and differing from both
+  // neighbours by this share of their contrast.
+  double lit_min_colour_angle_deg = 5.0;
+  double lit_min_resolved_contrast = 0.15;
   // Tallest pier face or neighbouring hull side assumed when a shadow runs into one that
   // faces the sensor: its shaded face may add up to this height's relief to the band.
   double max_structure_height_m = 8.0;
