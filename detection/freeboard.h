@@ -83,9 +83,15 @@ struct LoadOptions {
   double min_confidence = 0.8;  // below: unknown
   // A tanker does not sail deeper than its load line: a freeboard whose load is above
   // `max_load` with all but `misread_p` of its probability is a misread, and the state is
-  // unknown (a measured 0.44 +- 0.78 m on a hull whose laden freeboard is 2.2 m).
+  // unknown (a measured 1.6 +- 0.1 m on a hull whose laden freeboard is 2.5 m).
   double max_load = 1.1;
   double misread_p = 0.05;
+  // Prior probability that a reading is a misread (a cue taken for another, a veil over the
+  // shadow): such a reading falls anywhere in [0, the hull's plausible freeboard]. A reading
+  // the hull's possible loads (from -0.25 to `max_load`) explain poorly is more likely one of
+  // those, and the state's confidence is its probability given a good reading times the
+  // probability that the reading is good.
+  double misread_prior = 0.05;
   void Check() const;
 };
 

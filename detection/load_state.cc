@@ -18,6 +18,9 @@ void LoadOptions::Check() const {
   if (!(max_load >= 1) || !(misread_p >= 0 && misread_p < 1)) {
     throw InputError("detection.load", "", "need max_load >= 1 and misread_p in [0, 1)");
   }
+  if (!(misread_prior >= 0 && misread_prior < 1)) {
+    throw InputError("detection.load", "", "misread_prior must be in [0, 1)");
+  }
 }
 
 ClassProportions TankerClassProportions(double length_m) {
@@ -140,6 +143,10 @@ LoadEstimate EstimateLoad(const FreeboardEstimate& freeboard, double length_m, d
   std::uniform_real_distribution<double> u(0.0, 1.0);
   int n_empty = 0, n_full = 0, n_possible = 0;
   double sum = 0, sum2 = 0;
+  // Likelihood of the reading under a good measurement: the mean over possible loads
+  // (uniform in [-0.25, max_load]) and hulls of the Gaussian density at the reading.
+  double good_likelihood = 0, depth_mean = 0;
+  for (const auto& h : hyps) depth_mean += h.weight * h.depth;
   for (int i = 0; i < kSamples; ++i) {
     size_t k = 0;
     if (hyps.size() > 1) {
@@ -154,6 +161,9 @@ LoadEstimate EstimateLoad(const FreeboardEstimate& freeboard, double length_m, d
     const double tb = std::min(h.ballast + h.ballast_sd * g(rng), tl - 0.2);
     const double f = f0 + f_sigma * g(rng);
     const double load = (d - f - tb) / (tl - tb);
+    const double load_possible = -0.25 + (options.max_load + 0.25) * u(rng);
+    const double zf = (f0 - (d - tb - load_possible * (tl - tb))) / f_sigma;
+    good_likelihood += 0.3989422804014327 * std::exp(-0.5 * zf * zf) / f_sigma;  // N(0,1) density / sigma
     if (load < options.empty_below) ++n_empty;
     if (load > options.full_above) ++n_full;
     if (load <= options.max_load) ++n_possible;
@@ -182,6 +192,15 @@ LoadEstimate EstimateLoad(const FreeboardEstimate& freeboard, double length_m, d
     out.reason = "freeboard below the load line (a misread)";
     return out;
   }
+  // Posterior probability that the reading is good, against a misread spread evenly over
+  // [0, the class's plausible freeboard] (as EstimateFreeboard bounds it).
+  good_likelihood /= kSamples;
+  const double misread_likelihood = 1.0 / (0.85 * depth_mean * 1.25 + 1.0);
+  const double p_good =
+      (1.0 - options.misread_prior) * good_likelihood /
+      std::max((1.0 - options.misread_prior) * good_likelihood +
+                   options.misread_prior * misread_likelihood,
+               1e-300);
   const double p_full = static_cast<double>(n_full) / kSamples;
   const double p_partial = 1.0 - p_empty - p_full;
   LoadState best = LoadState::kPartial;
@@ -194,13 +213,14 @@ LoadEstimate EstimateLoad(const FreeboardEstimate& freeboard, double length_m, d
     best = LoadState::kFull;
     p_best = p_full;
   }
-  if (p_best >= options.min_confidence) {
+  if (p_good * p_best >= options.min_confidence) {
     out.state = best;
-    out.confidence = p_best;
+    out.confidence = p_good * p_best;
   } else {
     out.state = LoadState::kUnknown;
     out.confidence = 0.0;
-    out.reason = "load between states";
+    out.reason = p_best >= options.min_confidence ? "freeboard outside the hull's range"
+                                                  : "load between states";
   }
   return out;
 }

@@ -32,15 +32,19 @@ FleetVessel Vessel() {
 
 TEST(EstimateLoad, RegistryEmptyPartialFull) {
   const FleetVessel v = Vessel();
+  // A reading well inside the hull's range: the state is certain given a good reading, and
+  // the reading is good with ~98 % (a 5 % misread prior spread over 11.6 m of plausible
+  // freeboards against the 4.7 m the possible loads span).
   const LoadEstimate empty = EstimateLoad(Observed(6.0, 0.2), 120, 19, &v);
   EXPECT_EQ(empty.state, LoadState::kEmpty);
   EXPECT_NEAR(empty.load_fraction, 0.0, 1e-9);
-  EXPECT_GT(empty.confidence, 0.99);
+  EXPECT_GT(empty.confidence, 0.97);
+  EXPECT_LT(empty.confidence, 0.99);
 
   const LoadEstimate full = EstimateLoad(Observed(2.5, 0.2), 120, 19, &v);
   EXPECT_EQ(full.state, LoadState::kFull);
   EXPECT_NEAR(full.load_fraction, 1.0, 1e-9);
-  EXPECT_GT(full.confidence, 0.99);
+  EXPECT_GT(full.confidence, 0.97);
 
   const LoadEstimate half = EstimateLoad(Observed(4.25, 0.2), 120, 19, &v);
   EXPECT_EQ(half.state, LoadState::kPartial);
@@ -69,9 +73,31 @@ TEST(EstimateLoad, FreeboardBelowTheLoadLineIsAMisread) {
   EXPECT_EQ(sharp.state, LoadState::kUnknown);
   const LoadEstimate at = EstimateLoad(Observed(2.3, 0.2), 120, 19, &v);
   EXPECT_EQ(at.state, LoadState::kFull);
-  EXPECT_GT(at.confidence, 0.99);
+  EXPECT_GT(at.confidence, 0.95);
   LoadOptions bad;
   bad.max_load = 0.9;
+  EXPECT_THROW(bad.Check(), InputError);
+}
+
+// Seed 7 of `default`, 2024-07-16, B2: a hull under a third cloud (measured 87 m, no
+// registry match) read 0.44 +- 0.78 m for a true 3.67 m. Its class's laden freeboard is
+// 1.84 m, so 6 % of the reading's mass lies within the possible loads: just past the hard
+// misread cut, and `full` at 0.99. Explained that poorly by any load, the reading is more
+// likely a misread than a good reading, and nothing is called.
+TEST(EstimateLoad, AReadingFewLoadsExplainIsNotConfident) {
+  const LoadEstimate e = EstimateLoad(Observed(0.44, 0.78), 87.1, 13.5, nullptr);
+  EXPECT_EQ(e.state, LoadState::kUnknown) << e.confidence;
+  EXPECT_EQ(e.reason, "freeboard outside the hull's range");
+  // The same hull read at its laden freeboard is full.
+  const LoadEstimate at = EstimateLoad(Observed(1.9, 0.2), 87.1, 13.5, nullptr);
+  EXPECT_EQ(at.state, LoadState::kFull);
+  // No misread prior: the old answer.
+  LoadOptions trusting;
+  trusting.misread_prior = 0.0;
+  EXPECT_EQ(EstimateLoad(Observed(0.44, 0.78), 87.1, 13.5, nullptr, trusting).state,
+            LoadState::kFull);
+  LoadOptions bad;
+  bad.misread_prior = 1.0;
   EXPECT_THROW(bad.Check(), InputError);
 }
 
