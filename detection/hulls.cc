@@ -703,6 +703,41 @@ std::vector<cv::Point> MaskPixels(const cv::Mat& mask, cv::Point offset) {
   return pixels;
 }
 
+// A hull whose deck is barely brighter than the water (dark paint on dark water) reaches the
+// grow level only in speckle between its outline, fittings and superstructure, and its part
+// fills little of its box. Averaged over k x k pixels the deck stands clear of the water's
+// noise (its mean's sigma is 1/k of a pixel's): the part's pixels plus the connected pixels
+// of `open` around it where that mean is above `level` (noise sigmas, like `obj`), searched
+// within a quarter of the part's size around its box, are the solid hull.
+Part SolidPart(const Part& part, const cv::Mat& obj, const cv::Mat& open, int k, float level) {
+  if (part.pixels.size() < 3 || k < 3) return part;
+  const cv::Rect box = cv::boundingRect(part.pixels);
+  const int margin = std::max(k, static_cast<int>(0.25 * std::max(box.width, box.height)));
+  const cv::Rect roi =
+      (box + cv::Size(2 * margin, 2 * margin) - cv::Point(margin, margin)) & cv::Rect({}, obj.size());
+  cv::Mat mean;
+  cv::blur(obj(roi), mean, cv::Size(k, k), cv::Point(-1, -1), cv::BORDER_REPLICATE);
+  cv::Mat solid;
+  cv::compare(mean, level, solid, cv::CMP_GT);
+  solid &= open(roi);
+  for (const auto& q : part.pixels) solid.at<uchar>(q.y - roi.y, q.x - roi.x) = 255;
+  cv::Mat labels;
+  cv::connectedComponents(solid, labels, 8, CV_32S);
+  std::vector<uchar> keep(static_cast<size_t>(roi.area()) + 1, 0);
+  for (const auto& q : part.pixels) {
+    keep[static_cast<size_t>(labels.at<int>(q.y - roi.y, q.x - roi.x))] = 1;
+  }
+  Part out;
+  out.origin = part.origin;
+  for (int y = 0; y < roi.height; ++y) {
+    const int* l = labels.ptr<int>(y);
+    for (int x = 0; x < roi.width; ++x) {
+      if (l[x] > 0 && keep[static_cast<size_t>(l[x])]) out.pixels.emplace_back(x + roi.x, y + roi.y);
+    }
+  }
+  return out;
+}
+
 // Cuts the strips narrower than 2r+1 px out of a part: a pier's shadow or wall line, a
 // wake or a mooring line that joined a hull to other things. The pieces left (opened mask
 // components) get back the part's pixels within r+1 px of them, so hull outlines keep their
@@ -1140,6 +1175,7 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
   cv::Mat grow;
   cv::compare(obj, options.grow_sigma, grow, cv::CMP_GT);
   grow &= open;
+  cv::Mat open_far = open.clone();  // open water and more than the land margin off land
   // Pier edges and walls seen off-nadir lie just outside the land polygons: a margin keeps
   // them from joining hulls into one component (refinement still sees the full map).
   const int r_land = std::max(2, static_cast<int>(std::lround(2.5 / gsd)));
@@ -1149,6 +1185,7 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
         img.land, near_land,
         cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * r_land + 1, 2 * r_land + 1)));
     grow.setTo(0, near_land);
+    open_far.setTo(0, near_land);
   }
   // Thin bridges (mooring lines, gangways, fenders) are cut by a small opening.
   const int r_open = std::clamp(static_cast<int>(std::lround(0.6 / gsd)), 0, 3);
@@ -1165,6 +1202,10 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
   const int n = cv::connectedComponentsWithStats(grow, labels, stats, centroids, 8, CV_32S);
   const double min_area =
       std::max(3.0, 0.5 * options.min_length_m * options.min_beam_m / (gsd * gsd));
+  // The deck mean's box: 2.5 m, odd, at least 3 px; off where that is under 3 px (coarser
+  // than ~0.8 m a deck is a few pixels across and the mean would blur its edges away).
+  const int solid_k = (static_cast<int>(std::lround(options.solid_box_m / gsd)) / 2) * 2 + 1;
+  const float solid_level = static_cast<float>(options.solid_level_sigma);
   const double max_len_px = options.max_length_m / gsd;
   const double min_len_px = options.min_length_m / gsd;
   const float seed_abs = static_cast<float>(options.min_seed_contrast / img.noise_sigma);
@@ -1367,7 +1408,7 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
       const bool straight_side = TrimToStrip(part, origin < 0 ? kPieceMinPixels : kTrimMinPixels);
       if (part.pixels.size() < min_area) continue;
       if (options.cut_wakes && k < direct) DropTrailingSpeckle(part, r_strip, min_area, min_len_px);
-      const Pca p = ComputePca(part.pixels);
+      Pca p = ComputePca(part.pixels);
       // A part of a component joined to haze or a cloud edge: the component's hull-shaped
       // pieces at a raised threshold are tried instead, once per component.
       const auto retry_raised = [&]() {
@@ -1403,7 +1444,20 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
         continue;
       }
       // Hulls fill most of their oriented box; cloud fringes and shorelines do not.
-      const double fill = static_cast<double>(part.pixels.size()) / (p.length() * p.beam());
+      double fill = static_cast<double>(part.pixels.size()) / (p.length() * p.beam());
+      if (p.length() > 6 && fill < 0.55 && solid_k >= 3) {
+        // A dark deck in speckle: the solid hull, if it fills its box as a hull does.
+        Part solid = SolidPart(part, obj, open_far, solid_k, solid_level);
+        const Pca ps = ComputePca(solid.pixels);
+        const double fill_s = static_cast<double>(solid.pixels.size()) / (ps.length() * ps.beam());
+        Trace("part ({:.0f},{:.0f}) L={:.0f} B={:.0f} fill {:.2f}: solid L={:.0f} B={:.0f} fill {:.2f}",
+              p.center.x, p.center.y, p.length(), p.beam(), fill, ps.length(), ps.beam(), fill_s);
+        if (fill_s >= options.solid_min_fill) {
+          part.pixels = std::move(solid.pixels);
+          p = ps;
+          fill = fill_s;
+        }
+      }
       if (p.length() > 6 && fill < 0.55) {
         Trace("part ({:.0f},{:.0f}) L={:.0f} B={:.0f} fill {:.2f}", p.center.x, p.center.y,
               p.length(), p.beam(), fill);
