@@ -652,7 +652,9 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
   // hull clear of the cloud that is like a known hull), or, with a
   // registry, one that fits no listed vessel without a gross error (another hull's outline merged
   // in, a clipped end). Either extends the track next to it at the berth when no view separates
-  // them: it is that visit's hull, mis-measured, or something seen beside it. Alone, a clouded
+  // them and it lies within rejoin_max_gap_days of it: it is that visit's hull, mis-measured,
+  // or something seen beside it (seed 3, B1: a look 6 days before another vessel's visit,
+  // across cloudy views, was the vessel before, its beam mis-measured). Alone, a clouded
   // look, or one whose length and beam are both no listed vessel's, is not counted; a clean look
   // with one of them right is still a hull there and stays a visit.
   if (options.absorb_weak_looks) {
@@ -800,6 +802,8 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
       };
       size_t host = tracks.size();
       std::chrono::seconds host_gap{std::numeric_limits<std::int64_t>::max()};
+      const std::chrono::seconds weak_max_gap{
+          static_cast<std::int64_t>(std::llround(options.rejoin_max_gap_days * 86400.0))};
       for (size_t j = 0; j < tracks.size(); ++j) {
         if (is_weak[j] || tracks[j].berth != tracks[i].berth) continue;
         for (const DetRef& m : tracks[j].members) {
@@ -807,7 +811,7 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
           const TimePoint t = scenes[static_cast<size_t>(m.scene)].datetime;
           const auto gap =
               std::chrono::abs(std::chrono::duration_cast<std::chrono::seconds>(t - at));
-          if (views_between(at, t) == 0 && gap < host_gap) {
+          if (views_between(at, t) == 0 && gap < host_gap && gap <= weak_max_gap) {
             host = j;
             host_gap = gap;
           }

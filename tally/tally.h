@@ -43,6 +43,8 @@ struct TallyOptions {
   // Two tracks of one vessel at one berth are one visit when at most this many views of the
   // berth (each then a miss of the detector) and at most this long a gap separate them, and
   // no other vessel was seen there in between. With no view between them they always are.
+  // A weak single look (see absorb_weak_looks) extends a visit only across at most
+  // rejoin_max_gap_days.
   int rejoin_max_missed_views = 2;
   double rejoin_max_gap_days = 3.0;
   // Count a visit only when it was seen at least once cleanly (berth fully covered, hull not

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <random>
 #include <set>
@@ -524,6 +525,51 @@ TEST(Tally, WithARegistryALoneLookThatFitsNoListedVesselExtendsTheVisitNextToIt)
   junk.beam_m = 40.0;
   s[3] = Scene(5, {{"B1", true}}, {Det("B1", junk)});
   EXPECT_EQ(Tally(s, &fleet, TallyOptions{}).visits.size(), 2u);
+}
+
+// Seed 3 of `default`, B1: Primorye Spirit (89.2 x 14.1 m) moored 2024-05-26 to 05-30, seen
+// once on 05-27 and measured 89.0 x 15.6 m (a dark hull on whitecaps: its beam no listed
+// vessel's); views on 05-30 and 05-31 under cloud; Eastern Amber (88.6 x 12.5 m) seen from
+// 06-02. The lone look was given to Eastern Amber's visit six days later: two visits of two
+// vessels counted as one. A weak look extends a visit no further than a rejoin may
+// (rejoin_max_gap_days): a vessel is not assumed unseen for longer. (Here the look's beam is
+// 17.5 m, so that this small season's identity noise calls it no listed vessel.)
+TEST(Tally, AWeakLookDaysBeforeAnotherVisitIsNotGivenToIt) {
+  Fleet fleet;
+  fleet.vessels = {{"PRIMORYE SPIRIT", 89.2, 14.1, 8.1, 3.8, 5.9},
+                   {"EASTERN AMBER", 88.6, 12.5, 8.5, 3.8, 6.6}};
+  const Hull wide{89.0, 17.5, {0.35, 0.12, 0.10}, 0.70, 0.35};
+  const Hull amber{88.1, 12.6, {0.18, 0.10, 0.06}, 0.85, 0.5};
+  auto season = [&](double look_day) {
+    std::vector<SceneDetections> s = {
+        Scene(0, {{"B1", true}}, {}),
+        Scene(look_day, {{"B1", true}}, {Det("B1", wide)}),
+        Scene(5.5, {{"B1", false}}, {}),
+        Scene(6.5, {{"B1", false}}, {}),
+        Scene(8, {{"B1", true}}, {Det("B1", amber)}),
+        Scene(9, {{"B1", true}}, {Det("B1", amber)}),
+        Scene(10, {{"B1", true}}, {Det("B1", amber)}),
+        Scene(12, {{"B1", true}}, {}),
+    };
+    std::stable_sort(s.begin(), s.end(), [](const SceneDetections& a, const SceneDetections& b) {
+      return a.datetime < b.datetime;
+    });
+    for (auto& sc : s) sc.gsd_m = 0.5;
+    return s;
+  };
+  const TallyResult r = Tally(season(2), &fleet, TallyOptions{});
+  ASSERT_EQ(r.visits.size(), 2u);
+  EXPECT_EQ(r.visits[0].first_seen, Day(2));
+  EXPECT_EQ(r.visits[0].last_seen, Day(2));
+  EXPECT_EQ(r.visits[1].first_seen, Day(8));
+  EXPECT_EQ(r.vessels[static_cast<size_t>(r.visits[1].vessel)].name, "EASTERN AMBER");
+  TallyOptions unlimited;  // any gap: as before
+  unlimited.rejoin_max_gap_days = 100;
+  EXPECT_EQ(Tally(season(2), &fleet, unlimited).visits.size(), 1u);
+  // Two days before it, the look is that visit's hull, mis-measured.
+  const TallyResult near = Tally(season(6), &fleet, TallyOptions{});
+  ASSERT_EQ(near.visits.size(), 1u);
+  EXPECT_EQ(near.visits[0].first_seen, Day(6));
 }
 
 TEST(Tally, WithoutARegistryALoneLookUnlikeEveryOtherHullExtendsTheVisitNextToIt) {
