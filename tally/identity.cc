@@ -907,6 +907,30 @@ IdentityResult ClusterWithRegistry(const std::vector<IdentityGroup>& groups, con
     result.signature.push_back(MedianSignature(members, nullptr));
     result.detections.push_back(static_cast<int>(members.size()));
     result.registry.push_back(protos[v].registry);
+    std::vector<std::pair<int, double>> candidates;
+    if (protos[v].registry != kNone) {
+      std::vector<double> total(n_reg, -std::numeric_limits<double>::infinity());
+      double best = -std::numeric_limits<double>::infinity();
+      for (size_t r = 0; r < n_reg; ++r) {
+        bool possible = true;
+        for (size_t g : protos[v].groups) {
+          for (size_t h = 0; h < n_groups && possible; ++h) {
+            if (assign[h] == static_cast<int>(r) && conflict[g][h]) possible = false;
+          }
+        }
+        if (!possible && static_cast<int>(r) != protos[v].registry) continue;
+        double t = 0.0;
+        for (size_t g : protos[v].groups) t += score[g][r];
+        total[r] = t;
+        best = std::max(best, t);
+      }
+      for (size_t r = 0; r < n_reg; ++r) {
+        if (total[r] >= best - 6.0) {
+          candidates.emplace_back(static_cast<int>(r), std::exp(total[r] - best));
+        }
+      }
+    }
+    result.registry_candidates.push_back(std::move(candidates));
   }
   result.vessels = static_cast<int>(protos.size());
 

@@ -153,6 +153,11 @@ struct IdentityResult {
   std::vector<int> detections;       // per vessel
   Signature sigma{};                 // the noise used (estimated or prior)
   std::vector<int> registry;         // per vessel: fleet index, -1 when not in the registry
+  // Per listed vessel: the registry vessels its looks' lengths and beams fit, with weights
+  // proportional to their likelihood (within 6 nats of the best, none that another vessel
+  // holds at the same time), the assigned one among them. Near-sisters share the weight:
+  // the looks cannot tell them apart, whatever the assignment chose. Empty when unlisted.
+  std::vector<std::vector<std::pair<int, double>>> registry_candidates;
   double length_scale = 1.0;         // measured / registry (registry-guided only)
   double beam_scale = 1.0;
 };

@@ -197,11 +197,12 @@ bool Confident(LoadState state, double confidence, double min_confidence) {
 
 // A look's load once its vessel is known. The detector, not knowing which listed vessel a
 // hull is, mixes over every registry vessel its dimensions fit (sisters with different depths
-// make that mixture wide); with the registry vessel the identity assigned (`vessel`), that
-// vessel's own depth and drafts apply to the measured freeboard. The scan's load when there
-// is no such vessel or the look measured no freeboard.
-DetectionLoad LoadWithIdentity(const Detection& d, const FleetVessel* vessel) {
-  if (vessel == nullptr || !std::isfinite(d.freeboard_m) || !std::isfinite(d.freeboard_sigma_m) ||
+// make that mixture wide); with the registry vessels identity left for the whole track
+// (`vessels`: the assigned one, and near-sisters its looks fit as well, weighted), their own
+// depths and drafts apply to the measured freeboard. The scan's load when there is no such
+// vessel or the look measured no freeboard.
+DetectionLoad LoadWithIdentity(const Detection& d, const std::vector<RegistryCandidate>& vessels) {
+  if (vessels.empty() || !std::isfinite(d.freeboard_m) || !std::isfinite(d.freeboard_sigma_m) ||
       !(d.freeboard_sigma_m > 0)) {
     return {d.load_state, d.load_fraction, d.confidence, d.unknown_reason, false};
   }
@@ -209,7 +210,7 @@ DetectionLoad LoadWithIdentity(const Detection& d, const FleetVessel* vessel) {
   fb.observable = true;
   fb.freeboard_m = d.freeboard_m;
   fb.sigma_m = d.freeboard_sigma_m;
-  const LoadEstimate le = EstimateLoad(fb, d.length_m, d.beam_m, vessel);
+  const LoadEstimate le = EstimateLoad(fb, d.length_m, d.beam_m, vessels);
   return {le.state, le.load_fraction, le.confidence,
           le.state == LoadState::kUnknown ? le.reason : std::string(), true};
 }
@@ -220,6 +221,23 @@ const FleetVessel* ListedVessel(const IdentityResult& identity, const Fleet* fle
   if (fleet == nullptr || i >= identity.registry.size() || identity.registry[i] < 0) return nullptr;
   const size_t e = static_cast<size_t>(identity.registry[i]);
   return e < fleet->vessels.size() ? &fleet->vessels[e] : nullptr;
+}
+
+// The registry entries vessel `v` may be, weighted (empty: no registry, or not listed).
+std::vector<RegistryCandidate> ListedCandidates(const IdentityResult& identity, const Fleet* fleet,
+                                                int v) {
+  std::vector<RegistryCandidate> out;
+  const size_t i = static_cast<size_t>(v);
+  if (fleet == nullptr || ListedVessel(identity, fleet, v) == nullptr) return out;
+  if (i < identity.registry_candidates.size()) {
+    for (const auto& [e, w] : identity.registry_candidates[i]) {
+      if (e >= 0 && static_cast<size_t>(e) < fleet->vessels.size() && w > 0) {
+        out.push_back({&fleet->vessels[static_cast<size_t>(e)], w});
+      }
+    }
+  }
+  if (out.empty()) out.push_back({ListedVessel(identity, fleet, v), 1.0});
+  return out;
 }
 
 std::string CsvField(const std::string& s) {
@@ -414,7 +432,7 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
   for (size_t s = 0; s < scenes.size(); ++s) {
     result.vessel_id_of_detection[s].resize(scenes[s].detections.size());
     for (const Detection& d : scenes[s].detections) {
-      result.load_of_detection[s].push_back(LoadWithIdentity(d, nullptr));
+      result.load_of_detection[s].push_back(LoadWithIdentity(d, {}));
     }
     if (s > 0 && scenes[s].datetime < scenes[s - 1].datetime) {
       throw Error(kStage, "", "scenes are not sorted by time");
@@ -943,6 +961,12 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
     double lon = 0, lat = 0;
     int centers = 0;
     const FleetVessel* listed = ListedVessel(identity, fleet, t.vessel);
+    const std::vector<RegistryCandidate> candidates = ListedCandidates(identity, fleet, t.vessel);
+    if (candidates.size() > 1 && spdlog::should_log(spdlog::level::debug)) {
+      std::string line;
+      for (const auto& c : candidates) line += fmt::format(" {}={:.3f}", c.vessel->name, c.weight);
+      spdlog::debug("{}: {} at {}: loads from{}", kStage, visit.vessel_id, t.berth, line);
+    }
     for (const DetRef& r : members) {
       const Detection& d =
           scenes[static_cast<size_t>(r.scene)].detections[static_cast<size_t>(r.det)];
@@ -952,7 +976,7 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
         visit.seen.push_back(scenes[static_cast<size_t>(r.scene)].datetime);
       }
       visit.sighted.push_back(scenes[static_cast<size_t>(r.scene)].datetime);
-      const DetectionLoad load = LoadWithIdentity(d, listed);
+      const DetectionLoad load = LoadWithIdentity(d, candidates);
       if (load.state != d.load_state) {
         spdlog::debug("{}: {} {}: load {} ({:.2f}) as {}, the detector said {} ({:.2f})", kStage,
                       scenes[static_cast<size_t>(r.scene)].scene_id, d.berth, ToString(load.state),
