@@ -713,8 +713,8 @@ Part SolidPart(const Part& part, const cv::Mat& obj, const cv::Mat& open, int k,
   if (part.pixels.size() < 3 || k < 3) return part;
   const cv::Rect box = cv::boundingRect(part.pixels);
   const int margin = std::max(k, static_cast<int>(0.25 * std::max(box.width, box.height)));
-  const cv::Rect roi =
-      (box + cv::Size(2 * margin, 2 * margin) - cv::Point(margin, margin)) & cv::Rect({}, obj.size());
+  const cv::Rect roi = (box + cv::Size(2 * margin, 2 * margin) - cv::Point(margin, margin)) &
+                       cv::Rect({}, obj.size());
   cv::Mat mean;
   cv::blur(obj(roi), mean, cv::Size(k, k), cv::Point(-1, -1), cv::BORDER_REPLICATE);
   cv::Mat solid;
@@ -732,7 +732,8 @@ Part SolidPart(const Part& part, const cv::Mat& obj, const cv::Mat& open, int k,
   for (int y = 0; y < roi.height; ++y) {
     const int* l = labels.ptr<int>(y);
     for (int x = 0; x < roi.width; ++x) {
-      if (l[x] > 0 && keep[static_cast<size_t>(l[x])]) out.pixels.emplace_back(x + roi.x, y + roi.y);
+      if (l[x] > 0 && keep[static_cast<size_t>(l[x])])
+        out.pixels.emplace_back(x + roi.x, y + roi.y);
     }
   }
   return out;
@@ -1450,8 +1451,10 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
         Part solid = SolidPart(part, obj, open_far, solid_k, solid_level);
         const Pca ps = ComputePca(solid.pixels);
         const double fill_s = static_cast<double>(solid.pixels.size()) / (ps.length() * ps.beam());
-        Trace("part ({:.0f},{:.0f}) L={:.0f} B={:.0f} fill {:.2f}: solid L={:.0f} B={:.0f} fill {:.2f}",
-              p.center.x, p.center.y, p.length(), p.beam(), fill, ps.length(), ps.beam(), fill_s);
+        Trace(
+            "part ({:.0f},{:.0f}) L={:.0f} B={:.0f} fill {:.2f}: solid L={:.0f} B={:.0f} fill "
+            "{:.2f}",
+            p.center.x, p.center.y, p.length(), p.beam(), fill, ps.length(), ps.beam(), fill_s);
         if (fill_s >= options.solid_min_fill) {
           part.pixels = std::move(solid.pixels);
           p = ps;

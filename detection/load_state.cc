@@ -163,7 +163,8 @@ LoadEstimate EstimateLoad(const FreeboardEstimate& freeboard, double length_m, d
     const double load = (d - f - tb) / (tl - tb);
     const double load_possible = -0.25 + (options.max_load + 0.25) * u(rng);
     const double zf = (f0 - (d - tb - load_possible * (tl - tb))) / f_sigma;
-    good_likelihood += 0.3989422804014327 * std::exp(-0.5 * zf * zf) / f_sigma;  // N(0,1) density / sigma
+    good_likelihood +=
+        0.3989422804014327 * std::exp(-0.5 * zf * zf) / f_sigma;  // N(0,1) density / sigma
     if (load < options.empty_below) ++n_empty;
     if (load > options.full_above) ++n_full;
     if (load <= options.max_load) ++n_possible;
@@ -196,11 +197,10 @@ LoadEstimate EstimateLoad(const FreeboardEstimate& freeboard, double length_m, d
   // [0, the class's plausible freeboard] (as EstimateFreeboard bounds it).
   good_likelihood /= kSamples;
   const double misread_likelihood = 1.0 / (0.85 * depth_mean * 1.25 + 1.0);
-  const double p_good =
-      (1.0 - options.misread_prior) * good_likelihood /
-      std::max((1.0 - options.misread_prior) * good_likelihood +
-                   options.misread_prior * misread_likelihood,
-               1e-300);
+  const double p_good = (1.0 - options.misread_prior) * good_likelihood /
+                        std::max((1.0 - options.misread_prior) * good_likelihood +
+                                     options.misread_prior * misread_likelihood,
+                                 1e-300);
   const double p_full = static_cast<double>(n_full) / kSamples;
   const double p_partial = 1.0 - p_empty - p_full;
   LoadState best = LoadState::kPartial;

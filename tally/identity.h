@@ -158,7 +158,7 @@ struct IdentityResult {
   // holds at the same time), the assigned one among them. Near-sisters share the weight:
   // the looks cannot tell them apart, whatever the assignment chose. Empty when unlisted.
   std::vector<std::vector<std::pair<int, double>>> registry_candidates;
-  double length_scale = 1.0;         // measured / registry (registry-guided only)
+  double length_scale = 1.0;  // measured / registry (registry-guided only)
   double beam_scale = 1.0;
 };
 

@@ -433,32 +433,25 @@ TEST(FindHulls, AHullTouchingACloudsFringeIsFoundAboveIt) {
   EXPECT_TRUE(Tankers(scene(false)).empty());
 }
 
-// A hull painted as dark as the water in the visible, with a bright superstructure and pipe
-// rack amidships only: its bow and stern barely differ from the water in brightness, but its
-// paint reflects NIR. The length is the hull's, not the bright fittings' span.
-// A 240 x 40 px hull at (210, 150) along x with a dark deck (darker than the water in the
-// visible, brighter in NIR) and bright fittings drawn by `fittings` into a 0..1 mask; the
-// four bands through ProcessWindow at 0.5 m GSD.
-template <typename DrawFittings>
-ImagingResult DarkDeckScene(DrawFittings fittings, unsigned seed) {
+// A hull along x at (210, 150) in a 420 x 300 window, `deck` paint on `water` and the bright
+// fittings where `fittings` (0..1) is set, PSF 0.6 px, noise 0.003; the four bands through
+// ProcessWindow at 0.5 m GSD.
+ImagingResult HullScene(const std::array<float, 4>& water, const std::array<float, 4>& deck,
+                        double length_px, double beam_px, cv::Mat fittings, unsigned seed) {
   const int w = 420, h = 300;
   WindowPixels px;
   px.window = {0, 0, w, h};
-  const std::array<float, 4> water{0.045f, 0.060f, 0.070f, 0.010f};
-  // Mean over the bands (the brightness) as the water's; the paint reflects NIR.
-  const std::array<float, 4> deck{0.040f, 0.040f, 0.050f, 0.055f};
   const std::array<float, 4> bright{0.40f, 0.40f, 0.38f, 0.42f};
   std::mt19937 rng(seed);
   std::normal_distribution<float> noise(0.0f, 0.003f);
-  cv::Mat hull_mask = cv::Mat::zeros(h, w, CV_32F), fit_mask = cv::Mat::zeros(h, w, CV_32F);
-  DrawHull(hull_mask, {210, 150}, 0, 240, 40, 1.0f);
-  fittings(fit_mask);
-  cv::GaussianBlur(fit_mask, fit_mask, cv::Size(0, 0), 0.6);
+  cv::Mat hull_mask = cv::Mat::zeros(h, w, CV_32F);
+  DrawHull(hull_mask, {210, 150}, 0, length_px, beam_px, 1.0f);
+  cv::GaussianBlur(fittings, fittings, cv::Size(0, 0), 0.6);
   for (int b = 0; b < 4; ++b) {
     cv::Mat band(h, w, CV_32F);
     for (int y = 0; y < h; ++y) {
       for (int x = 0; x < w; ++x) {
-        const float m = hull_mask.at<float>(y, x), f = fit_mask.at<float>(y, x) * m;
+        const float m = hull_mask.at<float>(y, x), f = fittings.at<float>(y, x) * m;
         const float v = water[b] * (1 - m) + deck[b] * (m - f) + bright[b] * f;
         band.at<float>(y, x) = (v + noise(rng)) * 10000.0f;
       }
@@ -471,37 +464,30 @@ ImagingResult DarkDeckScene(DrawFittings fittings, unsigned seed) {
   return ProcessWindow(px, EstimateScale(px, PixelType::kUInt16), cv::Mat(), io);
 }
 
-// A 200 x 32 px hull at (210, 150) along x whose deck is `delta` brighter than the water in
-// every band (noise 0.003), with a white superstructure at the stern and a pipe rack along
-// the centre line; the four bands through ProcessWindow at 0.5 m GSD.
+// A hull painted as dark as the water in the visible, with a bright superstructure and pipe
+// rack amidships only: its bow and stern barely differ from the water in brightness, but its
+// paint reflects NIR. The length is the hull's, not the bright fittings' span.
+// A 240 x 40 px hull with a dark deck (darker than the water in the visible, brighter in
+// NIR) and bright fittings drawn by `fittings` into a 0..1 mask.
+template <typename DrawFittings>
+ImagingResult DarkDeckScene(DrawFittings fittings, unsigned seed) {
+  // Mean over the bands (the brightness) as the water's; the paint reflects NIR.
+  cv::Mat fit_mask = cv::Mat::zeros(300, 420, CV_32F);
+  fittings(fit_mask);
+  return HullScene({0.045f, 0.060f, 0.070f, 0.010f}, {0.040f, 0.040f, 0.050f, 0.055f}, 240, 40,
+                   fit_mask, seed);
+}
+
+// A 200 x 32 px hull whose deck is `delta` brighter than the water in every band, with a white
+// superstructure at the stern and a pipe rack along the centre line.
 ImagingResult DimDeckScene(float delta, unsigned seed) {
-  const int w = 420, h = 300;
-  WindowPixels px;
-  px.window = {0, 0, w, h};
   const std::array<float, 4> water{0.020f, 0.022f, 0.024f, 0.016f};
-  const std::array<float, 4> bright{0.40f, 0.40f, 0.38f, 0.42f};
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> noise(0.0f, 0.003f);
-  cv::Mat hull_mask = cv::Mat::zeros(h, w, CV_32F), fit_mask = cv::Mat::zeros(h, w, CV_32F);
-  DrawHull(hull_mask, {210, 150}, 0, 200, 32, 1.0f);
+  std::array<float, 4> deck = water;
+  for (float& v : deck) v += delta;
+  cv::Mat fit_mask = cv::Mat::zeros(300, 420, CV_32F);
   cv::rectangle(fit_mask, cv::Rect(118, 138, 18, 24), cv::Scalar(1), cv::FILLED);
   cv::rectangle(fit_mask, cv::Rect(150, 149, 120, 2), cv::Scalar(1), cv::FILLED);
-  cv::GaussianBlur(fit_mask, fit_mask, cv::Size(0, 0), 0.6);
-  for (int b = 0; b < 4; ++b) {
-    cv::Mat band(h, w, CV_32F);
-    for (int y = 0; y < h; ++y) {
-      for (int x = 0; x < w; ++x) {
-        const float m = hull_mask.at<float>(y, x), f = fit_mask.at<float>(y, x) * m;
-        const float v = water[b] * (1 - m) + (water[b] + delta) * (m - f) + bright[b] * f;
-        band.at<float>(y, x) = (v + noise(rng)) * 10000.0f;
-      }
-    }
-    px.bands[b] = band;
-  }
-  px.valid = cv::Mat(h, w, CV_8U, cv::Scalar(255));
-  ImagingOptions io;
-  io.gsd_m = 0.5;
-  return ProcessWindow(px, EstimateScale(px, PixelType::kUInt16), cv::Mat(), io);
+  return HullScene(water, deck, 200, 32, fit_mask, seed);
 }
 
 // Seed 7 of `default`, 2024-04-19, B1: a tanker with a dark navy deck on clear dark water

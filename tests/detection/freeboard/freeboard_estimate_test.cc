@@ -202,8 +202,9 @@ TEST(EstimateFreeboard, ALitSideWithoutAColourOfItsOwnIsNoBand) {
         HullRenderSpec spec = LitSideSpec(f, 60);
         spec.off_nadir_deg = off_nadir;
         spec.seed = seed;
-        const LoadState truth = f >= 7.0 ? LoadState::kEmpty
-                                : f <= 2.5 ? LoadState::kFull : LoadState::kPartial;
+        const LoadState truth = f >= 7.0   ? LoadState::kEmpty
+                                : f <= 2.5 ? LoadState::kFull
+                                           : LoadState::kPartial;
         if (seed == 1) {
           const auto r = RenderHull(spec);
           HullImage image = r.image;
@@ -411,4 +412,3 @@ TEST(FreeboardOptions, CheckRejectsBadValues) {
 
 }  // namespace
 }  // namespace bw
-
