@@ -589,16 +589,15 @@ bool LitBandIsSeen(const std::vector<Station>& st, double min_angle_deg,
   std::vector<double> contrast;           // min(|band - deck|, |band - water|) / |deck - water|
   for (const Station& s : st) {
     if (s.levels.size() != nc) continue;
-    std::vector<double> e(nc), b(nc), d(nc);
+    std::vector<double> e(nc), b(nc);  // deck - water, band - water
     double ee = 0, bb = 0, be = 0, dd = 0;
     for (size_t c = 0; c < nc; ++c) {
       e[c] = w[c] * (s.levels[c][0] - s.levels[c][2]);
       b[c] = w[c] * (s.levels[c][1] - s.levels[c][2]);
-      d[c] = w[c] * (s.levels[c][1] - s.levels[c][0]);
       ee += e[c] * e[c];
       bb += b[c] * b[c];
       be += b[c] * e[c];
-      dd += d[c] * d[c];
+      dd += (b[c] - e[c]) * (b[c] - e[c]);  // band - deck
     }
     if (!(ee > 0) || !(bb > 0)) continue;
     widths.push_back(s.width_px);
@@ -711,7 +710,7 @@ FreeboardEstimate EstimateFreeboard(const HullImage& image, const Hull& hull,
   const double range_m = std::isfinite(options.freeboard_range_m)
                              ? options.freeboard_range_m
                              : cls.laden_draft_m - cls.ballast_draft_m;
-  const double f_max = 0.85 * cls.depth_m * 1.25 + 1.0;
+  const double f_max = PlausibleMaxFreeboard(cls.depth_m);
   const double f_typ = cls.depth_m - 0.5 * (cls.laden_draft_m + cls.ballast_draft_m);
 
   // Normals: the side facing away from the sun carries the shadow band; the other side

@@ -145,6 +145,11 @@ struct ClassProportions {
 };
 ClassProportions TankerClassProportions(double length_m);
 
+// The largest freeboard a hull of depth `depth_m` plausibly shows (an empty hull floats at
+// 0.15 of its depth at the least; 25 % of margin on the depth and a metre of measurement):
+// readings above it are implausible, and a misread is spread evenly below it.
+inline double PlausibleMaxFreeboard(double depth_m) { return 0.85 * depth_m * 1.25 + 1.0; }
+
 // Pixel-frame (x right, y down) unit vector of the true-north azimuth `azimuth_deg` at pixel
 // `at` of the scene (grid convergence and pixel aspect included). Add a window's origin
 // offset yourself: directions do not change with it.

@@ -722,8 +722,8 @@ Part SolidPart(const Part& part, const cv::Mat& obj, const cv::Mat& open, int k,
   solid &= open(roi);
   for (const auto& q : part.pixels) solid.at<uchar>(q.y - roi.y, q.x - roi.x) = 255;
   cv::Mat labels;
-  cv::connectedComponents(solid, labels, 8, CV_32S);
-  std::vector<uchar> keep(static_cast<size_t>(roi.area()) + 1, 0);
+  const int n_labels = cv::connectedComponents(solid, labels, 8, CV_32S);
+  std::vector<uchar> keep(static_cast<size_t>(n_labels), 0);
   for (const auto& q : part.pixels) {
     keep[static_cast<size_t>(labels.at<int>(q.y - roi.y, q.x - roi.x))] = 1;
   }

@@ -23,9 +23,10 @@ struct HullFitOptions {
   double max_length_m = 420.0;
   double min_beam_m = 3.0;
   double min_water_ring_fraction = 0.35;  // share of the surrounding ring that is water
-  // A part filling under 0.55 of its box may be a dark deck in speckle: its convex hull where
-  // the `solid_box_m` mean of the object contrast exceeds `solid_level_sigma` is tried, and
-  // kept when it fills `solid_min_fill` of its box (off where the box is under 3 px).
+  // A part filling under 0.55 of its box may be a dark deck in speckle: the part with the
+  // connected pixels around it where the `solid_box_m` mean of the object contrast exceeds
+  // `solid_level_sigma` is tried, and kept when it fills `solid_min_fill` of its box (off
+  // where the box is under 3 px).
   double solid_box_m = 2.5;
   double solid_level_sigma = 2.5;
   double solid_min_fill = 0.7;

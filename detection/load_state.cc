@@ -196,7 +196,7 @@ LoadEstimate EstimateLoad(const FreeboardEstimate& freeboard, double length_m, d
   // Posterior probability that the reading is good, against a misread spread evenly over
   // [0, the class's plausible freeboard] (as EstimateFreeboard bounds it).
   good_likelihood /= kSamples;
-  const double misread_likelihood = 1.0 / (0.85 * depth_mean * 1.25 + 1.0);
+  const double misread_likelihood = 1.0 / PlausibleMaxFreeboard(depth_mean);
   const double p_good = (1.0 - options.misread_prior) * good_likelihood /
                         std::max((1.0 - options.misread_prior) * good_likelihood +
                                      options.misread_prior * misread_likelihood,

@@ -675,6 +675,9 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
   // across cloudy views, was the vessel before, its beam mis-measured). Alone, a clouded
   // look, or one whose length and beam are both no listed vessel's, is not counted; a clean look
   // with one of them right is still a hull there and stays a visit.
+  // The longest a vessel is taken to have stayed unseen at its berth (weak looks, rejoins).
+  const auto max_gap = std::chrono::seconds{
+      static_cast<std::int64_t>(std::llround(options.rejoin_max_gap_days * 86400.0))};
   if (options.absorb_weak_looks) {
     auto single_look = [&](const Track& t) { return t.members.size() == 1; };
     // A single look at a berth partly under cloud, its freeboard not measured.
@@ -820,8 +823,6 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
       };
       size_t host = tracks.size();
       std::chrono::seconds host_gap{std::numeric_limits<std::int64_t>::max()};
-      const std::chrono::seconds weak_max_gap{
-          static_cast<std::int64_t>(std::llround(options.rejoin_max_gap_days * 86400.0))};
       for (size_t j = 0; j < tracks.size(); ++j) {
         if (is_weak[j] || tracks[j].berth != tracks[i].berth) continue;
         for (const DetRef& m : tracks[j].members) {
@@ -829,7 +830,7 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
           const TimePoint t = scenes[static_cast<size_t>(m.scene)].datetime;
           const auto gap =
               std::chrono::abs(std::chrono::duration_cast<std::chrono::seconds>(t - at));
-          if (views_between(at, t) == 0 && gap < host_gap && gap <= weak_max_gap) {
+          if (views_between(at, t) == 0 && gap < host_gap && gap <= max_gap) {
             host = j;
             host_gap = gap;
           }
@@ -897,8 +898,6 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
     for (const DetRef& r : t.members) sightings[t.berth].push_back({r.scene, t.vessel});
     for (const DetRef& r : t.absorbed) sightings[t.berth].push_back({r.scene, t.vessel});
   }
-  const auto max_gap = std::chrono::seconds{
-      static_cast<std::int64_t>(std::llround(options.rejoin_max_gap_days * 86400.0))};
   std::vector<Track> joined;
   for (Track& t : tracks) {
     if (!joined.empty() && joined.back().berth == t.berth && joined.back().vessel == t.vessel) {
