@@ -209,11 +209,13 @@ SceneDetections DetectScene(const std::string& scene_path, const Terminal* termi
     if (spdlog::should_log(spdlog::level::debug)) {
       const double area = static_cast<double>(win.area());
       spdlog::debug(
-          "detection: '{}': window {}x{} water colour {:.4f} {:.4f} {:.4f} {:.4f}, level {:.4f}, "
+          "detection: '{}': window {}x{} at ({},{}) water colour {:.4f} {:.4f} {:.4f} {:.4f}, "
+          "level {:.4f}, "
           "noise {:.4f}, cloud {:.3f}, thin cloud {:.3f}",
-          scene_path, win.width, win.height, img.stats.water_colour[0], img.stats.water_colour[1],
-          img.stats.water_colour[2], img.stats.water_colour[3], img.water_level, img.noise_sigma,
-          cv::countNonZero(img.cloud) / area, cv::countNonZero(img.thin_cloud) / area);
+          scene_path, win.width, win.height, win.x0, win.y0, img.stats.water_colour[0],
+          img.stats.water_colour[1], img.stats.water_colour[2], img.stats.water_colour[3],
+          img.water_level, img.noise_sigma, cv::countNonZero(img.cloud) / area,
+          cv::countNonZero(img.thin_cloud) / area);
     }
     pixels_total += win.area();
     valid_total += cv::countNonZero(img.valid);
@@ -240,6 +242,11 @@ SceneDetections DetectScene(const std::string& scene_path, const Terminal* termi
     }
     HullFitOptions ho;
     ho.gsd_m = gsd;
+    if (have_sun) {
+      const PixelXY mid{win.x0 + 0.5 * win.width, win.y0 + 0.5 * win.height};
+      ho.to_sun_px = detail::PixelDirection(scene, mid, out.sun_azimuth_deg);
+      ho.sun_elevation_deg = std::clamp(out.sun_elevation_deg, 1.0, 90.0);
+    }
     std::vector<HullCandidate> cands = FindHulls(img, ho);
     const cv::Mat all_hulls = detail::DrawHulls(cands, cv::Size(win.width, win.height));
     for (size_t ci = 0; ci < cands.size(); ++ci) {

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <limits>
+#include <numbers>
 #include <numeric>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -22,6 +23,10 @@ void HullFitOptions::Check() const {
   if (!(grow_sigma > 0) || seed_sigma < grow_sigma) fail("need 0 < grow_sigma <= seed_sigma");
   if (!(min_length_m > 0) || max_length_m <= min_length_m) fail("bad length range");
   if (!(cloud_ring_share >= 0 && cloud_ring_share <= 1)) fail("cloud_ring_share must be in [0, 1]");
+  if (!(sun_elevation_deg > 0 && sun_elevation_deg <= 90))
+    fail("sun_elevation_deg must be in (0, 90]");
+  if (!(max_superstructure_m > 0)) fail("max_superstructure_m must be > 0");
+  if (!std::isfinite(to_sun_px.x) || !std::isfinite(to_sun_px.y)) fail("to_sun_px must be finite");
 }
 
 float SampleBilinear(const cv::Mat& map, double x, double y, float outside) {
@@ -595,15 +600,69 @@ void SplitParts(const cv::Mat& contrast, Part part, double min_len_px, int depth
         const Pca q = ComputePca(x.pixels);
         return q.length() > 10.0 * q.beam();
       };
-      if (!slender(pa) && !slender(pb)) {
+      // One hull whose deck is darker along its centre line (a dark deck between pipe rows)
+      // has a valley there too, but its pointed bow is a single narrow tip on the cut line;
+      // hulls side by side end in two tips, or a tip beside a stern (seed 13, 2024-09-29:
+      // a dark red hull cut lengthwise into two "hulls" 4 and 9 m wide).
+      const auto tip_on_cut = [&](bool high_end) {
+        const cv::Point2d ax(best_n.y, -best_n.x);
+        double s_ext = high_end ? -1e30 : 1e30;
+        for (const auto& q : part.pixels) {
+          const double sv = (q.x + 0.5 - p.center.x) * ax.x + (q.y + 0.5 - p.center.y) * ax.y;
+          s_ext = high_end ? std::max(s_ext, sv) : std::min(s_ext, sv);
+        }
+        const double depth_px = std::max(3.0, 0.03 * p.length());
+        double t_lo = 1e30, t_hi = -1e30, t_sum = 0;
+        int cnt = 0;
+        for (const auto& q : part.pixels) {
+          const cv::Point2d d(q.x + 0.5 - p.center.x, q.y + 0.5 - p.center.y);
+          if (std::fabs(d.dot(ax) - s_ext) > depth_px) continue;
+          const double t = d.dot(best_n);
+          t_lo = std::min(t_lo, t);
+          t_hi = std::max(t_hi, t);
+          t_sum += t;
+          ++cnt;
+        }
+        return cnt > 0 && t_hi - t_lo < 0.35 * p.beam() &&
+               std::fabs(t_sum / cnt - best_cut) < std::max(2.0, 0.12 * p.beam());
+      };
+      // ... and both halves of one hull span it from end to end, where haze or a fringe
+      // beside a hull (cut off by the valley) ends elsewhere; and one hull fills its box
+      // (over half of it, with a superstructure displaced off its side), haze does not.
+      const auto same_ends = [&]() {
+        const cv::Point2d ax(best_n.y, -best_n.x);
+        const auto extent = [&](const Part& x) {
+          double lo = 1e30, hi = -1e30;
+          for (const auto& q : x.pixels) {
+            const double sv = (q.x + 0.5 - p.center.x) * ax.x + (q.y + 0.5 - p.center.y) * ax.y;
+            lo = std::min(lo, sv);
+            hi = std::max(hi, sv);
+          }
+          return std::pair{lo, hi};
+        };
+        if (pa.pixels.empty() || pb.pixels.empty()) return false;
+        const auto [alo, ahi] = extent(pa);
+        const auto [blo, bhi] = extent(pb);
+        const double tol = std::max(3.0, 0.05 * p.length());
+        return std::fabs(alo - blo) < tol && std::fabs(ahi - bhi) < tol;
+      };
+      const double part_fill =
+          static_cast<double>(part.pixels.size()) / std::max(p.length() * p.beam(), 1.0);
+      if (part_fill >= 0.5 && (tip_on_cut(true) || tip_on_cut(false)) && same_ends()) {
+        Trace(
+            "no split across ({:.0f},{:.0f}) L={:.0f} B={:.0f} fill {:.2f}: one pointed end on "
+            "the cut at {:.1f}",
+            p.center.x, p.center.y, p.length(), p.beam(), part_fill, best_cut);
+      } else if (!slender(pa) && !slender(pb)) {
         Trace("split across ({:.0f},{:.0f}) L={:.0f} B={:.0f} at {:.1f} depth {:.2f}", p.center.x,
               p.center.y, p.length(), p.beam(), best_cut, best_depth);
         SplitParts(contrast, std::move(pa), min_len_px, depth + 1, out);
         SplitParts(contrast, std::move(pb), min_len_px, depth + 1, out);
         return;
+      } else {
+        Trace("no split across ({:.0f},{:.0f}) L={:.0f} B={:.0f}: a slender strip at {:.1f}",
+              p.center.x, p.center.y, p.length(), p.beam(), best_cut);
       }
-      Trace("no split across ({:.0f},{:.0f}) L={:.0f} B={:.0f}: a slender strip at {:.1f}",
-            p.center.x, p.center.y, p.length(), p.beam(), best_cut);
     }
   }
   if (ratio > 8.5 && p.length() >= 2 * min_len_px) {
@@ -1322,7 +1381,21 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
                      std::make_move_iterator(parts.end()));
   }
   // A shadow across a deck (sun along the hull) cuts a hull into pieces on one axis: merge
-  // a piece that lies within a long part's corridor, just past its end.
+  // a piece that lies within a long part's corridor, just past its end, no further than the
+  // tallest superstructure's shadow reaches along that axis (plus a few pixels for a dark
+  // band across a deck). Seed 13, 2024-06-16: with the sun 82 deg off the hull, a cloud's
+  // piece 24 m past a clear hull's stern was joined to it (a 194 m "hull", 8.8 m wide).
+  const double sun_norm = cv::norm(options.to_sun_px);
+  const double shadow_reach_px =
+      options.max_superstructure_m /
+      std::tan(std::clamp(options.sun_elevation_deg, 1.0, 90.0) * std::numbers::pi / 180.0) / gsd;
+  const double min_gap_px = std::max(3.0, 2.0 / gsd);
+  const auto max_shadow_gap_px = [&](const cv::Point2d& axis) {
+    if (!(sun_norm > 0)) return std::numeric_limits<double>::infinity();
+    const double c =
+        std::fabs(axis.dot(options.to_sun_px)) / std::max(sun_norm * cv::norm(axis), 1e-12);
+    return min_gap_px + shadow_reach_px * c;
+  };
   {
     std::vector<Pca> pcas;
     for (const auto& part : all_parts) pcas.push_back(ComputePca(part.pixels));
@@ -1371,9 +1444,16 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
         const double b_fill = static_cast<double>(all_parts[ib].pixels.size()) /
                               ((s_hi - s_lo + 1) * (t_hi - t_lo + 1));
         const bool b_beyond_high = s_lo > A.s_max;
-        if (gap > 0 && b_fill >= 0.6 &&
-            !GapUnderCloud(img, A, b_beyond_high ? A.s_max : s_hi,
-                           b_beyond_high ? s_lo : A.s_min)) {
+        const bool gap_clear = gap > 0 && !GapUnderCloud(img, A, b_beyond_high ? A.s_max : s_hi,
+                                                         b_beyond_high ? s_lo : A.s_min);
+        if (gap_clear && gap > max_shadow_gap_px(A.axis)) {
+          Trace(
+              "part ({:.0f},{:.0f}): piece past its end not joined, gap {:.0f} px over {:.0f} "
+              "a shadow across the deck could span",
+              A.center.x, A.center.y, gap, max_shadow_gap_px(A.axis));
+          continue;
+        }
+        if (gap_clear && b_fill >= 0.6) {
           const double depth = std::max(3.0, 0.3 * A.beam());
           const double wa = EndWidth(all_parts[ia].pixels, A, b_beyond_high, depth);
           const double wb = EndWidth(all_parts[ib].pixels, A, !b_beyond_high, depth);
@@ -1385,6 +1465,11 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
             continue;
           }
         }
+        Trace(
+            "part ({:.0f},{:.0f}) L={:.0f}: joined piece past its end, {} px over s {:.0f}..{:.0f} "
+            "t {:.0f}..{:.0f}, gap {:.0f}",
+            A.center.x, A.center.y, A.length(), all_parts[ib].pixels.size(), s_lo, s_hi, t_lo, t_hi,
+            gap);
         auto& dst = all_parts[ia].pixels;
         dst.insert(dst.end(), all_parts[ib].pixels.begin(), all_parts[ib].pixels.end());
         all_parts[ib].pixels.clear();
@@ -1554,6 +1639,11 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
         // four times straighter is the better hull even where the axes disagree.
         const bool much_straighter =
             edges2 && plausible(second) && edge_mad > 1.0 && 4.0 * edge_mad2 < edge_mad;
+        Trace(
+            "  objectness fit L={:.1f} B={:.1f} mad {:.2f} (brightness L={:.1f} B={:.1f} mad "
+            "{:.2f}), same axis {}, plausible {}",
+            second.length_px, second.beam_px, edge_mad2, refined.length_px, refined.beam_px,
+            edge_mad, same_axis, edges2 && plausible(second));
         if ((usable && edge_mad2 + 0.5 < edge_mad) || much_straighter) {
           Trace("hull ({:.0f},{:.0f}) from the objectness map: edge mad {:.2f} against {:.2f}",
                 refined.center_px.x, refined.center_px.y, edge_mad2, edge_mad);

@@ -46,6 +46,14 @@ struct HullFitOptions {
   // For the search of open water: hulls at a berth are moored, and cutting there turns haze
   // along the pier into hull-shaped strips.
   bool cut_wakes = false;
+  // The sun, where known: a unit vector towards it in the window's pixels and its elevation.
+  // A shadow across a deck cuts a hull into pieces on one axis only as far as the tallest
+  // superstructure's shadow reaches along it (`max_superstructure_m` / tan(elevation), times
+  // the cosine between the sun and the hull axis): pieces further apart on the axis are not
+  // one hull. Unknown sun (zero vector): no bound.
+  cv::Point2d to_sun_px{0.0, 0.0};
+  double sun_elevation_deg = 90.0;
+  double max_superstructure_m = 40.0;
   void Check() const;
 };
 

@@ -182,6 +182,11 @@ void ProcessRegion(const Shared& sh, const Scene& scene, const PrescreenRegion& 
   ho.gsd_m = gsd;
   ho.keep_scratch = false;  // the RSS bound of wide mode: no idle window-sized maps per thread
   ho.cut_wakes = true;      // vessels under way trail wakes
+  if (sh.have_sun) {
+    const PixelXY mid{win.x0 + 0.5 * win.width, win.y0 + 0.5 * win.height};
+    ho.to_sun_px = detail::PixelDirection(scene, mid, sh.header->sun_azimuth_deg);
+    ho.sun_elevation_deg = std::clamp(sh.header->sun_elevation_deg, 1.0, 90.0);
+  }
   const std::vector<HullCandidate> cands = FindHulls(img, ho);
   const cv::Mat all_hulls = detail::DrawHulls(cands, cv::Size(win.width, win.height));
   for (const HullCandidate& c : cands) {

@@ -263,6 +263,19 @@ TEST(FindHulls, ADarkLineAlongTheDeckDoesNotSplitTheHull) {
   EXPECT_NEAR(hulls[0].beam_m, 20, 1.5);
 }
 
+// A deck darker along its centre line (a dark deck between two bright rows of pipes) gives
+// the valley of two hulls side by side; the pointed bow is one tip on that line, so the hull
+// stays whole (seed 13, 2024-09-29: a dark red hull had been cut into two 4 and 9 m wide).
+TEST(FindHulls, ADarkCentreLineEndingInOneBowTipDoesNotSplitTheHull) {
+  cv::Mat map = Noise({400, 300}, 18, 1.0f);
+  DrawHull(map, {200, 150}, 0, 136, 40, 40);  // L/B 3.4, bow at x = 268
+  map(cv::Rect(140, 144, 100, 12)) -= 28.0f;  // the dark centre band, 30 % of the deck
+  const auto hulls = HullsOnContrast(map);
+  ASSERT_EQ(hulls.size(), 1u);
+  EXPECT_NEAR(hulls[0].length_m, 68, 2);
+  EXPECT_NEAR(hulls[0].beam_m, 20, 1.5);
+}
+
 // A superstructure's shadow across the deck (sun along the hull) cuts a hull into two
 // pieces, each cut straight across the full beam: they are one hull again.
 TEST(FindHulls, AShadowAcrossTheDeckDoesNotCutTheHullInTwo) {
@@ -272,6 +285,33 @@ TEST(FindHulls, AShadowAcrossTheDeckDoesNotCutTheHullInTwo) {
   const auto tankers = Tankers(HullsOnContrast(map));
   ASSERT_EQ(tankers.size(), 1u);
   EXPECT_NEAR(tankers[0].length_m, 110, 3);
+}
+
+// The shadow of a superstructure reaches along the deck no further than its height over
+// tan(sun elevation), times the cosine between the sun and the hull: with the sun across the
+// hull, a piece 10 m past a square stern is something else (seed 13, 2024-06-16: a cloud's
+// piece 24 m past a clear hull's stern made a 194 m "hull"); with a low sun along it, it is
+// the deck beyond the shadow.
+TEST(FindHulls, APiecePastTheSternJoinsOnlyWhereAShadowCouldCutTheDeck) {
+  cv::Mat map = Noise({500, 300}, 17, 1.0f);
+  DrawHull(map, {200, 150}, 0, 160, 28, 40);                                  // stern at x = 120
+  cv::rectangle(map, cv::Rect(40, 136, 60, 28), cv::Scalar(40), cv::FILLED);  // 20 px past it
+  const auto longest = [&](const cv::Point2d& to_sun, double elevation) {
+    HullFitOptions opt;
+    opt.gsd_m = 0.5;
+    opt.to_sun_px = to_sun;
+    opt.sun_elevation_deg = elevation;
+    double best = 0;
+    for (const auto& h : FindHulls(FromContrast(map), opt)) best = std::max(best, h.length_m);
+    return best;
+  };
+  // No sun known: joined, as before (a shadow across the deck, see above).
+  EXPECT_NEAR(longest({0, 0}, 90), 120, 3);
+  // A low sun along the hull: the superstructure's shadow could span 10 m.
+  EXPECT_NEAR(longest({-1, 0}, 30), 120, 3);
+  // The sun across the hull, or high: its shadow cannot cut the deck; the hull is 80 m.
+  EXPECT_NEAR(longest({0, 1}, 30), 80, 3);
+  EXPECT_NEAR(longest({0.7071, 0.7071}, 85), 80, 3);
 }
 
 // Two hulls moored in line, the bow of one 5 m from the stern of the next: the bow tapers,
