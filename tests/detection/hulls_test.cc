@@ -206,6 +206,24 @@ TEST(FindHulls, SeparatesHullsMooredSideBySide) {
   }
 }
 
+// Two hulls side by side pointing the same way (a ship-to-ship transfer), bows level or one
+// a few metres ahead: the part ends in two tips, or in one on its own hull's centre line and
+// not on the valley between the two, so the part is still split.
+TEST(FindHulls, SeparatesHullsSideBySidePointingTheSameWay) {
+  for (const double ahead_px : {0.0, 8.0}) {
+    SCOPED_TRACE(ahead_px);
+    cv::Mat map = Noise({500, 400}, 19, 1.0f);
+    DrawHull(map, {250, 180}, 0, 240, 40, 40);
+    DrawHull(map, {250 + ahead_px, 222}, 0, 240, 40, 40);
+    const auto hulls = HullsOnContrast(map);
+    ASSERT_EQ(hulls.size(), 2u);
+    for (const auto& h : hulls) {
+      EXPECT_NEAR(h.length_m, 120, 3);
+      EXPECT_NEAR(h.beam_m, 20, 1.5);
+    }
+  }
+}
+
 // A loading platform touching one side of the hull (as at a pier) bulges out of the strip
 // between the two straight sides: it is trimmed off and does not bias length or beam.
 TEST(FindHulls, TrimsAPlatformTouchingTheHull) {
