@@ -276,6 +276,8 @@ Evaluation Evaluate(const std::vector<TruthScene>& truth, const std::vector<Dete
         ++ef_n;
         if (di == 3) {
           ++ef_unknown;
+          ++e.ef_good_sun_unknown_reasons[d.unknown_reason.empty() ? "no reason given"
+                                                                   : d.unknown_reason];
         } else {
           ++ef_given;
           if (di == ti) ++ef_right;
@@ -410,6 +412,7 @@ std::string EvaluationToJson(const Evaluation& e) {
   j["empty_full_good_sun_n"] = e.ef_good_sun_n;
   j["empty_full_good_sun_state_right"] = J(e.ef_good_sun_state_right);
   j["empty_full_good_sun_unknown"] = J(e.ef_good_sun_unknown);
+  j["empty_full_good_sun_unknown_reasons"] = e.ef_good_sun_unknown_reasons;
   j["confident_n"] = e.confident_n;
   j["confident_right"] = J(e.confident_right);
   json cal = json::array();
@@ -472,6 +475,17 @@ std::string EvaluationToText(const Evaluation& e) {
   o << "unknown share " << f(e.unknown_fraction) << "\n";
   o << "empty/full, sun >= 25 deg off axis (n=" << e.ef_good_sun_n << "): right of given "
     << f(e.ef_good_sun_state_right) << ", unknown " << f(e.ef_good_sun_unknown) << "\n";
+  if (!e.ef_good_sun_unknown_reasons.empty()) {
+    // Most frequent first: what hid the load from the image.
+    std::vector<std::pair<std::string, int>> why(e.ef_good_sun_unknown_reasons.begin(),
+                                                 e.ef_good_sun_unknown_reasons.end());
+    std::stable_sort(why.begin(), why.end(),
+                     [](const auto& a, const auto& b) { return a.second > b.second; });
+    o << "  unknown because:";
+    for (size_t i = 0; i < why.size(); ++i)
+      o << (i ? ";" : "") << " " << why[i].first << " " << why[i].second;
+    o << "\n";
+  }
   o << "confidence >= 0.8 (n=" << e.confident_n << "): right " << f(e.confident_right) << "\n";
   o << "calibration (confidence bin: n, accuracy, mean confidence)\n";
   for (const auto& b : e.calibration) {

@@ -103,6 +103,8 @@ struct Evaluation {
   int ef_good_sun_n = 0;
   double ef_good_sun_state_right = kNaN;  // right among those given a state
   double ef_good_sun_unknown = kNaN;      // share unknown
+  // Why those were unknown: the detector's unknown_reason ("" as "no reason given") -> count.
+  std::map<std::string, int> ef_good_sun_unknown_reasons;
   // States given with confidence >= confident_above: share right.
   int confident_n = 0;
   double confident_right = kNaN;

@@ -118,6 +118,41 @@ TEST(Evaluate, WrongBowAndUnknownStateAreCounted) {
   EXPECT_EQ(e.ef_good_sun_n, 0);
 }
 
+TEST(Evaluate, SaysWhyTrulyEmptyOrFullHullsWereUnknown) {
+  TruthScene ts;
+  ts.scene_id = "s1";
+  ts.sun_azimuth_deg = 90;  // sun across the 0-deg hulls
+  ts.objects = {
+      Obj(133.0, 42.0, 0, LoadState::kEmpty, 6.0), Obj(133.01, 42.0, 0, LoadState::kFull, 2.0),
+      Obj(133.02, 42.0, 0, LoadState::kFull, 2.0), Obj(133.03, 42.0, 0, LoadState::kPartial, 4.0),
+      Obj(133.04, 42.0, 0, LoadState::kEmpty, 6.0)};
+  std::vector<Detection> dets = {Det(133.0, 42.0, 0, true, LoadState::kUnknown, kNaN, 0),
+                                 Det(133.01, 42.0, 0, true, LoadState::kUnknown, kNaN, 0),
+                                 Det(133.02, 42.0, 0, true, LoadState::kUnknown, kNaN, 0),
+                                 Det(133.03, 42.0, 0, true, LoadState::kUnknown, kNaN, 0),
+                                 Det(133.04, 42.0, 0, true, LoadState::kEmpty, 6.1, 0.9)};
+  dets[0].unknown_reason = "shadow on the pier or another hull";
+  dets[1].unknown_reason = "cloud";
+  dets[2].unknown_reason = "shadow on the pier or another hull";
+  dets[3].unknown_reason = "load between states";  // truly partial: not counted
+  const Evaluation e = Evaluate({ts}, dets, {}, {});
+  EXPECT_EQ(e.ef_good_sun_n, 4);
+  EXPECT_NEAR(e.ef_good_sun_unknown, 0.75, 1e-9);
+  const std::map<std::string, int> want = {{"shadow on the pier or another hull", 2}, {"cloud", 1}};
+  EXPECT_EQ(e.ef_good_sun_unknown_reasons, want);
+  const std::string text = EvaluationToText(e);
+  EXPECT_NE(text.find("  unknown because: shadow on the pier or another hull 2; cloud 1\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(
+      EvaluationToJson(e).find("\"empty_full_good_sun_unknown_reasons\": {\n    \"cloud\": 1"),
+      std::string::npos)
+      << EvaluationToJson(e);
+  // A detector that gives no reason is counted as such.
+  dets[1].unknown_reason.clear();
+  EXPECT_EQ(Evaluate({ts}, dets, {}, {}).ef_good_sun_unknown_reasons.at("no reason given"), 1);
+}
+
 TEST(Evaluate, CloudyAndOffBerthObjectsAreNotScored) {
   TruthScene ts;
   ts.scene_id = "s1";
