@@ -1030,6 +1030,21 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
     ++vessel.visits;
     ++result.transitions[v.transition()];
   }
+  for (const char* state : {"empty", "partial", "full", "unknown"}) {
+    result.berth_tanker_states[state] = 0;
+  }
+  for (size_t s = 0; s < scenes.size(); ++s) {
+    for (size_t d = 0; d < scenes[s].detections.size(); ++d) {
+      const Detection& det = scenes[s].detections[d];
+      if (det.berth.empty() || det.vessel_class != "tanker") continue;
+      const DetectionLoad& load = result.load_of_detection[s][d];
+      ++result.berth_tanker_states[ToString(load.state)];
+      if (load.state == LoadState::kUnknown) {
+        ++result.berth_tanker_unknown_reasons[load.unknown_reason.empty() ? "no reason given"
+                                                                          : load.unknown_reason];
+      }
+    }
+  }
   spdlog::info("{}: {} scenes, {} tracks, {} visits, {} vessels", kStage, scenes.size(),
                tracks.size(), result.visits.size(), result.vessels.size());
   return result;
@@ -1172,6 +1187,21 @@ std::string SummaryJson(const TallyResult& result) {
     berths[berth] = {{"views", views.size()}, {"visits", visits}};
   }
   j["berths"] = berths;
+  // What the tankers at berths showed, look by look: the load states, and what hid the load
+  // from the image where it was unknown (most frequent first).
+  std::vector<std::pair<std::string, int>> why(result.berth_tanker_unknown_reasons.begin(),
+                                               result.berth_tanker_unknown_reasons.end());
+  std::stable_sort(why.begin(), why.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  nlohmann::ordered_json reasons = nlohmann::ordered_json::object();
+  for (const auto& [reason, n] : why) reasons[reason] = n;
+  nlohmann::ordered_json looks = nlohmann::ordered_json::object();
+  for (const char* state : {"empty", "partial", "full", "unknown"}) {
+    const auto it = result.berth_tanker_states.find(state);
+    looks[state] = it == result.berth_tanker_states.end() ? 0 : it->second;
+  }
+  looks["unknown_reasons"] = reasons;
+  j["tanker_looks_at_berths"] = looks;
   return j.dump(2) + "\n";
 }
 
@@ -1222,6 +1252,24 @@ std::string FormatVisitTable(const TallyResult& result) {
         << FormatTime(*result.period_end);
   }
   out << "\n";
+  int looks = 0;
+  for (const auto& [state, n] : result.berth_tanker_states) looks += n;
+  if (looks > 0) {
+    const auto count = [&](const char* state) {
+      const auto it = result.berth_tanker_states.find(state);
+      return it == result.berth_tanker_states.end() ? 0 : it->second;
+    };
+    out << "load of the tankers at berths, " << looks << " looks: " << count("empty") << " empty, "
+        << count("partial") << " partial, " << count("full") << " full, " << count("unknown")
+        << " unknown";
+    if (!result.berth_tanker_unknown_reasons.empty()) {
+      const auto top = std::max_element(
+          result.berth_tanker_unknown_reasons.begin(), result.berth_tanker_unknown_reasons.end(),
+          [](const auto& a, const auto& b) { return a.second < b.second; });
+      out << " (most often: " << top->first << ", " << top->second << "; all in summary.json)";
+    }
+    out << "\n";
+  }
   return out.str();
 }
 

@@ -159,6 +159,10 @@ struct TallyResult {
   // listed vessel and the look measured its freeboard, that vessel's own depth and drafts
   // (the scan could only mix the listed vessels of like dimensions); else the scan's.
   std::vector<std::vector<DetectionLoad>> load_of_detection;
+  // The tankers seen at berths, every look: how many had each load state ("empty",
+  // "partial", "full", "unknown"; as in load_of_detection), and why the unknown ones were.
+  std::map<std::string, int> berth_tanker_states;
+  std::map<std::string, int> berth_tanker_unknown_reasons;
 };
 
 // Direction of a sequence of confident states: +1 when it only rises (empty < partial <

@@ -207,6 +207,41 @@ TEST(Tally, ArrivalAndDepartureAreFirstAndLastConfidentStates) {
   EXPECT_EQ(r.transitions.at("empty->full"), 1);
 }
 
+TEST(Tally, CountsTheLoadStatesOfTheTankersAtBerthsAndWhyTheyWereUnknown) {
+  Detection pier = Det("B1", kA, LoadState::kUnknown, 0.0);
+  pier.unknown_reason = "shadow on the pier or another hull";
+  Detection tug = Det("B1", kB, LoadState::kUnknown, 0.0);
+  tug.vessel_class = "tug";                                 // not a tanker: not counted
+  Detection anchored = Det("", kB, LoadState::kFull, 0.9);  // not at a berth: not counted
+  std::vector<SceneDetections> s = {
+      Scene(0, {{"B1", true}}, {pier, anchored}),
+      Scene(1, {{"B1", true}}, {Det("B1", kA, LoadState::kEmpty, 0.9), tug}),
+      Scene(2, {{"B1", true}}, {pier}),
+      Scene(3, {{"B1", true}}, {Det("B1", kA, LoadState::kUnknown, 0.0)}),
+      Scene(4, {{"B1", true}}, {Det("B1", kA, LoadState::kFull, 0.9)}),
+  };
+  const TallyResult r = Tally(s, nullptr, TallyOptions{});
+  const std::map<std::string, int> states = {
+      {"empty", 1}, {"partial", 0}, {"full", 1}, {"unknown", 3}};
+  EXPECT_EQ(r.berth_tanker_states, states);
+  const std::map<std::string, int> why = {{"shadow on the pier or another hull", 2},
+                                          {"no reason given", 1}};
+  EXPECT_EQ(r.berth_tanker_unknown_reasons, why);
+  const std::string json = SummaryJson(r);
+  EXPECT_NE(
+      json.find("\"tanker_looks_at_berths\": {\n    \"empty\": 1,\n    \"partial\": 0,\n"
+                "    \"full\": 1,\n    \"unknown\": 3,\n    \"unknown_reasons\": {\n"
+                "      \"shadow on the pier or another hull\": 2,\n      \"no reason given\": 1"),
+      std::string::npos)
+      << json;
+  EXPECT_NE(
+      FormatVisitTable(r).find("load of the tankers at berths, 5 looks: 1 empty, 0 partial, 1 "
+                               "full, 3 unknown (most often: shadow on the pier or another "
+                               "hull, 2; all in summary.json)\n"),
+      std::string::npos)
+      << FormatVisitTable(r);
+}
+
 // One visit of kA at B1 per entry of `visits` (its states, a day apart), each followed by
 // clear views of the empty berth long enough that no rejoining bridges them.
 std::vector<SceneDetections> VisitsWithStates(const std::vector<std::vector<LoadState>>& visits) {
