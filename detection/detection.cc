@@ -1,5 +1,7 @@
 #include "detection/detection.h"
 
+#include <algorithm>
+
 #include "geo/error.h"
 
 namespace bw {
@@ -16,6 +18,18 @@ const char* ToString(LoadState state) {
       return "unknown";
   }
   return "unknown";
+}
+
+std::string UnknownReasonKey(const std::string& reason) {
+  return reason.empty() ? "no reason given" : reason;
+}
+
+std::vector<std::pair<std::string, int>> MostFrequentFirst(
+    const std::map<std::string, int>& counts) {
+  std::vector<std::pair<std::string, int>> out(counts.begin(), counts.end());
+  std::stable_sort(out.begin(), out.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  return out;
 }
 
 LoadState LoadStateFromString(const std::string& text) {

@@ -5,7 +5,9 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "geo/types.h"
@@ -14,7 +16,12 @@
 namespace bw {
 
 enum class LoadState { kEmpty, kPartial, kFull, kUnknown };
-const char* ToString(LoadState state);                   // "empty", "partial", "full", "unknown"
+const char* ToString(LoadState state);  // "empty", "partial", "full", "unknown"
+// Counts of why load states were unknown: the key of a reason (the detector's words, or
+// "no reason given"), and the counts most frequent first (ties in key order).
+std::string UnknownReasonKey(const std::string& reason);
+std::vector<std::pair<std::string, int>> MostFrequentFirst(
+    const std::map<std::string, int>& counts);
 LoadState LoadStateFromString(const std::string& text);  // throws InputError on others
 // Order of the known states by load: empty 0, partial 1, full 2; unknown -1.
 inline int LoadRank(LoadState state) {

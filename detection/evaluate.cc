@@ -276,8 +276,7 @@ Evaluation Evaluate(const std::vector<TruthScene>& truth, const std::vector<Dete
         ++ef_n;
         if (di == 3) {
           ++ef_unknown;
-          ++e.ef_good_sun_unknown_reasons[d.unknown_reason.empty() ? "no reason given"
-                                                                   : d.unknown_reason];
+          ++e.ef_good_sun_unknown_reasons[UnknownReasonKey(d.unknown_reason)];
         } else {
           ++ef_given;
           if (di == ti) ++ef_right;
@@ -477,10 +476,7 @@ std::string EvaluationToText(const Evaluation& e) {
     << f(e.ef_good_sun_state_right) << ", unknown " << f(e.ef_good_sun_unknown) << "\n";
   if (!e.ef_good_sun_unknown_reasons.empty()) {
     // Most frequent first: what hid the load from the image.
-    std::vector<std::pair<std::string, int>> why(e.ef_good_sun_unknown_reasons.begin(),
-                                                 e.ef_good_sun_unknown_reasons.end());
-    std::stable_sort(why.begin(), why.end(),
-                     [](const auto& a, const auto& b) { return a.second > b.second; });
+    const auto why = MostFrequentFirst(e.ef_good_sun_unknown_reasons);
     o << "  unknown because:";
     for (size_t i = 0; i < why.size(); ++i)
       o << (i ? ";" : "") << " " << why[i].first << " " << why[i].second;

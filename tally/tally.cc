@@ -1040,8 +1040,7 @@ TallyResult Tally(const std::vector<SceneDetections>& scenes, const Fleet* fleet
       const DetectionLoad& load = result.load_of_detection[s][d];
       ++result.berth_tanker_states[ToString(load.state)];
       if (load.state == LoadState::kUnknown) {
-        ++result.berth_tanker_unknown_reasons[load.unknown_reason.empty() ? "no reason given"
-                                                                          : load.unknown_reason];
+        ++result.berth_tanker_unknown_reasons[UnknownReasonKey(load.unknown_reason)];
       }
     }
   }
@@ -1138,6 +1137,16 @@ void WriteVesselsCsv(const std::string& path, const TallyResult& result) {
   WriteText(path, out.str());
 }
 
+namespace {
+
+// Looks of tankers at berths in `state` (0 for a result that holds no such count).
+int BerthTankerLooks(const TallyResult& result, const char* state) {
+  const auto it = result.berth_tanker_states.find(state);
+  return it == result.berth_tanker_states.end() ? 0 : it->second;
+}
+
+}  // namespace
+
 std::string SummaryJson(const TallyResult& result) {
   nlohmann::ordered_json j;
   j["visits"] = result.visits.size();
@@ -1189,16 +1198,12 @@ std::string SummaryJson(const TallyResult& result) {
   j["berths"] = berths;
   // What the tankers at berths showed, look by look: the load states, and what hid the load
   // from the image where it was unknown (most frequent first).
-  std::vector<std::pair<std::string, int>> why(result.berth_tanker_unknown_reasons.begin(),
-                                               result.berth_tanker_unknown_reasons.end());
-  std::stable_sort(why.begin(), why.end(),
-                   [](const auto& a, const auto& b) { return a.second > b.second; });
   nlohmann::ordered_json reasons = nlohmann::ordered_json::object();
-  for (const auto& [reason, n] : why) reasons[reason] = n;
+  for (const auto& [reason, n] : MostFrequentFirst(result.berth_tanker_unknown_reasons))
+    reasons[reason] = n;
   nlohmann::ordered_json looks = nlohmann::ordered_json::object();
   for (const char* state : {"empty", "partial", "full", "unknown"}) {
-    const auto it = result.berth_tanker_states.find(state);
-    looks[state] = it == result.berth_tanker_states.end() ? 0 : it->second;
+    looks[state] = BerthTankerLooks(result, state);
   }
   looks["unknown_reasons"] = reasons;
   j["tanker_looks_at_berths"] = looks;
@@ -1255,18 +1260,13 @@ std::string FormatVisitTable(const TallyResult& result) {
   int looks = 0;
   for (const auto& [state, n] : result.berth_tanker_states) looks += n;
   if (looks > 0) {
-    const auto count = [&](const char* state) {
-      const auto it = result.berth_tanker_states.find(state);
-      return it == result.berth_tanker_states.end() ? 0 : it->second;
-    };
+    const auto count = [&](const char* state) { return BerthTankerLooks(result, state); };
     out << "load of the tankers at berths, " << looks << " looks: " << count("empty") << " empty, "
         << count("partial") << " partial, " << count("full") << " full, " << count("unknown")
         << " unknown";
     if (!result.berth_tanker_unknown_reasons.empty()) {
-      const auto top = std::max_element(
-          result.berth_tanker_unknown_reasons.begin(), result.berth_tanker_unknown_reasons.end(),
-          [](const auto& a, const auto& b) { return a.second < b.second; });
-      out << " (most often: " << top->first << ", " << top->second << "; all in summary.json)";
+      const auto top = MostFrequentFirst(result.berth_tanker_unknown_reasons).front();
+      out << " (most often: " << top.first << ", " << top.second << "; all in summary.json)";
     }
     out << "\n";
   }
