@@ -587,9 +587,12 @@ constexpr double kMinStraightLineToTolerance = 50.0;
 // straight lines at least `min_line_px` long, within kStraightTolerancePx. Built structures
 // (a quay, a roof, a deck) have them; a cloud's outline is fractal at every scale and
 // straight over at most a few tens of metres. `mask` is the component's mask in `box`; NaN
-// when the free outline is shorter than two such lines.
+// when the free outline is shorter than two such lines. Outline next to land (`near_land`
+// set, when not empty) is not free either: a cloud over a pier reaches the polygon's edge, or
+// the strip of the pier's side that relief and georeferencing leave outside it, and follows
+// that straight edge, which is the pier's and not the component's.
 double StraightOutlineShare(const cv::Mat& mask, const cv::Rect& box, const ImagingResult& r,
-                            double min_line_px) {
+                            const cv::Mat& near_land, double min_line_px) {
   // Pixel-scale speckle (a texture pixel that missed the cloud class) notches the outline:
   // closed first, on a crop padded so that the closing does not touch its border.
   constexpr int kPad = 3;
@@ -608,7 +611,7 @@ double StraightOutlineShare(const cv::Mat& mask, const cv::Rect& box, const Imag
   const auto free_px = [&](double x, double y) {
     const int xi = static_cast<int>(std::floor(x)), yi = static_cast<int>(std::floor(y));
     return xi >= 1 && yi >= 1 && xi < w - 1 && yi < h - 1 && r.valid.at<uchar>(yi, xi) != 0 &&
-           r.land.at<uchar>(yi, xi) == 0;
+           r.land.at<uchar>(yi, xi) == 0 && (near_land.empty() || near_land.at<uchar>(yi, xi) == 0);
   };
   double total = 0, straight = 0;
   std::vector<cv::Point> poly;
@@ -661,13 +664,27 @@ void FindStructures(const ImagingResult& r, const cv::Mat& labels, const cv::Mat
                                       kMinStraightLineToTolerance * kStraightTolerancePx);
   const double min_core_area = 3.0 * (core_r * f) * (core_r * f);  // ~ a core disk's area
   const double min_length_px = options.structure_min_length_m / options.gsd_m;
+  // Within this of land, an outline follows the land's edge (a pier's side seen off-nadir,
+  // up to ~3 m at 30 deg, plus the snap's residual).
+  constexpr double kNearLandM = 5.0;
+  cv::Mat near_land;
+  bool near_land_done = false;
   for (size_t k = 1; k < keep.size(); ++k) {
     const int ki = static_cast<int>(k);
     const cv::Rect box(stats.at<int>(ki, cv::CC_STAT_LEFT), stats.at<int>(ki, cv::CC_STAT_TOP),
                        stats.at<int>(ki, cv::CC_STAT_WIDTH), stats.at<int>(ki, cv::CC_STAT_HEIGHT));
     if (std::max(box.width, box.height) < min_line_px) continue;
+    if (!near_land_done) {
+      near_land_done = true;
+      const int reach = std::max(1, static_cast<int>(std::lround(kNearLandM / options.gsd_m)));
+      if (cv::countNonZero(r.land) > 0) {
+        cv::dilate(
+            r.land, near_land,
+            cv::getStructuringElement(cv::MORPH_RECT, cv::Size(2 * reach + 1, 2 * reach + 1)));
+      }
+    }
     const cv::Mat comp = labels(box) == ki;
-    const double share = StraightOutlineShare(comp, box, r, min_line_px);
+    const double share = StraightOutlineShare(comp, box, r, near_land, min_line_px);
     if (!(share >= options.structure_straight_share)) continue;
     spdlog::debug("imaging: structure at ({},{}) {}x{} px, straight outline share {:.2f}", box.x,
                   box.y, box.width, box.height, share);

@@ -465,6 +465,37 @@ TEST(ProcessWindow, ANarrowQuayLongerThanAnyVesselIsLand) {
   EXPECT_EQ(ProcessWindow(px, scale, cv::Mat(), opt).land.at<uchar>(300, 120), 0);
 }
 
+// A cloud over a mapped pier: the pier as imaged is 3 px wider than its polygon on the cloud's
+// side (its face seen off-nadir, the georeference's residual), and that strip of concrete is
+// of the cloud class and joins the cloud. Its outer edge is straight and runs the pier's
+// length, but it is the pier's edge, not the cloud's: the cloud stays cloud (before
+// 2026-12-07 it became a "structure", land, and its veil was searched as water).
+TEST(ProcessWindow, ACloudOverAMappedPierIsNoStructure) {
+  const int w = 600, h = 600;
+  const float concrete[4] = {0.55f, 0.56f, 0.57f, 0.52f};
+  const WindowPixels px = DrawnWindow(w, h, 43, [&](int x, int y, double* refl) {
+    const bool pier = y >= 280 && y < 320;
+    const double th = std::atan2(y - 240.0, x - 300.0);
+    const double rr = 90 + 15 * std::sin(5 * th) + 8 * std::sin(11 * th + 1);
+    const double a = std::clamp((rr - std::hypot(x - 300.0, y - 240.0)) / 20.0, 0.0, 1.0);
+    for (int b = 0; b < 4; ++b) {
+      const double under = pier ? concrete[b] : kWaterRefl[b];
+      refl[b] = under * (1 - a) + kCloudRefl[b] * a;
+    }
+  });
+  cv::Mat land = cv::Mat::zeros(h, w, CV_8U);
+  land(cv::Range(283, 320), cv::Range::all()).setTo(255);  // the polygon, 3 px short
+  ImagingOptions opt;
+  opt.gsd_m = 0.5;
+  opt.cloud_min_radius_m = 15;
+  const ImagingResult r = ProcessWindow(px, EstimateScale(px, PixelType::kUInt16), land, opt);
+  EXPECT_EQ(r.cloud.at<uchar>(220, 300), 255);  // the cloud's core
+  EXPECT_EQ(r.land.at<uchar>(220, 300), 0);
+  EXPECT_EQ(r.cloud.at<uchar>(167, 300), 255);  // its veil over the water
+  EXPECT_EQ(r.cloud.at<uchar>(100, 60), 0);     // open water
+  EXPECT_EQ(r.open.at<uchar>(100, 60), 255);
+}
+
 // At 10 m GSD a cloud's outline is a staircase of pixels: within the 3 px tolerance of the
 // straightness test, 8 px (80 m) pieces of it are "straight lines", and whole clouds were
 // taken for quays (land), the rest of them searched as water (37 false vessels in the
