@@ -1017,7 +1017,11 @@ bool AnyMaskedFinite(const cv::Mat& values, const cv::Mat& mask, int stride) {
 // leave the water's subspace: water absorbs NIR, decks of any colour reflect it, so hulls
 // as dark as the water in the visible still stand out.
 cv::Mat ObjectContrast(const ImagingResult& img, double gsd, bool keep_scratch) {
-  if (img.bands[3].empty() || img.bands[3].size() != img.contrast.size()) return img.contrast;
+  // Without a NIR band the spectrum is three-dimensional: the residual orthogonal to the
+  // water's colour then has two degrees of freedom (a red deck as bright as the water
+  // differs from it in colour alone). The NIR slot is zero in both pixel and background.
+  const int nb = img.bands[3].empty() ? 3 : 4;
+  if (nb == 4 && img.bands[3].size() != img.contrast.size()) return img.contrast;
   for (int b = 0; b < 3; ++b)
     if (img.bands[b].size() != img.contrast.size()) return img.contrast;
   if (cv::countNonZero(img.water) < 200) return img.contrast;
@@ -1029,6 +1033,7 @@ cv::Mat ObjectContrast(const ImagingResult& img, double gsd, bool keep_scratch) 
   struct Scratch {
     std::array<cv::Mat, 4> bg;
     cv::Mat spread;
+    cv::Mat zero;  // the missing NIR band of a three-band window
     bool busy = false;
   };
   thread_local Scratch kept;
@@ -1040,123 +1045,166 @@ cv::Mat ObjectContrast(const ImagingResult& img, double gsd, bool keep_scratch) 
     ~Release() { s.busy = false; }
   } release{scratch};
   std::array<cv::Mat, 4>& bg = scratch.bg;
-  // The local water spectrum: box means of the four bands in one pass; where a box holds too
-  // little water, the window's median water (computed only when some box needs it).
-  for (int b = 0; b < 4; ++b)
-    if (!AnyMaskedFinite(img.bands[b], img.water, stride)) return img.contrast;
-  const float nan = std::numeric_limits<float>::quiet_NaN();
-  const long long fell_back =
-      MaskedBoxMeans({&img.bands[0], &img.bands[1], &img.bands[2], &img.bands[3]}, img.water, r,
-                     min_count, {nan, nan, nan, nan}, {&bg[0], &bg[1], &bg[2], &bg[3]});
-  if (fell_back > 0) {
-    for (int b = 0; b < 4; ++b)
-      cv::patchNaNs(bg[b], MaskedPercentile(img.bands[b], img.water, 50.0, stride));
-  }
-  const auto residual = [&](int y, int x) {
-    Eigen::Vector4d w, p;
-    for (int b = 0; b < 4; ++b) {
-      w(b) = bg[b].at<float>(y, x);
-      p(b) = img.bands[b].at<float>(y, x);
-    }
-    const double nw = w.norm();
-    Eigen::Vector4d res = p - w;
-    if (nw > 1e-6) {
-      const Eigen::Vector4d u = w / nw;
-      res -= u * u.dot(res);
-    }
-    return res;
-  };
-  // Robust covariance of the residuals over the water: drop the 2 % farthest, once.
-  // About 1e5 water samples pin a 4x4 covariance to a fraction of a percent; more only
-  // cost memory traffic.
-  std::vector<Eigen::Vector4d> samples;
-  const int step =
-      std::max(stride, static_cast<int>(std::ceil(std::sqrt(cv::countNonZero(img.water) / 1e5))));
-  samples.reserve(static_cast<size_t>(img.water.rows / step + 1) * (img.water.cols / step + 1));
-  for (int y = 0; y < img.water.rows; y += step) {
-    const uchar* wt = img.water.ptr<uchar>(y);
-    for (int x = 0; x < img.water.cols; x += step)
-      if (wt[x]) samples.push_back(residual(y, x));
-  }
-  if (samples.size() < 200) return img.contrast;
-  Eigen::Matrix4d cov = Eigen::Matrix4d::Zero();
-  for (const auto& v : samples) cov += v * v.transpose();
-  cov /= static_cast<double>(samples.size());
-  for (int pass = 0; pass < 2; ++pass) {
-    const Eigen::Matrix4d inv0 = (cov + 1e-10 * Eigen::Matrix4d::Identity()).inverse();
-    std::vector<double> d2;
-    d2.reserve(samples.size());
-    for (const auto& v : samples) d2.push_back(v.dot(inv0 * v));
-    std::vector<double> sorted = d2;
-    const size_t k = static_cast<size_t>(0.98 * (sorted.size() - 1));
-    std::nth_element(sorted.begin(), sorted.begin() + k, sorted.end());
-    const double cut = sorted[k];
-    Eigen::Matrix4d c2 = Eigen::Matrix4d::Zero();
-    size_t n = 0;
-    for (size_t i = 0; i < samples.size(); ++i) {
-      if (d2[i] > cut) continue;
-      c2 += samples[i] * samples[i].transpose();
-      ++n;
-    }
-    if (n < 100) break;
-    cov = c2 / static_cast<double>(n);
-  }
-  // The residual lives in 3 dimensions (orthogonal to w): regularise the null direction
-  // and any direction the water never varies in to the smallest real variance.
-  Eigen::SelfAdjointEigenSolver<Eigen::Matrix4d> es(cov);
-  Eigen::Vector4d ev = es.eigenvalues();
-  const double floor_var = std::max(ev(1) * 0.5, 1e-12);  // ev ascending; ev(0) ~ null
-  for (int i = 0; i < 4; ++i) ev(i) = std::max(ev(i), floor_var);
-  // The whitened residual z = M r with M = diag(ev)^(-1/2) E^T: |z|^2 = r^T inv r as a sum of
-  // squares (no cancellation in single precision).
-  const Eigen::Matrix4d m_d =
-      ev.cwiseSqrt().cwiseInverse().asDiagonal() * es.eigenvectors().transpose();
-  float m[4][4];
-  for (int i = 0; i < 4; ++i)
-    for (int j = 0; j < 4; ++j) m[i][j] = static_cast<float>(m_d(i, j));
+  // Without NIR, the water mask is the brightness near the water's level, which holds a deck as
+  // bright as the water: its colour then biases the local water spectrum, lowering the deck's
+  // own objectness and raising a halo round it. A second pass takes the water less what
+  // stands out in colour (objectness above kColourOutlier, two pixels of blur round it), in
+  // pieces no larger than a hull (a larger area is haze or a water mass the local means must
+  // follow).
+  cv::Mat water2;
   cv::Mat& spread = scratch.spread;
-  spread.create(img.contrast.size(), CV_32F);
-  for (int y = 0; y < spread.rows; ++y) {
-    float* out = spread.ptr<float>(y);
-    const uchar* v = img.valid.ptr<uchar>(y);
-    const float* p0 = img.bands[0].ptr<float>(y);
-    const float* p1 = img.bands[1].ptr<float>(y);
-    const float* p2 = img.bands[2].ptr<float>(y);
-    const float* p3 = img.bands[3].ptr<float>(y);
-    const float* w0 = bg[0].ptr<float>(y);
-    const float* w1 = bg[1].ptr<float>(y);
-    const float* w2 = bg[2].ptr<float>(y);
-    const float* w3 = bg[3].ptr<float>(y);
-    // `residual` above, in float and free of branches and comparisons (with trapping maths
-    // a comparison stops GCC's vectoriser) so that the compiler vectorises it. w = 0 gives dot = 0
-    // and k = 0; for water (|w|^2 >= 1e-4) the 1e-12 changes k by less than a float's rounding.
-    for (int x = 0; x < spread.cols; ++x) {
-      float r0 = p0[x] - w0[x], r1 = p1[x] - w1[x], r2 = p2[x] - w2[x], r3 = p3[x] - w3[x];
-      const float nw2 = w0[x] * w0[x] + w1[x] * w1[x] + w2[x] * w2[x] + w3[x] * w3[x];
-      const float dot = w0[x] * r0 + w1[x] * r1 + w2[x] * r2 + w3[x] * r3;
-      const float k = dot / (nw2 + 1e-12f);
-      r0 -= k * w0[x];
-      r1 -= k * w1[x];
-      r2 -= k * w2[x];
-      r3 -= k * w3[x];
-      const float z0 = m[0][0] * r0 + m[0][1] * r1 + m[0][2] * r2 + m[0][3] * r3;
-      const float z1 = m[1][0] * r0 + m[1][1] * r1 + m[1][2] * r2 + m[1][3] * r3;
-      const float z2 = m[2][0] * r0 + m[2][1] * r1 + m[2][2] * r2 + m[2][3] * r3;
-      const float z3 = m[3][0] * r0 + m[3][1] * r1 + m[3][2] * r2 + m[3][3] * r3;
-      out[x] = z0 * z0 + z1 * z1 + z2 * z2 + z3 * z3;
+  for (int pass = 0; pass < (nb == 3 ? 2 : 1); ++pass) {
+    const cv::Mat& water = pass == 0 ? img.water : water2;
+    // The local water spectrum: box means of the four bands in one pass; where a box holds too
+    // little water, the window's median water (computed only when some box needs it).
+    for (int b = 0; b < nb; ++b)
+      if (!AnyMaskedFinite(img.bands[b], water, stride)) return img.contrast;
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    long long fell_back = 0;
+    if (nb == 4) {
+      fell_back =
+          MaskedBoxMeans({&img.bands[0], &img.bands[1], &img.bands[2], &img.bands[3]}, water, r,
+                         min_count, {nan, nan, nan, nan}, {&bg[0], &bg[1], &bg[2], &bg[3]});
+    } else {
+      fell_back = MaskedBoxMeans({&img.bands[0], &img.bands[1], &img.bands[2]}, water, r, min_count,
+                                 {nan, nan, nan}, {&bg[0], &bg[1], &bg[2]});
+      scratch.zero.create(img.contrast.size(), CV_32F);
+      scratch.zero.setTo(0);
+      scratch.zero.copyTo(bg[3]);
     }
-    for (int x = 0; x < spread.cols; ++x) out[x] = v[x] ? out[x] : 0.0f;
+    const std::array<const cv::Mat*, 4> band{&img.bands[0], &img.bands[1], &img.bands[2],
+                                             nb == 4 ? &img.bands[3] : &scratch.zero};
+    if (fell_back > 0) {
+      for (int b = 0; b < nb; ++b)
+        cv::patchNaNs(bg[b], MaskedPercentile(img.bands[b], water, 50.0, stride));
+    }
+    const auto residual = [&](int y, int x) {
+      Eigen::Vector4d w, p;
+      for (int b = 0; b < 4; ++b) {
+        w(b) = bg[b].at<float>(y, x);
+        p(b) = band[b]->at<float>(y, x);
+      }
+      const double nw = w.norm();
+      Eigen::Vector4d res = p - w;
+      if (nw > 1e-6) {
+        const Eigen::Vector4d u = w / nw;
+        res -= u * u.dot(res);
+      }
+      return res;
+    };
+    // Robust covariance of the residuals over the water: drop the 2 % farthest, once.
+    // About 1e5 water samples pin a 4x4 covariance to a fraction of a percent; more only
+    // cost memory traffic.
+    std::vector<Eigen::Vector4d> samples;
+    const int step =
+        std::max(stride, static_cast<int>(std::ceil(std::sqrt(cv::countNonZero(water) / 1e5))));
+    samples.reserve(static_cast<size_t>(water.rows / step + 1) * (water.cols / step + 1));
+    for (int y = 0; y < water.rows; y += step) {
+      const uchar* wt = water.ptr<uchar>(y);
+      for (int x = 0; x < water.cols; x += step)
+        if (wt[x]) samples.push_back(residual(y, x));
+    }
+    if (samples.size() < 200) return img.contrast;
+    Eigen::Matrix4d cov = Eigen::Matrix4d::Zero();
+    for (const auto& v : samples) cov += v * v.transpose();
+    cov /= static_cast<double>(samples.size());
+    for (int pass = 0; pass < 2; ++pass) {
+      const Eigen::Matrix4d inv0 = (cov + 1e-10 * Eigen::Matrix4d::Identity()).inverse();
+      std::vector<double> d2;
+      d2.reserve(samples.size());
+      for (const auto& v : samples) d2.push_back(v.dot(inv0 * v));
+      std::vector<double> sorted = d2;
+      const size_t k = static_cast<size_t>(0.98 * (sorted.size() - 1));
+      std::nth_element(sorted.begin(), sorted.begin() + k, sorted.end());
+      const double cut = sorted[k];
+      Eigen::Matrix4d c2 = Eigen::Matrix4d::Zero();
+      size_t n = 0;
+      for (size_t i = 0; i < samples.size(); ++i) {
+        if (d2[i] > cut) continue;
+        c2 += samples[i] * samples[i].transpose();
+        ++n;
+      }
+      if (n < 100) break;
+      cov = c2 / static_cast<double>(n);
+    }
+    // The residual lives in nb - 1 dimensions (orthogonal to w; without NIR the fourth is
+    // zero too): regularise the null directions and any direction the water never varies in
+    // to the smallest real variance.
+    Eigen::SelfAdjointEigenSolver<Eigen::Matrix4d> es(cov);
+    Eigen::Vector4d ev = es.eigenvalues();
+    // A colourless window (every band alike up to rounding) has no colour to see.
+    if (!(std::sqrt(std::max(ev(5 - nb), 0.0)) > 0.01 * img.noise_sigma)) return img.contrast;
+    const double floor_var = std::max(ev(5 - nb) * 0.5, 1e-12);  // ev ascending; 5 - nb null
+    for (int i = 0; i < 4; ++i) ev(i) = std::max(ev(i), floor_var);
+    // The whitened residual z = M r with M = diag(ev)^(-1/2) E^T: |z|^2 = r^T inv r as a sum of
+    // squares (no cancellation in single precision).
+    const Eigen::Matrix4d m_d =
+        ev.cwiseSqrt().cwiseInverse().asDiagonal() * es.eigenvectors().transpose();
+    float m[4][4];
+    for (int i = 0; i < 4; ++i)
+      for (int j = 0; j < 4; ++j) m[i][j] = static_cast<float>(m_d(i, j));
+    spread.create(img.contrast.size(), CV_32F);
+    for (int y = 0; y < spread.rows; ++y) {
+      float* out = spread.ptr<float>(y);
+      const uchar* v = img.valid.ptr<uchar>(y);
+      const float* p0 = img.bands[0].ptr<float>(y);
+      const float* p1 = img.bands[1].ptr<float>(y);
+      const float* p2 = img.bands[2].ptr<float>(y);
+      const float* p3 = band[3]->ptr<float>(y);
+      const float* w0 = bg[0].ptr<float>(y);
+      const float* w1 = bg[1].ptr<float>(y);
+      const float* w2 = bg[2].ptr<float>(y);
+      const float* w3 = bg[3].ptr<float>(y);
+      // `residual` above, in float and free of branches and comparisons (with trapping maths
+      // a comparison stops GCC's vectoriser) so that the compiler vectorises it. w = 0 gives dot =
+      // 0 and k = 0; for water (|w|^2 >= 1e-4) the 1e-12 changes k by less than a float's rounding.
+      for (int x = 0; x < spread.cols; ++x) {
+        float r0 = p0[x] - w0[x], r1 = p1[x] - w1[x], r2 = p2[x] - w2[x], r3 = p3[x] - w3[x];
+        const float nw2 = w0[x] * w0[x] + w1[x] * w1[x] + w2[x] * w2[x] + w3[x] * w3[x];
+        const float dot = w0[x] * r0 + w1[x] * r1 + w2[x] * r2 + w3[x] * r3;
+        const float k = dot / (nw2 + 1e-12f);
+        r0 -= k * w0[x];
+        r1 -= k * w1[x];
+        r2 -= k * w2[x];
+        r3 -= k * w3[x];
+        const float z0 = m[0][0] * r0 + m[0][1] * r1 + m[0][2] * r2 + m[0][3] * r3;
+        const float z1 = m[1][0] * r0 + m[1][1] * r1 + m[1][2] * r2 + m[1][3] * r3;
+        const float z2 = m[2][0] * r0 + m[2][1] * r1 + m[2][2] * r2 + m[2][3] * r3;
+        const float z3 = m[3][0] * r0 + m[3][1] * r1 + m[3][2] * r2 + m[3][3] * r3;
+        out[x] = z0 * z0 + z1 * z1 + z2 * z2 + z3 * z3;
+      }
+      for (int x = 0; x < spread.cols; ++x) out[x] = v[x] ? out[x] : 0.0f;
+    }
+    cv::sqrt(spread, spread);
+    // Water gives a chi distribution with ~nb - 1 degrees of freedom; put its median at 0 and
+    // its spread on the noise-sigma scale of the brightness contrast.
+    const std::vector<float> q = MaskedPercentiles(spread, water, {25.0, 50.0, 75.0}, stride);
+    const float q25 = q[0], q50 = q[1], q75 = q[2];
+    const float sigma = (q75 - q25) / 1.349f;
+    if (!(sigma > 1e-6f) || !std::isfinite(sigma) || !std::isfinite(q50)) return img.contrast;
+    // (spread - q50) / sigma in place, as OpenCV evaluates the expression (spread * a - q50 * a).
+    const double a = 1.0f / sigma;
+    spread.convertTo(spread, CV_32F, a, -q50 * a);
+    if (pass + 1 < (nb == 3 ? 2 : 1)) {
+      constexpr float kColourOutlier = 4.0f;
+      cv::Mat outlier;
+      cv::compare(spread, kColourOutlier, outlier, cv::CMP_GT);
+      outlier &= img.water;
+      cv::Mat labels, stats, centroids;
+      const int n = cv::connectedComponentsWithStats(outlier, labels, stats, centroids, 8, CV_32S);
+      const double max_area = 400.0 * 70.0 / (gsd * gsd);
+      std::vector<uchar> small(static_cast<size_t>(n), 0);
+      for (int i = 1; i < n; ++i) small[i] = stats.at<int>(i, cv::CC_STAT_AREA) <= max_area;
+      for (int y = 0; y < outlier.rows; ++y) {
+        const int* l = labels.ptr<int>(y);
+        uchar* o = outlier.ptr<uchar>(y);
+        for (int x = 0; x < outlier.cols; ++x) o[x] = small[l[x]] ? 255 : 0;
+      }
+      cv::dilate(outlier, outlier, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(5, 5)));
+      water2 = img.water & ~outlier;
+      if (cv::countNonZero(water2) < 200) break;
+    }
   }
-  cv::sqrt(spread, spread);
-  // Water gives a chi distribution with ~3 degrees of freedom; put its median at 0 and
-  // its spread on the noise-sigma scale of the brightness contrast.
-  const std::vector<float> q = MaskedPercentiles(spread, img.water, {25.0, 50.0, 75.0}, stride);
-  const float q25 = q[0], q50 = q[1], q75 = q[2];
-  const float sigma = (q75 - q25) / 1.349f;
-  if (!(sigma > 1e-6f) || !std::isfinite(sigma) || !std::isfinite(q50)) return img.contrast;
-  // (spread - q50) / sigma in place, as OpenCV evaluates the expression (spread * a - q50 * a).
-  const double a = 1.0f / sigma;
-  spread.convertTo(spread, CV_32F, a, -q50 * a);
   cv::Mat obj;
   cv::max(img.contrast, spread, obj);
   cv::Mat closed = ~img.valid | img.land | img.cloud;
@@ -1649,9 +1697,13 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
                 refined.center_px.x, refined.center_px.y, edge_mad2, edge_mad);
           // The objectness map also sees a shadow on the water (and in the gap to a pier)
           // beside a dark hull: a wider beam there is that shadow, and the sides stay those
-          // of the brightness map, across the objectness axis.
+          // of the brightness map, across the objectness axis; not where the brightness
+          // edges wander by pixels (a deck as bright as the water, seen in colour alone),
+          // whose median width is then noise: seed 3 of `default`, 2024-03-15, a 14.1 m beam
+          // measured 11.0 m from edges wandering by 4.3 px.
+          constexpr double kMaxSideMadPx = 2.5;
           const double wider_px = second.beam_px - refined.beam_px;
-          if (wider_px > 1.0 / gsd && usable) {
+          if (wider_px > 1.0 / gsd && usable && edge_mad <= kMaxSideMadPx) {
             const cv::Point2d n = Normal(second.axis_px);
             second.center_px += n * (refined.center_px - second.center_px).dot(n);
             second.beam_px = refined.beam_px;

@@ -494,8 +494,10 @@ TEST(FindHulls, AHullTouchingACloudsFringeIsFoundAboveIt) {
 // A hull along x at (210, 150) in a 420 x 300 window, `deck` paint on `water` and the bright
 // fittings where `fittings` (0..1) is set, PSF 0.6 px, noise 0.003; the four bands through
 // ProcessWindow at 0.5 m GSD.
+// `n_bands` 3: R, G, B only (no NIR band, as the contract allows).
 ImagingResult HullScene(const std::array<float, 4>& water, const std::array<float, 4>& deck,
-                        double length_px, double beam_px, cv::Mat fittings, unsigned seed) {
+                        double length_px, double beam_px, cv::Mat fittings, unsigned seed,
+                        int n_bands = 4) {
   const int w = 420, h = 300;
   WindowPixels px;
   px.window = {0, 0, w, h};
@@ -505,7 +507,7 @@ ImagingResult HullScene(const std::array<float, 4>& water, const std::array<floa
   cv::Mat hull_mask = cv::Mat::zeros(h, w, CV_32F);
   DrawHull(hull_mask, {210, 150}, 0, length_px, beam_px, 1.0f);
   cv::GaussianBlur(fittings, fittings, cv::Size(0, 0), 0.6);
-  for (int b = 0; b < 4; ++b) {
+  for (int b = 0; b < n_bands; ++b) {
     cv::Mat band(h, w, CV_32F);
     for (int y = 0; y < h; ++y) {
       for (int x = 0; x < w; ++x) {
@@ -633,6 +635,35 @@ TEST(FindHulls, FittingsAskewOnADarkDeckDoNotTiltTheHull) {
   EXPECT_LT(tilt_deg, 1.5);
   EXPECT_NEAR(best->length_m, 0.5 * 240, 0.03 * 0.5 * 240);
   EXPECT_NEAR(best->beam_m, 0.5 * 40, 2.0);
+}
+
+// Without a NIR band a red deck exactly as bright as the water differs from it in colour
+// alone: the objectness map must see that colour (before 2026-12-07 it was the brightness
+// contrast alone in three-band windows, and such a hull came out as its fittings, or not at
+// all: seed 2 of `default` with the NIR band dropped, 2024-06-20, a 79 m red hull at B1).
+TEST(FindHulls, ARedDeckAsBrightAsTheWaterIsFoundWithoutNir) {
+  const std::array<float, 4> water{0.020f, 0.030f, 0.040f, 0.0f};
+  const std::array<float, 4> deck{0.060f, 0.015f, 0.015f, 0.0f};  // same mean: 0.030
+  cv::Mat fit_mask = cv::Mat::zeros(300, 420, CV_32F);
+  cv::rectangle(fit_mask, cv::Rect(96, 136, 22, 28), cv::Scalar(1), cv::FILLED);
+  cv::rectangle(fit_mask, cv::Rect(150, 148, 110, 3), cv::Scalar(1), cv::FILLED);
+  int found = 0;
+  for (unsigned seed : {31u, 32u, 33u}) {
+    const ImagingResult img = HullScene(water, deck, 240, 40, fit_mask, seed, 3);
+    ASSERT_FALSE(img.has_nir);
+    HullFitOptions opt;
+    opt.gsd_m = 0.5;
+    const std::vector<HullCandidate> hulls = FindHulls(img, opt);
+    const HullCandidate* best = Longest(hulls);
+    if (best == nullptr) continue;
+    std::printf("red deck without NIR, seed %u: %.1f x %.1f m (120 x 20)\n", seed, best->length_m,
+                best->beam_m);
+    if (std::fabs(best->length_m - 120.0) > 0.03 * 120.0) continue;
+    EXPECT_NEAR(best->beam_m, 20.0, 2.0);
+    EXPECT_NEAR(best->hull.center_px.x, 210, 3.0);
+    ++found;
+  }
+  EXPECT_EQ(found, 3);
 }
 
 }  // namespace
