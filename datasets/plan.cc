@@ -561,6 +561,7 @@ Plan BuildPlan(const Scenario& sc) {
     sp.seed = srng.Next();
     sp.supersample = sc.render.supersample;
     sp.strip_rows = sc.render.strip_rows;
+    sp.nir = sc.render.nir;
     const SunPosition sun = ComputeSunPosition(t, center_ll);
     sp.sun_elevation_deg = sun.elevation_deg;
     sp.sun_azimuth_deg = sun.azimuth_deg;

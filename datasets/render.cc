@@ -732,10 +732,12 @@ void RenderScene(const ScenePlan& plan, const std::string& tif_path, const Rende
   RasterWriteOptions wo;
   wo.geotransform = NominalGeotransform(plan);
   wo.crs = plan.crs;
-  wo.band_count = 4;
+  wo.band_count = plan.nir ? 4 : 3;
   wo.cv_depth = CV_16U;
   wo.roles = {BandRole::kRed, BandRole::kGreen, BandRole::kBlue, BandRole::kNir};
   wo.band_descriptions = {"red", "green", "blue", "nir"};
+  wo.roles.resize(static_cast<size_t>(wo.band_count));
+  wo.band_descriptions.resize(static_cast<size_t>(wo.band_count));
   wo.nodata = 0.0;
   wo.block_size = plan.block_size;
   wo.metadata = {{"BW_SCENE_ID", plan.id}, {"BW_PLATFORM", plan.platform}};
@@ -751,7 +753,9 @@ void RenderScene(const ScenePlan& plan, const std::string& tif_path, const Rende
         cv::Mat::zeros((plan.height_px + pf - 1) / pf, (plan.width_px + pf - 1) / pf, CV_32FC3);
     preview_cnt = cv::Mat::zeros(preview_sum.size(), CV_32F);
   }
-  auto consume = [&](int r0, const std::vector<cv::Mat>& bands) {
+  auto consume = [&](int r0, const std::vector<cv::Mat>& all_bands) {
+    const std::vector<cv::Mat> rgb(all_bands.begin(), all_bands.begin() + 3);
+    const std::vector<cv::Mat>& bands = plan.nir ? all_bands : rgb;
     writer.WriteRows(r0, bands);
     if (preview_sum.empty()) return;
     for (int r = 0; r < bands[0].rows; ++r) {

@@ -132,6 +132,7 @@ struct ScenePlan {
   int supersample = 3;
   int strip_rows = 128;
   int block_size = 256;  // GeoTIFF tile size
+  bool nir = true;       // false: write R, G, B only
 };
 
 struct RenderOptions {

@@ -35,7 +35,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(CloudSpec, clear_probability, ov
                                                 max_haze)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RenderSpec, supersample, strip_rows,
                                                 min_psf_sigma_px, max_psf_sigma_px, noise, clouds,
-                                                max_tugs, max_boats, passing_tanker_probability)
+                                                max_tugs, max_boats, passing_tanker_probability,
+                                                nir)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(WideSpec, width_px, height_px, vessels,
                                                 min_length_m, max_length_m, block_size)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Scenario, name, seed, terminal, fleet, schedule,

@@ -103,6 +103,7 @@ struct RenderSpec {
   int max_tugs = 3;
   int max_boats = 5;
   double passing_tanker_probability = 0.2;  // a non-fleet tanker under way or anchored
+  bool nir = true;  // false: scenes hold R, G, B only (a camera without a NIR band)
 };
 
 // The `wide` mode (issue 6): one large scene with a coastline and many vessels of all

@@ -203,6 +203,31 @@ TEST(Simulate, OnlyRendersTheScenesAskedForAsTheFullRenderDoes) {
   EXPECT_THROW(Simulate(o), InputError);
 }
 
+// A camera without a NIR band (`render.nir=false`): three bands, R, G, B, the same pixels as
+// the first three bands of the four-band render.
+TEST(Simulate, WithoutNirWritesTheSameRedGreenBlue) {
+  testing::TempDir four, three;
+  RenderSmoke(four.path());
+  const nlohmann::json truth = ReadJson(four.path() / "truth.json");
+  const std::string id = truth["scenes"][1]["scene_id"].get<std::string>();
+  SimulateOptions o;
+  o.scenario = "smoke";
+  o.out_dir = three.path().string();
+  o.overrides = {{"render.nir", "false"}};
+  o.only = {id};
+  Simulate(o);
+  const Scene a = Scene::Open((four.path() / "scenes" / (id + ".tif")).string());
+  const Scene b = Scene::Open((three.path() / "scenes" / (id + ".tif")).string());
+  ASSERT_EQ(a.band_count(), 4);
+  ASSERT_EQ(b.band_count(), 3);
+  EXPECT_FALSE(b.has_nir());
+  const PixelWindow all{0, 0, a.width(), a.height()};
+  const WindowPixels pa = a.ReadWindow(all), pb = b.ReadWindow(all);
+  for (int k = 0; k < 3; ++k) {
+    EXPECT_EQ(cv::norm(pa.bands[k], pb.bands[k], cv::NORM_INF), 0.0) << "band " << k;
+  }
+}
+
 // CTest's ENVIRONMENT sometimes loses BW_CLI; fall back on the path CMake knows.
 void EnsureCliPath() {
 #ifdef BW_CLI_PATH
