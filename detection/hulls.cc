@@ -1697,13 +1697,9 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
                 refined.center_px.x, refined.center_px.y, edge_mad2, edge_mad);
           // The objectness map also sees a shadow on the water (and in the gap to a pier)
           // beside a dark hull: a wider beam there is that shadow, and the sides stay those
-          // of the brightness map, across the objectness axis; not where the brightness
-          // edges wander by pixels (a deck as bright as the water, seen in colour alone),
-          // whose median width is then noise: seed 3 of `default`, 2024-03-15, a 14.1 m beam
-          // measured 11.0 m from edges wandering by 4.3 px.
-          constexpr double kMaxSideMadPx = 2.5;
+          // of the brightness map, across the objectness axis.
           const double wider_px = second.beam_px - refined.beam_px;
-          if (wider_px > 1.0 / gsd && usable && edge_mad <= kMaxSideMadPx) {
+          if (wider_px > 1.0 / gsd && usable) {
             const cv::Point2d n = Normal(second.axis_px);
             second.center_px += n * (refined.center_px - second.center_px).dot(n);
             second.beam_px = refined.beam_px;
