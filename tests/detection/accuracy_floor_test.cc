@@ -30,7 +30,7 @@ TEST(AccuracyFloor, BerthModeOnTwoMonthsOfTheDefaultScenario) {
 }
 
 // The same two months seen by a camera without a NIR band (`render.nir=false`; the contract
-// takes 3-band R,G,B scenes). Measured 2026-12-07 (detector 2026-12-07.6), 50 tankers at
+// takes 3-band R,G,B scenes). Measured 2026-12-07 (detector 2026-12-07.8), 50 tankers at
 // berths: TP/FP/FN 45/0/5 (recall 0.900), median length error 0.66 %, heading 0.03 deg, bow
 // right 0.933, freeboard MAE 0.14 m (n=24); the detector before (brightness alone as the
 // objectness of three-band windows) 42/0/8 (recall 0.840), freeboard MAE 0.24 m.
