@@ -1051,9 +1051,17 @@ cv::Mat ObjectContrast(const ImagingResult& img, double gsd, bool keep_scratch) 
   // stands out in colour (objectness above kColourOutlier, two pixels of blur round it), in
   // pieces no larger than a hull (a larger area is haze or a water mass the local means must
   // follow).
+  if (nb == 3) {  // the NIR slot: zero in the pixel and in its background, set once
+    scratch.zero.create(img.contrast.size(), CV_32F);
+    scratch.zero.setTo(0);
+    scratch.zero.copyTo(bg[3]);
+  }
+  const std::array<const cv::Mat*, 4> band{&img.bands[0], &img.bands[1], &img.bands[2],
+                                           nb == 4 ? &img.bands[3] : &scratch.zero};
+  const int passes = nb == 3 ? 2 : 1;
   cv::Mat water2;
   cv::Mat& spread = scratch.spread;
-  for (int pass = 0; pass < (nb == 3 ? 2 : 1); ++pass) {
+  for (int pass = 0; pass < passes; ++pass) {
     const cv::Mat& water = pass == 0 ? img.water : water2;
     // The local water spectrum: box means of the four bands in one pass; where a box holds too
     // little water, the window's median water (computed only when some box needs it).
@@ -1068,12 +1076,7 @@ cv::Mat ObjectContrast(const ImagingResult& img, double gsd, bool keep_scratch) 
     } else {
       fell_back = MaskedBoxMeans({&img.bands[0], &img.bands[1], &img.bands[2]}, water, r, min_count,
                                  {nan, nan, nan}, {&bg[0], &bg[1], &bg[2]});
-      scratch.zero.create(img.contrast.size(), CV_32F);
-      scratch.zero.setTo(0);
-      scratch.zero.copyTo(bg[3]);
     }
-    const std::array<const cv::Mat*, 4> band{&img.bands[0], &img.bands[1], &img.bands[2],
-                                             nb == 4 ? &img.bands[3] : &scratch.zero};
     if (fell_back > 0) {
       for (int b = 0; b < nb; ++b)
         cv::patchNaNs(bg[b], MaskedPercentile(img.bands[b], water, 50.0, stride));
@@ -1185,7 +1188,7 @@ cv::Mat ObjectContrast(const ImagingResult& img, double gsd, bool keep_scratch) 
     // (spread - q50) / sigma in place, as OpenCV evaluates the expression (spread * a - q50 * a).
     const double a = 1.0f / sigma;
     spread.convertTo(spread, CV_32F, a, -q50 * a);
-    if (pass + 1 < (nb == 3 ? 2 : 1)) {
+    if (pass + 1 < passes) {
       constexpr float kColourOutlier = 4.0f;
       cv::Mat outlier;
       cv::compare(spread, kColourOutlier, outlier, cv::CMP_GT);
