@@ -13,6 +13,7 @@
 #include <opencv2/imgproc.hpp>
 #include <set>
 
+#include "detection/colour.h"
 #include "geo/error.h"
 
 namespace bw {
@@ -1087,15 +1088,8 @@ cv::Mat ObjectContrast(const ImagingResult& img, double gsd, bool keep_scratch) 
         w(b) = bg[b].at<float>(y, x);
         p(b) = band[b]->at<float>(y, x);
       }
-      const double nw = w.norm();
-      Eigen::Vector4d res = p - w;
-      if (nw > 1e-6) {
-        const Eigen::Vector4d u = w / nw;
-        res -= u * u.dot(res);
-      }
-      return res;
+      return detail::OrthogonalToWater(p - w, w);
     };
-    // Robust covariance of the residuals over the water: drop the 2 % farthest, once.
     // About 1e5 water samples pin a 4x4 covariance to a fraction of a percent; more only
     // cost memory traffic.
     std::vector<Eigen::Vector4d> samples;
@@ -1107,45 +1101,10 @@ cv::Mat ObjectContrast(const ImagingResult& img, double gsd, bool keep_scratch) 
       for (int x = 0; x < water.cols; x += step)
         if (wt[x]) samples.push_back(residual(y, x));
     }
-    if (samples.size() < 200) return img.contrast;
-    Eigen::Matrix4d cov = Eigen::Matrix4d::Zero();
-    for (const auto& v : samples) cov += v * v.transpose();
-    cov /= static_cast<double>(samples.size());
-    for (int pass = 0; pass < 2; ++pass) {
-      const Eigen::Matrix4d inv0 = (cov + 1e-10 * Eigen::Matrix4d::Identity()).inverse();
-      std::vector<double> d2;
-      d2.reserve(samples.size());
-      for (const auto& v : samples) d2.push_back(v.dot(inv0 * v));
-      std::vector<double> sorted = d2;
-      const size_t k = static_cast<size_t>(0.98 * (sorted.size() - 1));
-      std::nth_element(sorted.begin(), sorted.begin() + k, sorted.end());
-      const double cut = sorted[k];
-      Eigen::Matrix4d c2 = Eigen::Matrix4d::Zero();
-      size_t n = 0;
-      for (size_t i = 0; i < samples.size(); ++i) {
-        if (d2[i] > cut) continue;
-        c2 += samples[i] * samples[i].transpose();
-        ++n;
-      }
-      if (n < 100) break;
-      cov = c2 / static_cast<double>(n);
-    }
-    // The residual lives in nb - 1 dimensions (orthogonal to w; without NIR the fourth is
-    // zero too): regularise the null directions and any direction the water never varies in
-    // to the smallest real variance.
-    Eigen::SelfAdjointEigenSolver<Eigen::Matrix4d> es(cov);
-    Eigen::Vector4d ev = es.eigenvalues();
-    // A colourless window (every band alike up to rounding) has no colour to see.
-    if (!(std::sqrt(std::max(ev(5 - nb), 0.0)) > 0.01 * img.noise_sigma)) return img.contrast;
-    const double floor_var = std::max(ev(5 - nb) * 0.5, 1e-12);  // ev ascending; 5 - nb null
-    for (int i = 0; i < 4; ++i) ev(i) = std::max(ev(i), floor_var);
-    // The whitened residual z = M r with M = diag(ev)^(-1/2) E^T: |z|^2 = r^T inv r as a sum of
-    // squares (no cancellation in single precision).
-    const Eigen::Matrix4d m_d =
-        ev.cwiseSqrt().cwiseInverse().asDiagonal() * es.eigenvectors().transpose();
+    Eigen::Matrix4d cov;
+    if (!detail::TrimmedWaterCovariance(samples, cov)) return img.contrast;
     float m[4][4];
-    for (int i = 0; i < 4; ++i)
-      for (int j = 0; j < 4; ++j) m[i][j] = static_cast<float>(m_d(i, j));
+    if (!detail::ColourWhitening(cov, nb, img.noise_sigma, m)) return img.contrast;
     spread.create(img.contrast.size(), CV_32F);
     for (int y = 0; y < spread.rows; ++y) {
       float* out = spread.ptr<float>(y);
