@@ -5,9 +5,135 @@
 #include <opencv2/imgproc.hpp>
 #include <vector>
 
+#include "detection/colour.h"
+
 namespace bw {
 namespace {
+
 constexpr int kBgCell = 16;  // background cells (pixels)
+
+float Median(std::vector<float>& v) {
+  const size_t k = (v.size() - 1) / 2;
+  std::nth_element(v.begin(), v.begin() + k, v.end());
+  return v[k];
+}
+
+float ColourLength(const std::array<std::array<float, 3>, 3>& m, const Eigen::Vector4d& r) {
+  float s2 = 0;
+  for (int k = 0; k < 3; ++k) {
+    float z = 0;
+    for (int j = 0; j < 3; ++j) z += m[k][j] * static_cast<float>(r(j));
+    s2 += z * z;
+  }
+  return std::sqrt(s2);
+}
+
+// PrescreenParams::colour from the sample's water `seed` and local water means `bg`.
+void SetColourTerm(const ImagingResult& sample, const cv::Mat& seed,
+                   const std::array<cv::Mat, 4>& bg, int stride, PrescreenParams& p) {
+  std::vector<Eigen::Vector4d> samples;
+  const int step =
+      std::max(stride, static_cast<int>(std::ceil(std::sqrt(cv::countNonZero(seed) / 1e5))));
+  for (int y = 0; y < seed.rows; y += step) {
+    const uchar* m = seed.ptr<uchar>(y);
+    for (int x = 0; x < seed.cols; x += step) {
+      if (!m[x]) continue;
+      Eigen::Vector4d w = Eigen::Vector4d::Zero(), v = Eigen::Vector4d::Zero();
+      for (int b = 0; b < 3; ++b) {
+        w(b) = bg[b].at<float>(y, x);
+        v(b) = sample.bands[b].at<float>(y, x);
+      }
+      if (w.allFinite() && v.allFinite()) samples.push_back(detail::OrthogonalToWater(v - w, w));
+    }
+  }
+  Eigen::Matrix4d cov;
+  float m[4][4];
+  if (!detail::TrimmedWaterCovariance(samples, cov) ||
+      !detail::ColourWhitening(cov, 3, sample.noise_sigma, m))
+    return;
+  // Four whitened directions: one is the empty NIR slot (its row weighs only that slot).
+  int nir_row = 0;
+  for (int i = 1; i < 4; ++i)
+    if (std::fabs(m[i][3]) > std::fabs(m[nir_row][3])) nir_row = i;
+  for (int i = 0, k = 0; i < 4; ++i) {
+    if (i == nir_row) continue;
+    for (int j = 0; j < 3; ++j) p.colour_m[k][j] = m[i][j];
+    ++k;
+  }
+  // The water's own spread of that length (a chi with ~2 degrees of freedom): median and
+  // robust sigma, as in the objectness map.
+  std::vector<float> len;
+  len.reserve(samples.size());
+  for (const auto& v : samples) len.push_back(ColourLength(p.colour_m, v));
+  auto at = [&](double q) {
+    const size_t k = static_cast<size_t>(q * (len.size() - 1));
+    std::nth_element(len.begin(), len.begin() + k, len.end());
+    return len[k];
+  };
+  const float q25 = at(0.25), q50 = at(0.50), q75 = at(0.75);
+  const float sigma = (q75 - q25) / 1.349f;
+  if (!(sigma > 1e-6f) || !std::isfinite(sigma) || !std::isfinite(q50)) return;
+  p.colour = true;
+  p.colour_median = q50;
+  p.colour_sigma = sigma;
+  // Water is the scene's water colour too: the same length off the scene's water colour (the
+  // median of the sample's water per band, not the local one), in those units, over the
+  // sample's water; its 99th percentile, with half again as margin, bounds the water (green
+  // land as bright as the water is not).
+  Eigen::Vector4d ws = Eigen::Vector4d::Zero();
+  for (int b = 0; b < 3; ++b) ws(b) = p.colour_reference[b];
+  len.clear();
+  for (int y = 0; y < seed.rows; y += step) {
+    const uchar* m = seed.ptr<uchar>(y);
+    for (int x = 0; x < seed.cols; x += step) {
+      if (!m[x]) continue;
+      Eigen::Vector4d v = Eigen::Vector4d::Zero();
+      for (int b = 0; b < 3; ++b) v(b) = sample.bands[b].at<float>(y, x);
+      if (!v.allFinite()) continue;
+      const Eigen::Vector4d r = detail::OrthogonalToWater(v - ws, ws);
+      len.push_back((ColourLength(p.colour_m, r) - q50) / sigma);
+    }
+  }
+  if (len.size() >= 200) p.water_colour_cut = 1.5f * std::max(at(0.99), 1.0f);
+}
+
+// Without NDWI the sample's water is its brightness near the water's level, which holds land
+// as bright as the water (green fields) and would set every statistic of the water: water is
+// also of the water's hue. The angle between a pixel's spectrum and the median water's (which
+// a change of brightness alone does not move) within six robust spreads of its median over
+// the water, and at most 10 deg (green land is ~20 deg off blue water).
+cv::Mat OfTheWatersHue(const ImagingResult& sample, const cv::Mat& seed) {
+  const int stride = std::max(1, static_cast<int>(std::sqrt(seed.total() / 3e5)));
+  std::array<float, 3> ref{};
+  for (int b = 0; b < 3; ++b) ref[b] = MaskedPercentile(sample.bands[b], seed, 50.0, stride);
+  const float nref = std::sqrt(ref[0] * ref[0] + ref[1] * ref[1] + ref[2] * ref[2]);
+  if (!(nref > 1e-6f)) return seed;
+  cv::Mat cosine(seed.size(), CV_32F);
+  std::vector<float> angles;
+  for (int y = 0; y < seed.rows; ++y) {
+    const float* v0 = sample.bands[0].ptr<float>(y);
+    const float* v1 = sample.bands[1].ptr<float>(y);
+    const float* v2 = sample.bands[2].ptr<float>(y);
+    const uchar* m = seed.ptr<uchar>(y);
+    float* c = cosine.ptr<float>(y);
+    for (int x = 0; x < seed.cols; ++x) {
+      const float nv = std::sqrt(v0[x] * v0[x] + v1[x] * v1[x] + v2[x] * v2[x]);
+      c[x] = (v0[x] * ref[0] + v1[x] * ref[1] + v2[x] * ref[2]) / (std::max(nv, 1e-9f) * nref);
+      if (m[x] && y % stride == 0 && x % stride == 0 && std::isfinite(c[x]))
+        angles.push_back(std::acos(std::clamp(c[x], -1.0f, 1.0f)));
+    }
+  }
+  if (angles.size() < 200) return seed;
+  const float med = Median(angles);
+  for (float& a : angles) a = std::fabs(a - med);
+  const float spread = 1.4826f * Median(angles);
+  constexpr float kMaxRad = 10.0f * static_cast<float>(CV_PI) / 180.0f;
+  const float cut = std::min(med + 6.0f * spread, kMaxRad);
+  cv::Mat hue;
+  cv::compare(cosine, std::cos(cut), hue, cv::CMP_GT);
+  return seed & hue;
+}
+
 }  // namespace
 
 PrescreenParams PrescreenParamsFromSample(const ImagingResult& sample,
@@ -22,7 +148,8 @@ PrescreenParams PrescreenParamsFromSample(const ImagingResult& sample,
   p.background_radius_px = std::max(16, static_cast<int>(std::lround(60.0 / gsd_m)));
   p.water_colour = sample.stats.water_colour;
   const int nb = sample.has_nir ? 4 : 3;
-  const cv::Mat& seed = sample.seed;
+  cv::Mat seed = sample.seed;
+  if (!seed.empty() && !p.has_nir) seed = OfTheWatersHue(sample, seed);
   if (seed.empty() || cv::countNonZero(seed) < 1000) {
     for (int b = 0; b < nb; ++b) p.band_sigma[b] = p.brightness_sigma;
     return p;
@@ -37,9 +164,12 @@ PrescreenParams PrescreenParamsFromSample(const ImagingResult& sample,
   const int min_count = std::max(8, (2 * r + 1) * (2 * r + 1) / 50);
   const int stride = std::max(1, static_cast<int>(std::sqrt(seed.total() / 3e5)));
   std::vector<float> res;
+  std::array<cv::Mat, 4> bgs;
   for (int b = 0; b < nb; ++b) {
     const float level = MaskedPercentile(sample.bands[b], seed, 50.0, stride);
-    const cv::Mat bg = MaskedBoxMean(sample.bands[b], seed, r, min_count, level, 512, 1);
+    if (b < 3) p.colour_reference[b] = level;
+    bgs[b] = MaskedBoxMean(sample.bands[b], seed, r, min_count, level, 512, 1);
+    const cv::Mat& bg = bgs[b];
     res.clear();
     for (int y = 0; y < seed.rows; y += stride) {
       const float* v = sample.bands[b].ptr<float>(y);
@@ -51,6 +181,7 @@ PrescreenParams PrescreenParamsFromSample(const ImagingResult& sample,
     const float s = MadSigma(res);
     p.band_sigma[b] = std::isfinite(s) && s > 1e-5f ? s : p.brightness_sigma;
   }
+  if (!p.has_nir) SetColourTerm(sample, seed, bgs, stride, p);
   return p;
 }
 
@@ -59,12 +190,21 @@ namespace {
 // Per pixel of a run of n <= kBgCell pixels under one background cell: hot (a band or the
 // brightness departs from the local water by > k sigma) and cloudy (the per-band opacities
 // against the water agree: cloud over water; hull paint's do not).
-template <bool kNir>
+// Without NIR (kColour) also the colour term: the residual less its component along the
+// local water `bgc`, whitened by `cm`, hot where its squared length exceeds `cut2`.
+struct ColourCut {
+  std::array<std::array<float, 3>, 3> m{};
+  float cut2 = 0.0f;
+};
+
+template <bool kNir, bool kColour>
 void PrescreenFlags(const float* R, const float* G, const float* B, const float* N,
                     const uchar* valid, int n, const std::array<float, 4>& off,
                     const std::array<float, 4>& gain, const float* bgc,
                     const std::array<float, 4>& inv, float inv_b, float kk,
-                    const std::array<float, 4>& ir, bool local, uchar* hot, uchar* cloudy) {
+                    const std::array<float, 4>& ir, const ColourCut& cc, bool local, uchar* hot,
+                    uchar* cloudy) {
+  const float inv_w2 = 1.0f / (bgc[0] * bgc[0] + bgc[1] * bgc[1] + bgc[2] * bgc[2] + 1e-12f);
   for (int x = 0; x < n; ++x) {
     const float d0 = (R[x] - off[0]) * gain[0] - bgc[0];
     const float d1 = (G[x] - off[1]) * gain[1] - bgc[1];
@@ -74,7 +214,16 @@ void PrescreenFlags(const float* R, const float* G, const float* B, const float*
         std::max(std::max(std::fabs(d0) * inv[0], std::fabs(d1) * inv[1]), std::fabs(d2) * inv[2]);
     if (kNir) m = std::max(m, std::fabs(d3) * inv[3]);
     m = std::max(m, std::fabs(d0 + d1 + d2 + d3) * inv_b);
-    hot[x] = local & (valid[x] != 0) & (m > kk);
+    bool out = m > kk;
+    if (kColour) {
+      const float k = (d0 * bgc[0] + d1 * bgc[1] + d2 * bgc[2]) * inv_w2;
+      const float r0 = d0 - k * bgc[0], r1 = d1 - k * bgc[1], r2 = d2 - k * bgc[2];
+      const float z0 = cc.m[0][0] * r0 + cc.m[0][1] * r1 + cc.m[0][2] * r2;
+      const float z1 = cc.m[1][0] * r0 + cc.m[1][1] * r1 + cc.m[1][2] * r2;
+      const float z2 = cc.m[2][0] * r0 + cc.m[2][1] * r1 + cc.m[2][2] * r2;
+      out |= z0 * z0 + z1 * z1 + z2 * z2 > cc.cut2;
+    }
+    hot[x] = local & (valid[x] != 0) & out;
     const float a0 = d0 * ir[0], a1 = d1 * ir[1], a2 = d2 * ir[2], a3 = kNir ? d3 * ir[3] : a2;
     const float amin = std::min(std::min(a0, a1), std::min(a2, a3));
     const float amax = std::max(std::max(a0, a1), std::max(a2, a3));
@@ -100,6 +249,20 @@ void PrescreenWindow(const WindowPixels& px, const PrescreenParams& p, cv::Mat& 
   const std::array<float, 4>& gain = p.scale.gain;
   const float t = p.ndwi_threshold;
   const float lo = p.water_level - p.water_tolerance, hi = p.water_level + p.water_tolerance;
+  // Without NIR, colour: a hot pixel's cut, and the water's (off the scene's water colour
+  // `wc`: the part of d - wc orthogonal to wc is that of d).
+  const bool colour = !nir && p.colour;
+  ColourCut cc;
+  const std::array<float, 3>& wc = p.colour_reference;
+  const float inv_wc2 = 1.0f / (wc[0] * wc[0] + wc[1] * wc[1] + wc[2] * wc[2] + 1e-12f);
+  float water_cut2 = 0.0f;
+  if (colour) {
+    cc.m = p.colour_m;
+    const float cut = p.colour_median + p.k_sigma * p.colour_sigma;
+    cc.cut2 = cut * cut;
+    const float wcut = p.colour_median + p.water_colour_cut * p.colour_sigma;
+    water_cut2 = wcut * wcut;
+  }
   // 1. Water sums (digital numbers) per background cell: integral over cells afterwards.
   //    Layout: per cell nb sums then the count.
   const int stride = nb + 1;
@@ -119,6 +282,19 @@ void PrescreenWindow(const WindowPixels& px, const PrescreenParams& p, cv::Mat& 
       for (int x = 0; x < w; ++x) {
         const float g = (G[x] - off[1]) * gain[1], n = (N[x] - off[3]) * gain[3];
         wr[x] = (valid[x] != 0) & ((g - n) > t * std::max(g + n, 1e-4f));
+      }
+    } else if (colour) {
+      for (int x = 0; x < w; ++x) {
+        const float d0 = (R[x] - off[0]) * gain[0], d1 = (G[x] - off[1]) * gain[1],
+                    d2 = (B[x] - off[2]) * gain[2];
+        const float br = (d0 + d1 + d2) * (1.0f / 3.0f);
+        const float k = (d0 * wc[0] + d1 * wc[1] + d2 * wc[2]) * inv_wc2;
+        const float r0 = d0 - k * wc[0], r1 = d1 - k * wc[1], r2 = d2 - k * wc[2];
+        const float z0 = cc.m[0][0] * r0 + cc.m[0][1] * r1 + cc.m[0][2] * r2;
+        const float z1 = cc.m[1][0] * r0 + cc.m[1][1] * r1 + cc.m[1][2] * r2;
+        const float z2 = cc.m[2][0] * r0 + cc.m[2][1] * r1 + cc.m[2][2] * r2;
+        wr[x] =
+            (valid[x] != 0) & (br > lo) & (br < hi) & (z0 * z0 + z1 * z1 + z2 * z2 < water_cut2);
       }
     } else {
       for (int x = 0; x < w; ++x) {
@@ -218,11 +394,14 @@ void PrescreenWindow(const WindowPixels& px, const PrescreenParams& p, cv::Mat& 
       uchar hot_flag[kBgCell], cloud_flag[kBgCell];
       const int n = x1 - x0;
       if (nir) {
-        PrescreenFlags<true>(Rr + x0, G + x0, B + x0, N + x0, valid + x0, n, off, gain, bgc, inv,
-                             inv_b, kk, ir, local, hot_flag, cloud_flag);
+        PrescreenFlags<true, false>(Rr + x0, G + x0, B + x0, N + x0, valid + x0, n, off, gain, bgc,
+                                    inv, inv_b, kk, ir, cc, local, hot_flag, cloud_flag);
+      } else if (colour) {
+        PrescreenFlags<false, true>(Rr + x0, G + x0, B + x0, nullptr, valid + x0, n, off, gain, bgc,
+                                    inv, inv_b, kk, ir, cc, local, hot_flag, cloud_flag);
       } else {
-        PrescreenFlags<false>(Rr + x0, G + x0, B + x0, nullptr, valid + x0, n, off, gain, bgc, inv,
-                              inv_b, kk, ir, local, hot_flag, cloud_flag);
+        PrescreenFlags<false, false>(Rr + x0, G + x0, B + x0, nullptr, valid + x0, n, off, gain,
+                                     bgc, inv, inv_b, kk, ir, cc, local, hot_flag, cloud_flag);
       }
       for (int i = 0; i < n; ++i) {
         hrow[(x0 + i) / kPrescreenCell] += hot_flag[i];

@@ -7,7 +7,8 @@
 // NIR, by brightness near the scene's water level); a local water background per band from
 // the water pixels of 16 px cells averaged over a box of cells; a pixel is "hot" when any
 // band, or the brightness, departs from that background by more than k robust sigmas (the
-// scene's water noise per band). Output is per 8 px cell: the count of hot pixels.
+// scene's water noise per band) or, without NIR, its colour does (PrescreenParams::colour).
+// Output is per 8 px cell: the count of hot pixels.
 // Everything is local to the block (no tile-size or thread dependence beyond the block
 // grid of the file).
 #pragma once
@@ -33,6 +34,18 @@ struct PrescreenParams {
   int background_radius_px = 72;  // half size of the water background box
   std::array<float, 4> water_colour{0.05f, 0.05f, 0.05f, 0.05f};  // scene water (cloud test)
   float cloud_reflectance = 0.65f;
+  // Without NIR, colour too (detection/colour.h): the residual off the local water orthogonal
+  // to the water's spectrum, whitened by its covariance over the sample's water; hot where
+  // its length exceeds its water median by k of its robust sigmas. A deck as bright as rough
+  // water (whitecaps move every band together) stands out in colour alone. With NIR, NDWI
+  // and the NIR band separate decks; `colour` stays false.
+  bool colour = false;
+  std::array<std::array<float, 3>, 3> colour_m{};  // rows of the whitening over R, G, B
+  float colour_median = 0.0f, colour_sigma = 1.0f;
+  // ... and water (the background) is also within this many of those sigmas of the scene's
+  // water colour `colour_reference` (green land as bright as the water is not water).
+  float water_colour_cut = 1e30f;
+  std::array<float, 3> colour_reference{0.05f, 0.05f, 0.05f};
 };
 
 constexpr int kPrescreenCell = 8;  // output cell edge (pixels)

@@ -143,6 +143,8 @@ void ProcessRegion(const Shared& sh, const Scene& scene, const PrescreenRegion& 
   const PixelWindow win{region.window.x, region.window.y, region.window.width,
                         region.window.height};
   const std::vector<BerthWindow>& bws = *sh.bws;
+  spdlog::debug("detection.wide: region window {}x{} at ({},{})", win.width, win.height, win.x0,
+                win.y0);
   cv::Mat land = cv::Mat::zeros(win.height, win.width, CV_8U);
   {
     WindowPixels px = scene.ReadWindow(win);
@@ -193,9 +195,15 @@ void ProcessRegion(const Shared& sh, const Scene& scene, const PrescreenRegion& 
     // Ownership by the centre: pixel coordinates have pixel centres at +0.5.
     const cv::Point2d cs(c.hull.center_px.x + win.x0, c.hull.center_px.y + win.y0);
     if (!owned(cs)) continue;
-    if (!TankerShaped(c, *sh.wide)) continue;
-    if (SoftOutline(c, *sh.wide)) continue;
-    if (FoamLike(c, *sh.wide)) continue;
+    const char* drop = !TankerShaped(c, *sh.wide) ? "not tanker-shaped"
+                       : SoftOutline(c, *sh.wide) ? "soft outline"
+                       : FoamLike(c, *sh.wide)    ? "foam-like"
+                                                  : nullptr;
+    if (drop != nullptr) {
+      spdlog::debug("detection.wide: hull at ({:.0f},{:.0f}) L {:.1f} m class {} not kept: {}",
+                    cs.x, cs.y, c.length_m, c.vessel_class, drop);
+      continue;
+    }
     int berth_k = -1;
     double best = -1e30;
     const double tol = std::max(5.0 / gsd, 0.5 * c.hull.beam_px);

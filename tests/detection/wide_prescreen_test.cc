@@ -88,6 +88,91 @@ TEST(WidePrescreen, MarksTheHullAndNotTheWater) {
   EXPECT_EQ(cv::countNonZero(marked), 0);
 }
 
+// Three bands (no NIR) of rough water: whitecap-like texture that moves every band towards
+// white (0.012 per band, spatially smooth over ~2 px) over fine noise (0.002), and a teal
+// deck as bright as the water whose bands each depart from it by at most 3.5 of the rough
+// water's per-band sigmas. Per band and in brightness it is water; in colour it is not.
+// The bottom 150 rows are green land as bright as the water.
+WindowPixels RoughWaterWithATealDeck(const cv::RotatedRect& hull, unsigned seed) {
+  constexpr float kRough[3] = {0.055f, 0.08f, 0.10f};
+  constexpr float kTeal[3] = {0.040f, 0.115f, 0.080f};   // brightness 0.235 like the water
+  constexpr float kWhite[3] = {0.8f, 0.9f, 1.0f};        // whitecaps brighten towards white
+  constexpr float kGreen[3] = {0.060f, 0.115f, 0.060f};  // vegetation, brightness 0.235
+  const int w = 768, h = 918;
+  cv::RNG rng(seed);
+  cv::Mat caps(h, w, CV_32F);
+  rng.fill(caps, cv::RNG::NORMAL, 0, 1);
+  cv::GaussianBlur(caps, caps, cv::Size(0, 0), 1.0);
+  caps *= 1.0 / 0.28;  // unit variance again after the blur (sigma 1 px keeps ~0.28)
+  WindowPixels px;
+  px.window = {0, 0, w, h};
+  cv::Point2f p[4];
+  hull.points(p);
+  const std::vector<cv::Point> poly(p, p + 4);
+  cv::Mat deck = cv::Mat::zeros(h, w, CV_8U);
+  cv::fillConvexPoly(deck, poly, cv::Scalar(255));
+  for (int b = 0; b < 3; ++b) {
+    cv::Mat m = kRough[b] + 0.012f * kWhite[b] * caps;
+    m.setTo(kTeal[b], deck);
+    m(cv::Rect(0, h - 150, w, 150)).setTo(kGreen[b]);
+    cv::Mat fine(h, w, CV_32F);
+    rng.fill(fine, cv::RNG::NORMAL, 0, 0.002);
+    m += fine;
+    px.bands[b] = m * 10000.0f;
+  }
+  px.valid = cv::Mat(h, w, CV_8U, cv::Scalar(255));
+  return px;
+}
+
+TEST(WidePrescreen, WithoutNirADeckAsBrightAsRoughWaterIsMarkedByItsColour) {
+  for (unsigned seed : {5u, 6u, 7u}) {
+    const cv::RotatedRect hull({400.f, 380.f}, {200.f, 30.f}, 70.f);
+    const WindowPixels px = RoughWaterWithATealDeck(hull, seed);
+    ASSERT_FALSE(px.has_nir());
+    RadiometricScale scale;
+    for (int b = 0; b < 4; ++b) scale.gain[b] = 1e-4f;
+    ImagingOptions io;
+    io.gsd_m = 0.8;
+    io.threads = 1;
+    io.find_structures = false;
+    const ImagingResult sample = ProcessWindow(px, scale, cv::Mat(), io);
+    PrescreenParams p = PrescreenParamsFromSample(sample, scale, io.gsd_m);
+    p.k_sigma = 6.5f;
+    ASSERT_TRUE(p.colour) << "seed " << seed;
+    cv::Mat hot, cloudy;
+    long long valid = 0, cloud = 0;
+    PrescreenWindow(px, p, hot, cloudy, valid, cloud);
+    const cv::Rect box = hull.boundingRect();
+    const int on_deck = MarkedIn(hot, box, 8);
+    cv::Mat marked;
+    cv::compare(hot, 8, marked, cv::CMP_GE);
+    const cv::Rect grown(box.x / 8 - 1, box.y / 8 - 1, box.width / 8 + 3, box.height / 8 + 3);
+    marked(grown & cv::Rect(0, 0, hot.cols, hot.rows)).setTo(0);
+    const int on_water = cv::countNonZero(marked(cv::Rect(0, 0, hot.cols, (768 - 16) / 8)));
+    // Without the colour term (per band and brightness only) the deck is water.
+    PrescreenParams grey = p;
+    grey.colour = false;
+    cv::Mat hot_grey;
+    PrescreenWindow(px, grey, hot_grey, cloudy, valid, cloud);
+    const int on_deck_grey = MarkedIn(hot_grey, box, 8);
+    std::printf("seed %u: marked cells on the deck %d (without colour %d), on the water %d\n", seed,
+                on_deck, on_deck_grey, on_water);
+    // The deck covers ~90 cells (200 x 30 px); most of them are marked, no water cell is.
+    EXPECT_GT(on_deck, 40) << "seed " << seed;
+    EXPECT_LT(on_deck_grey, 5) << "seed " << seed;
+    // The land's edge is marked (as a coast is with NIR) but not its interior: land is not
+    // the water's colour, so it is no background, and far from the water none is left.
+    const int coast = MarkedIn(hot, cv::Rect(0, 768 - 16, 768, 48), 8);
+    const int inland = MarkedIn(hot, cv::Rect(0, 768 + 112, 768, 38), 1);
+    std::printf("seed %u: marked cells along the coast %d, 112 px or more inland %d\n", seed, coast,
+                inland);
+    EXPECT_GT(coast, 30) << "seed " << seed;
+    EXPECT_EQ(inland, 0) << "seed " << seed;
+    marked(cv::Rect(0, (768 - 16) / 8, hot.cols, hot.rows - (768 - 16) / 8)).setTo(0);
+    EXPECT_EQ(cv::countNonZero(marked), 0) << "seed " << seed;
+  }
+}
+
 TEST(WidePrescreen, CloudIsNotARegionButAHullBesideItIs) {
   const cv::RotatedRect hull({620.f, 600.f}, {120.f, 18.f}, -20.f);
   const WindowPixels px = Drawn(1024, 1024, {hull}, true, false);
