@@ -136,8 +136,10 @@ std::vector<RegistryCandidate> MatchFleetVessels(const Fleet& fleet, double leng
                                                  double gsd_m = 0.0);
 
 // Class proportions of a tanker of length `length_m` when no registry entry is known
-// (PHYSICS.md): depth L/13 (small coastal) .. L/10 (180 m product tanker), laden draft
-// ~0.74 D, ballast draft ~2.0 + 0.02 L (bounded for small hulls). Sigmas are 1-sigma spreads.
+// (PHYSICS.md): depth L/13 (small coastal) .. L/10 (180 m product tanker) +- 8 %, laden draft
+// 0.70-0.78 D, ballast draft between MARPOL's minimum 2.0 + 0.02 L (bounded for small hulls)
+// and 0.45 D. Sigmas are 1-sigma spreads; they are what limits the confidence of a state read
+// without a registry.
 struct ClassProportions {
   double depth_m = kNaN, depth_sigma_m = kNaN;
   double laden_draft_m = kNaN, laden_draft_sigma_m = kNaN;

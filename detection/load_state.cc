@@ -26,18 +26,23 @@ void LoadOptions::Check() const {
 ClassProportions TankerClassProportions(double length_m) {
   ClassProportions c;
   if (!(length_m > 0)) return c;
-  // L/D from 13 (<= 60 m coastal) to 10 (>= 180 m product tankers).
+  // L/D: PHYSICS.md's trend from 13 (<= 60 m coastal) to 10 (>= 180 m product tankers),
+  // whose envelope 10-13 holds hulls of any length (large crude carriers are nearer 11):
+  // halfway between the trend and the envelope's middle, 12.25 .. 10.75, +- 9 % (+-1 in L/D).
   const double t = std::clamp((length_m - 60.0) / 120.0, 0.0, 1.0);
-  const double l_over_d = 13.0 + t * (10.0 - 13.0);
+  const double l_over_d = 0.5 * (11.5 + 13.0 + t * (10.0 - 13.0));
   c.depth_m = length_m / l_over_d;
-  c.depth_sigma_m = 0.06 * c.depth_m;
+  c.depth_sigma_m = 0.09 * c.depth_m;
+  // Laden draft 0.70-0.78 D (uniform: 0.023 D).
   c.laden_draft_m = 0.74 * c.depth_m;
-  c.laden_draft_sigma_m = 0.02 * c.depth_m;
-  // MARPOL Annex I Reg. 18 minimum ballast draught; small hulls cannot ballast that deep
-  // relative to their depth, so it is bounded by a share of the laden draft.
-  const double marpol = 2.0 + 0.02 * length_m;
-  c.ballast_draft_m = std::min(marpol, 0.6 * c.laden_draft_m);
-  c.ballast_draft_sigma_m = 0.1 * c.ballast_draft_m + 0.2;
+  c.laden_draft_sigma_m = 0.025 * c.depth_m;
+  // Ballast draught: at least MARPOL Annex I Reg. 18's minimum amidships (2.0 + 0.02 L; small
+  // hulls, which cannot ballast that deep relative to their depth, near a share of the laden
+  // draft), and often deeper, to ~0.45 D, for propeller and bow immersion: uniform between.
+  const double least = std::min(2.0 + 0.02 * length_m, 0.6 * c.laden_draft_m);
+  const double most = std::max(least, 0.45 * c.depth_m);
+  c.ballast_draft_m = 0.5 * (least + most);
+  c.ballast_draft_sigma_m = (most - least) / std::sqrt(12.0) + 0.2;
   return c;
 }
 
