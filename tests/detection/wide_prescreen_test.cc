@@ -21,6 +21,13 @@ namespace {
 constexpr float kWater[4] = {0.055f, 0.08f, 0.10f, 0.02f};
 constexpr float kDeck[4] = {0.22f, 0.10f, 0.08f, 0.20f};
 
+// A reflectance band with Gaussian noise of `sigma`, as digital numbers (x 10000).
+cv::Mat NoisyDigitalNumbers(const cv::Mat& reflectance, cv::RNG& rng, float sigma) {
+  cv::Mat noise(reflectance.size(), CV_32F);
+  rng.fill(noise, cv::RNG::NORMAL, 0, sigma);
+  return (reflectance + noise) * 10000.0f;
+}
+
 // Reflectance bands (x 10000 as digital numbers) of open water with noise, `hulls` drawn
 // as rotated rectangles (centre, length, beam in px, angle), and an optional grey cloud
 // disc and land rectangle.
@@ -39,10 +46,7 @@ WindowPixels Drawn(int w, int h, const std::vector<cv::RotatedRect>& hulls, bool
     }
     if (cloud) cv::circle(m, {w / 4, h / 4}, w / 6, cv::Scalar(0.6f), cv::FILLED, cv::LINE_AA);
     if (land) m(cv::Rect(0, h - h / 5, w, h / 5)).setTo(b == 3 ? 0.35f : 0.12f);
-    cv::Mat noise(h, w, CV_32F);
-    rng.fill(noise, cv::RNG::NORMAL, 0, 0.003);
-    m += noise;
-    px.bands[b] = m * 10000.0f;
+    px.bands[b] = NoisyDigitalNumbers(m, rng, 0.003f);
   }
   px.valid = cv::Mat(h, w, CV_8U, cv::Scalar(255));
   return px;
@@ -115,10 +119,7 @@ WindowPixels RoughWaterWithATealDeck(const cv::RotatedRect& hull, unsigned seed)
     cv::Mat m = kRough[b] + 0.012f * kWhite[b] * caps;
     m.setTo(kTeal[b], deck);
     m(cv::Rect(0, h - 150, w, 150)).setTo(kGreen[b]);
-    cv::Mat fine(h, w, CV_32F);
-    rng.fill(fine, cv::RNG::NORMAL, 0, 0.002);
-    m += fine;
-    px.bands[b] = m * 10000.0f;
+    px.bands[b] = NoisyDigitalNumbers(m, rng, 0.002f);
   }
   px.valid = cv::Mat(h, w, CV_8U, cv::Scalar(255));
   return px;
