@@ -157,7 +157,7 @@ Evaluation Evaluate(const std::vector<TruthScene>& truth, const std::vector<Dete
   std::map<std::string, std::vector<const Detection*>> by_scene;
   for (const auto& d : detections) by_scene[d.scene_id].push_back(&d);
 
-  std::vector<double> len_err, head_err, fb_err, fb_err_good;
+  std::vector<double> len_err, head_err, fb_err, fb_err_good, fb_pull;
   int matched = 0, bow_resolved = 0, bow_right = 0, unknown = 0;
   int ef_n = 0, ef_given = 0, ef_right = 0, ef_unknown = 0;
   int conf_n = 0, conf_right = 0;
@@ -267,6 +267,8 @@ Evaluation Evaluate(const std::vector<TruthScene>& truth, const std::vector<Dete
         const double err = std::fabs(d.freeboard_m - t.freeboard_m);
         fb_err.push_back(err);
         if (good_sun) fb_err_good.push_back(err);
+        if (std::isfinite(d.freeboard_sigma_m) && d.freeboard_sigma_m > 0)
+          fb_pull.push_back((d.freeboard_m - t.freeboard_m) / d.freeboard_sigma_m);
       }
       const int ti = StateIndex(t.load_state);
       const int di = StateIndex(d.load_state);
@@ -317,6 +319,14 @@ Evaluation Evaluate(const std::vector<TruthScene>& truth, const std::vector<Dete
   e.freeboard_n = static_cast<int>(fb_err.size());
   e.freeboard_mae_good_sun_m = Mean(fb_err_good);
   e.freeboard_good_sun_n = static_cast<int>(fb_err_good.size());
+  e.freeboard_pull_n = static_cast<int>(fb_pull.size());
+  if (!fb_pull.empty()) {
+    e.freeboard_pull_beyond_2 =
+        static_cast<double>(std::count_if(fb_pull.begin(), fb_pull.end(),
+                                          [](double z) { return std::fabs(z) > 2.0; })) /
+        static_cast<double>(fb_pull.size());
+    e.freeboard_median_pull = Median(fb_pull);
+  }
   e.ef_good_sun_n = ef_n;
   if (ef_given > 0) e.ef_good_sun_state_right = double(ef_right) / ef_given;
   if (ef_n > 0) e.ef_good_sun_unknown = double(ef_unknown) / ef_n;
@@ -399,6 +409,9 @@ std::string EvaluationToJson(const Evaluation& e) {
   j["freeboard_n"] = e.freeboard_n;
   j["freeboard_mae_good_sun_m"] = J(e.freeboard_mae_good_sun_m);
   j["freeboard_good_sun_n"] = e.freeboard_good_sun_n;
+  j["freeboard_median_pull"] = J(e.freeboard_median_pull);
+  j["freeboard_pull_beyond_2"] = J(e.freeboard_pull_beyond_2);
+  j["freeboard_pull_n"] = e.freeboard_pull_n;
   const char* names[] = {"empty", "partial", "full", "unknown"};
   json cm;
   for (int t = 0; t < 3; ++t) {
@@ -464,6 +477,9 @@ std::string EvaluationToText(const Evaluation& e) {
   o << "freeboard MAE: " << f(e.freeboard_mae_m) << " m (n=" << e.freeboard_n
     << "), sun >= 25 deg off axis: " << f(e.freeboard_mae_good_sun_m)
     << " m (n=" << e.freeboard_good_sun_n << ")\n";
+  o << "freeboard pull (measured - truth) / sigma: median " << f(e.freeboard_median_pull, 2)
+    << ", beyond 2 sigma " << f(e.freeboard_pull_beyond_2) << " (n=" << e.freeboard_pull_n
+    << "; calibrated: ~0 and ~0.05)\n";
   o << "load state (rows truth, cols predicted: empty partial full unknown)\n";
   const char* names[] = {"empty", "partial", "full"};
   for (int t = 0; t < 3; ++t) {

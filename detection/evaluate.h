@@ -96,6 +96,11 @@ struct Evaluation {
   int freeboard_n = 0;
   double freeboard_mae_good_sun_m = kNaN;
   int freeboard_good_sun_n = 0;
+  // Pulls (measured - truth) / stated sigma of the freeboards with a sigma: a calibrated
+  // sigma gives a median near 0 and about 5 % beyond 2 (a Gaussian's 4.6 %).
+  double freeboard_median_pull = kNaN;
+  double freeboard_pull_beyond_2 = kNaN;
+  int freeboard_pull_n = 0;
   // Rows: truth empty, partial, full; columns: predicted empty, partial, full, unknown.
   std::array<std::array<int, 4>, 3> confusion{};
   double unknown_fraction = kNaN;  // of matched

@@ -5,6 +5,7 @@
 
 #include <fstream>
 #include <map>
+#include <string>
 
 #include "tests/testing/testing.h"
 
@@ -63,6 +64,35 @@ TEST(Evaluate, MatchesByCentreWithinAQuarterLength) {
   EXPECT_EQ(e.confusion[0][0], 1);
   EXPECT_EQ(e.ef_good_sun_n, 1);
   EXPECT_NEAR(e.ef_good_sun_state_right, 1.0, 1e-9);
+}
+
+// The freeboard's stated sigma against its errors: pulls (measured - truth) / sigma, their
+// median and the share beyond 2 sigma; readings without a sigma are not counted.
+TEST(Evaluate, FreeboardPullsAgainstTheStatedSigma) {
+  TruthScene ts;
+  ts.scene_id = "s1";
+  ts.sun_azimuth_deg = 90;
+  const double dlon = 0.01;
+  std::vector<Detection> dets;
+  // Errors -0.6, -0.3, 0.1, 0.5 m with sigma 0.2 (pulls -3, -1.5, 0.5, 2.5); one without sigma.
+  const double errs[] = {-0.6, -0.3, 0.1, 0.5, 0.4};
+  for (int i = 0; i < 5; ++i) {
+    ts.objects.push_back(Obj(133.0 + i * dlon, 42.0, 0, LoadState::kPartial, 4.0));
+    Detection d = Det(133.0 + i * dlon, 42.0, 0, true, LoadState::kUnknown, 4.0 + errs[i], 0.0);
+    d.freeboard_sigma_m = i < 4 ? 0.2 : kNaN;
+    dets.push_back(d);
+  }
+  const Evaluation e = Evaluate({ts}, dets, {}, {});
+  ASSERT_EQ(e.true_positives, 5);
+  EXPECT_EQ(e.freeboard_n, 5);
+  EXPECT_EQ(e.freeboard_pull_n, 4);
+  EXPECT_NEAR(e.freeboard_median_pull, -0.5, 1e-9);  // (-1.5 + 0.5) / 2
+  EXPECT_NEAR(e.freeboard_pull_beyond_2, 0.5, 1e-9);
+  const std::string text = EvaluationToText(e);
+  EXPECT_NE(text.find("freeboard pull (measured - truth) / sigma: median -0.50, beyond 2 sigma "
+                      "0.500 (n=4"),
+            std::string::npos)
+      << text;
 }
 
 TEST(Evaluate, ListsMissesFalseHullsAndWrongStates) {
