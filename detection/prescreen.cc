@@ -191,11 +191,24 @@ namespace {
 // brightness departs from the local water by > k sigma) and cloudy (the per-band opacities
 // against the water agree: cloud over water; hull paint's do not).
 // Without NIR (kColour) also the colour term: the residual less its component along the
-// local water `bgc`, whitened by `cm`, hot where its squared length exceeds `cut2`.
+// local water `bgc`, whitened by `m`, hot where its squared length exceeds `cut2`.
 struct ColourCut {
   std::array<std::array<float, 3>, 3> m{};
   float cut2 = 0.0f;
 };
+
+// |M r|^2 of the reflectance residual d = (d0, d1, d2) less its component along the water
+// spectrum `w` (inv_w2 = 1 / |w|^2): the whitened colour residual's squared length. Branch-free
+// so that the per-pixel loops calling it vectorise.
+inline float WhitenedColour2(const std::array<std::array<float, 3>, 3>& m, float d0, float d1,
+                             float d2, const float* w, float inv_w2) {
+  const float k = (d0 * w[0] + d1 * w[1] + d2 * w[2]) * inv_w2;
+  const float r0 = d0 - k * w[0], r1 = d1 - k * w[1], r2 = d2 - k * w[2];
+  const float z0 = m[0][0] * r0 + m[0][1] * r1 + m[0][2] * r2;
+  const float z1 = m[1][0] * r0 + m[1][1] * r1 + m[1][2] * r2;
+  const float z2 = m[2][0] * r0 + m[2][1] * r1 + m[2][2] * r2;
+  return z0 * z0 + z1 * z1 + z2 * z2;
+}
 
 template <bool kNir, bool kColour>
 void PrescreenFlags(const float* R, const float* G, const float* B, const float* N,
@@ -215,14 +228,7 @@ void PrescreenFlags(const float* R, const float* G, const float* B, const float*
     if (kNir) m = std::max(m, std::fabs(d3) * inv[3]);
     m = std::max(m, std::fabs(d0 + d1 + d2 + d3) * inv_b);
     bool out = m > kk;
-    if (kColour) {
-      const float k = (d0 * bgc[0] + d1 * bgc[1] + d2 * bgc[2]) * inv_w2;
-      const float r0 = d0 - k * bgc[0], r1 = d1 - k * bgc[1], r2 = d2 - k * bgc[2];
-      const float z0 = cc.m[0][0] * r0 + cc.m[0][1] * r1 + cc.m[0][2] * r2;
-      const float z1 = cc.m[1][0] * r0 + cc.m[1][1] * r1 + cc.m[1][2] * r2;
-      const float z2 = cc.m[2][0] * r0 + cc.m[2][1] * r1 + cc.m[2][2] * r2;
-      out |= z0 * z0 + z1 * z1 + z2 * z2 > cc.cut2;
-    }
+    if (kColour) out |= WhitenedColour2(cc.m, d0, d1, d2, bgc, inv_w2) > cc.cut2;
     hot[x] = local & (valid[x] != 0) & out;
     const float a0 = d0 * ir[0], a1 = d1 * ir[1], a2 = d2 * ir[2], a3 = kNir ? d3 * ir[3] : a2;
     const float amin = std::min(std::min(a0, a1), std::min(a2, a3));
@@ -288,13 +294,8 @@ void PrescreenWindow(const WindowPixels& px, const PrescreenParams& p, cv::Mat& 
         const float d0 = (R[x] - off[0]) * gain[0], d1 = (G[x] - off[1]) * gain[1],
                     d2 = (B[x] - off[2]) * gain[2];
         const float br = (d0 + d1 + d2) * (1.0f / 3.0f);
-        const float k = (d0 * wc[0] + d1 * wc[1] + d2 * wc[2]) * inv_wc2;
-        const float r0 = d0 - k * wc[0], r1 = d1 - k * wc[1], r2 = d2 - k * wc[2];
-        const float z0 = cc.m[0][0] * r0 + cc.m[0][1] * r1 + cc.m[0][2] * r2;
-        const float z1 = cc.m[1][0] * r0 + cc.m[1][1] * r1 + cc.m[1][2] * r2;
-        const float z2 = cc.m[2][0] * r0 + cc.m[2][1] * r1 + cc.m[2][2] * r2;
-        wr[x] =
-            (valid[x] != 0) & (br > lo) & (br < hi) & (z0 * z0 + z1 * z1 + z2 * z2 < water_cut2);
+        wr[x] = (valid[x] != 0) & (br > lo) & (br < hi) &
+                (WhitenedColour2(cc.m, d0, d1, d2, wc.data(), inv_wc2) < water_cut2);
       }
     } else {
       for (int x = 0; x < w; ++x) {
