@@ -80,6 +80,8 @@ struct SideSetup {
   double edge_slack_px = 0;  // extra search range of the deck edge (relief displacement)
   // Band width a shaded structure face may add where the band meets a pier or hull (px).
   double face_allowance_px = 0;
+  // Share of the band that is the shaded hull side seen off nadir (the rest is the shadow).
+  double side_fraction = 0;
 };
 
 // Open-water level per band: median over water pixels that are not blocked. Empty when
@@ -234,6 +236,7 @@ SideResult MeasureSide(const HullImage& image, const std::vector<const cv::Mat*>
   fit_options.grid_step_px = 0.5;
   fit_options.polarity = side.polarity;
   fit_options.sample_correlation = 1.0 / step;
+  fit_options.side_fraction = side.side_fraction;
 
   struct StationProfile {
     double x_px;
@@ -381,6 +384,8 @@ SideResult MeasureSide(const HullImage& image, const std::vector<const cv::Mat*>
     if (!std::isfinite(pr.t_block) || pr.t_ext.size() < 8) return false;
     TwoEdgeFitOptions o = fit_options;
     o.first_edge_max_px = std::min(t1_max, pr.t_block - 0.5);
+    // The band is cut short by the structure: the side's share of it is not known.
+    o.side_fraction = 0.0;
     const TwoEdgeFit fit = FitTwoEdgeProfile(pr.t_ext, pr.values_ext, o);
     if (!fit.ok || fit.edge1_px < t1_min - 1.0 || fit.edge1_px > t1_max + 1.0 ||
         fit.edge2_px < pr.t_block - 1.5 * fit.blur_sigma_px - 0.5 ||
@@ -749,6 +754,10 @@ FreeboardEstimate EstimateFreeboard(const HullImage& image, const Hull& hull,
     s.edge_slack_px = slack_px;
     s.face_allowance_px = options.max_structure_height_m * std::tan(v) *
                           std::max(0.0, Dot(n_shadow, relief)) / geometry.gsd_m;
+    // Leaning away from the sensor's side of it, the deck uncovers the shaded hull side:
+    // the band is that side, then the shadow, each with its own level.
+    const double side_gain_m = std::max(0.0, -std::tan(v) * Dot(n_shadow, relief));
+    s.side_fraction = gain_shadow_m > 0 ? side_gain_m / gain_shadow_m : 0.0;
     shadow_side = MeasureSide(image, bands, hull, axis, s, geometry.gsd_m, options);
     stations.insert(stations.end(), shadow_side.stations.begin(), shadow_side.stations.end());
   }

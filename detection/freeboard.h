@@ -181,6 +181,9 @@ struct TwoEdgeFitOptions {
   // Optional prior on the middle levels (one per channel), e.g. a known shadow level.
   std::vector<double> middle_level_prior;
   double middle_level_prior_sigma = 0.0;  // <= 0: no prior
+  // Share of the band (from the first edge) taken by a shaded hull side seen off nadir, whose
+  // level is fitted on its own; 0: the band is one level (a shadow only).
+  double side_fraction = 0.0;
 };
 
 struct TwoEdgeFit {
@@ -190,6 +193,7 @@ struct TwoEdgeFit {
   double edge1_sigma_px = kNaN, edge2_sigma_px = kNaN;
   double blur_sigma_px = kNaN;
   std::vector<std::array<double, 3>> levels;  // per channel: before, middle, after
+  std::vector<double> side_levels;            // per channel, where the side model was kept
   std::vector<double> noise;                  // per-channel residual rms
 };
 

@@ -394,6 +394,39 @@ TEST(EstimateFreeboard, BlurBeyondTheHullEdgesWidensTheSigma) {
   EXPECT_GT(claimed.sigma_m, 3.0 * matched.sigma_m);
 }
 
+// Seen off nadir from its shadow side, the hull shows its shaded side between the deck edge
+// and the shadow. Hull paint in skylight is as bright as the water here (a light hull), under
+// a dark deck: one dark level across the band put the deck edge inside the side and read the
+// freeboard about half the side short (wide renders at 24 deg off nadir: 0.3-0.6 m); the side
+// gets its own level and the band is read whole. Several freeboards and placements.
+TEST(EstimateFreeboard, AShadedSideAsBrightAsTheWaterIsPartOfTheBand) {
+  double sum_err = 0, sum_abs = 0;
+  const int n = 6;
+  for (int i = 0; i < n; ++i) {
+    HullRenderSpec spec;
+    spec.width_px = spec.height_px = 230;
+    spec.freeboard_m = 3.0 + 0.8 * i;
+    spec.heading_deg = 3.0 * i;
+    spec.sun_elevation_deg = 45;
+    spec.sun_azimuth_deg = 90;  // shadow to the west
+    spec.off_nadir_deg = 22;
+    spec.view_azimuth_deg = 270;  // the satellite to the west sees the shaded side
+    spec.deck = {0.11, 0.11, 0.12, 0.14};
+    spec.hull_shaded = {0.045, 0.06, 0.075, 0.03};
+    spec.seed = 300 + i;
+    const auto r = RenderHull(spec);
+    const FreeboardEstimate est = EstimateFreeboard(r.image, r.hull, r.geometry);
+    ASSERT_TRUE(est.observable) << est.reason;
+    const double err = est.freeboard_m - spec.freeboard_m;
+    std::printf("freeboard %.1f m: read %.2f +- %.2f m\n", spec.freeboard_m, est.freeboard_m,
+                est.sigma_m);
+    sum_err += err;
+    sum_abs += std::abs(err);
+  }
+  EXPECT_LT(std::abs(sum_err / n), 0.06);  // one dark level: -0.16 m
+  EXPECT_LT(sum_abs / n, 0.1);
+}
+
 TEST(EstimateFreeboard, EmptyImageIsUnobservable) {
   const FreeboardEstimate est = EstimateFreeboard(HullImage{}, Hull{}, PixelGeometry{});
   EXPECT_FALSE(est.observable);

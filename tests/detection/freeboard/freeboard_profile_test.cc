@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <random>
 #include <vector>
 
@@ -132,6 +133,93 @@ TEST(TwoEdgeProfileFit, DarkPolarityRejectsBrightBand) {
   ASSERT_TRUE(free_fit.ok);
   EXPECT_NEAR(free_fit.edge1_px, 10.0, 0.1);
   EXPECT_NEAR(free_fit.edge2_px, 14.0, 0.1);
+}
+
+// Deck | shaded hull side | shadow on the water | water: the side, seen off nadir, runs from
+// the deck edge t1 over a share r of the band to t1 + r (t2 - t1).
+Synthetic MakeSideProfile(double t1, double t2, double r, double blur, double deck, double side,
+                          double shadow, double water, double noise, std::mt19937_64& rng) {
+  Synthetic s;
+  std::normal_distribution<double> g(0.0, noise);
+  const double ti = t1 + r * (t2 - t1);
+  std::vector<double> y;
+  for (double t = 0; t < 30.0; t += 0.5) {
+    s.t.push_back(t);
+    y.push_back(deck + (side - deck) * Phi((t - t1) / blur) +
+                (shadow - side) * Phi((t - ti) / blur) + (water - shadow) * Phi((t - t2) / blur) +
+                g(rng));
+  }
+  s.channels.push_back(y);
+  return s;
+}
+
+// A dark deck over a side in skylight about as bright as the water (wide renders at 24 deg
+// off nadir): the one-level band put its deck edge inside the side and read the band short by
+// a share of the side; the side model reads the whole band.
+TEST(TwoEdgeProfileFit, ShadedSideSeenOffNadirIsPartOfTheBand) {
+  std::mt19937_64 rng(17);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  double plain_sum = 0, side_sum = 0, side_sum2 = 0;
+  const int trials = 60;
+  for (int trial = 0; trial < trials; ++trial) {
+    const double t1 = 8.0 + u(rng);
+    const double width = 6.0 + 6.0 * u(rng);
+    const double r = 0.25 + 0.1 * u(rng);
+    const Synthetic s =
+        MakeSideProfile(t1, t1 + width, r, 0.7, 0.11, 0.05, 0.025, 0.055, 0.002, rng);
+    TwoEdgeFitOptions o;
+    o.blur_sigma_px = 0.7;
+    o.first_edge_min_px = 5;
+    o.first_edge_max_px = 12;
+    o.max_width_px = 16;
+    const TwoEdgeFit plain = FitTwoEdgeProfile(s.t, s.channels, o);
+    o.side_fraction = r;
+    const TwoEdgeFit fit = FitTwoEdgeProfile(s.t, s.channels, o);
+    ASSERT_TRUE(plain.ok);
+    ASSERT_TRUE(fit.ok);
+    ASSERT_EQ(fit.side_levels.size(), 1u);
+    plain_sum += plain.width_px - width;
+    side_sum += fit.width_px - width;
+    side_sum2 += (fit.width_px - width) * (fit.width_px - width);
+  }
+  std::printf("band width error: one level %+.2f px, with the side %+.3f px (rms %.3f)\n",
+              plain_sum / trials, side_sum / trials, std::sqrt(side_sum2 / trials));
+  EXPECT_LT(plain_sum / trials, -0.3);  // the bias the side model removes
+  EXPECT_LT(std::abs(side_sum / trials), 0.08);
+  EXPECT_LT(std::sqrt(side_sum2 / trials), 0.2);
+}
+
+// Where the side is as dark as the shadow (dark paint), or narrower than the blur, its own
+// level explains nothing: the side model gives the one-level fit back (a chi^2 test: now and
+// then noise passes it, and then the width barely moves).
+TEST(TwoEdgeProfileFit, SideModelWithoutAResolvedSideIsTheOneLevelFit) {
+  std::mt19937_64 rng(19);
+  int dark_side_kept = 0;
+  for (int trial = 0; trial < 40; ++trial) {
+    const double t1 = 8.0 + 0.02 * trial;
+    const double width = trial % 2 == 0 ? 6.0 : 1.6;
+    const Synthetic s = MakeSideProfile(t1, t1 + width, 0.3, 0.7, 0.11,
+                                        trial % 2 == 0 ? 0.025 : 0.05, 0.025, 0.055, 0.002, rng);
+    TwoEdgeFitOptions o;
+    o.blur_sigma_px = 0.7;
+    o.first_edge_min_px = 5;
+    o.first_edge_max_px = 12;
+    const TwoEdgeFit plain = FitTwoEdgeProfile(s.t, s.channels, o);
+    o.side_fraction = 0.3;
+    const TwoEdgeFit fit = FitTwoEdgeProfile(s.t, s.channels, o);
+    ASSERT_TRUE(plain.ok);
+    ASSERT_TRUE(fit.ok);
+    if (trial % 2 == 0) {
+      // Dark paint: one level.
+      EXPECT_NEAR(fit.width_px, plain.width_px, 0.1);
+      if (!fit.side_levels.empty()) ++dark_side_kept;
+    } else {
+      // A 0.5 px side under a 0.7 px blur: at most that side is added.
+      EXPECT_GE(fit.width_px, plain.width_px - 1e-9);
+      EXPECT_LE(fit.width_px, plain.width_px + 0.3 / 0.7 * plain.width_px + 0.25 + 0.05);
+    }
+  }
+  EXPECT_LE(dark_side_kept, 3);  // of 20
 }
 
 TEST(TwoEdgeProfileFit, TooFewSamplesIsNotOk) {
