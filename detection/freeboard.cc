@@ -474,6 +474,82 @@ struct FusedFit {
 };
 
 // Robust (Huber IRLS + hard rejection) weighted least squares of width = gain*(f + k*x).
+// The level before the band is the deck at its edge. Where a raised structure reaches the
+// deck edge (a manifold, a crossbar, the superstructure) or the deck lies in a structure's
+// shadow, the band seen there includes that structure's shadow on the water and is no
+// measure of the deck edge's height. Such stations show a deck level unlike the rest of the
+// hull's: dropped when it departs from the median by more than four robust sigmas and a
+// quarter of the deck-to-band contrast (summed over channels).
+int DropStructureStations(std::vector<Station>& st) {
+  const int n = static_cast<int>(st.size());
+  if (n < 8) return 0;
+  std::vector<double> deck(n), band(n);
+  for (int i = 0; i < n; ++i) {
+    deck[i] = band[i] = 0;
+    for (const auto& l : st[i].levels) {
+      deck[i] += l[0];
+      band[i] += l[1];
+    }
+  }
+  auto median = [](std::vector<double> v) {
+    std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
+    return v[v.size() / 2];
+  };
+  const double deck_med = median(deck), band_med = median(band);
+  std::vector<double> dev(n);
+  for (int i = 0; i < n; ++i) dev[i] = std::abs(deck[i] - deck_med);
+  const double limit = std::max(4.0 * 1.4826 * median(dev), 0.25 * std::abs(deck_med - band_med));
+  std::vector<Station> kept;
+  for (int i = 0; i < n; ++i) {
+    if (dev[i] <= limit) kept.push_back(st[i]);
+  }
+  const int dropped = n - static_cast<int>(kept.size());
+  // Most of the hull must show its deck: otherwise there is no deck level to hold to.
+  if (static_cast<int>(kept.size()) < n / 2) return 0;
+  st.swap(kept);
+  return dropped;
+}
+
+// A superstructure stands at one end of the hull (the stern; either end while the bow is not
+// told). Where the shadows fall along the hull (their axial component), the superstructure at
+// the up-sun end casts its shadow along the shadow side too, from that end inwards: there the
+// band is the superstructure's shadow, many metres wider than the hull's. Those stations are
+// a contiguous run from the up-sun end, each reading well above the down-sun half's median;
+// they are dropped. `shadow_axial` is the shadows' direction along the axis (bow-positive).
+int DropSuperstructureShadow(std::vector<Station>& st, double shadow_axial) {
+  const int n = static_cast<int>(st.size());
+  if (n < 12 || std::abs(shadow_axial) < 0.1) return 0;
+  const double dir = shadow_axial > 0 ? 1.0 : -1.0;
+  std::vector<int> order(n);
+  for (int i = 0; i < n; ++i) order[i] = i;
+  std::sort(order.begin(), order.end(),
+            [&](int a, int b) { return st[a].x_m * dir < st[b].x_m * dir; });
+  std::vector<double> down;
+  for (int i = n / 2; i < n; ++i) {
+    const Station& s = st[order[i]];
+    down.push_back(s.width_px / s.gain_px);
+  }
+  std::nth_element(down.begin(), down.begin() + down.size() / 2, down.end());
+  const double f_ref = down[down.size() / 2];
+  int run = 0;
+  while (run < n / 2) {
+    const Station& s = st[order[run]];
+    const double f = s.width_px / s.gain_px;
+    // A superstructure stands several metres above the deck: its shadow reads metres high.
+    if (!(f > f_ref + std::max(2.0, 3.0 * s.sigma_px / s.gain_px))) break;
+    ++run;
+  }
+  if (run < 2) return 0;
+  std::vector<bool> drop(n, false);
+  for (int i = 0; i < run; ++i) drop[order[i]] = true;
+  std::vector<Station> kept;
+  for (int i = 0; i < n; ++i) {
+    if (!drop[i]) kept.push_back(st[i]);
+  }
+  st.swap(kept);
+  return run;
+}
+
 FusedFit FuseStations(const std::vector<Station>& st, double length_m, double sys_px) {
   FusedFit out;
   const int n = static_cast<int>(st.size());
@@ -759,6 +835,16 @@ FreeboardEstimate EstimateFreeboard(const HullImage& image, const Hull& hull,
     const double side_gain_m = std::max(0.0, -std::tan(v) * Dot(n_shadow, relief));
     s.side_fraction = gain_shadow_m > 0 ? side_gain_m / gain_shadow_m : 0.0;
     shadow_side = MeasureSide(image, bands, hull, axis, s, geometry.gsd_m, options);
+    const int off_deck = DropStructureStations(shadow_side.stations);
+    if (off_deck > 0) {
+      spdlog::debug("freeboard: {} stations see a structure or its shadow at the deck edge",
+                    off_deck);
+    }
+    const int dropped = DropSuperstructureShadow(shadow_side.stations, -Dot(sun, axis));
+    if (dropped > 0) {
+      spdlog::debug("freeboard: {} stations from the up-sun end read a superstructure's shadow",
+                    dropped);
+    }
     stations.insert(stations.end(), shadow_side.stations.begin(), shadow_side.stations.end());
   }
   if (use_lit) {

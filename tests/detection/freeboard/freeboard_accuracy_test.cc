@@ -243,7 +243,9 @@ HalfMetreSummary MeasureHalfMetre() {
 
 #if !BW_FREEBOARD_TARGETS
 // Issue 4's freeboard MAE (0.35 m) and state accuracy (97 %) at 0.5 m: reached on these
-// seasons (0.305 m, 11 of 11 on 2026-12-07), so they guard it in CI. A gap model that read
+// seasons (0.305 m, 11 of 11 on 2026-12-07; 0.166 m, 10 of 10 at detector 2026-12-07.12,
+// which reads the shaded hull side and drops stations a structure's shadow reaches), so they
+// guard it in CI. A gap model that read
 // a pier's blur tail as lit water took the MAE to 0.69 m here while seeds 2/3/7 of
 // `default` looked better; this test caught it.
 TEST(FreeboardAccuracy, HalfMetreGsd) {

@@ -63,6 +63,30 @@ RenderedHull RenderHull(const HullRenderSpec& s) {
     for (const auto& p : wl) pts.push_back(p + shadow_shift);
     fill(pts, s.shadow);
   }
+  // Raised structures on the deck (footprint, height above the deck): their shadows on the
+  // water, the footprint swept from the deck's height to the roof's.
+  std::vector<std::pair<std::vector<cv::Point2d>, double>> boxes;
+  if (s.superstructure_length_m > 0 && s.superstructure_height_m > 0) {
+    const double hw = std::max(0.5, hb * s.superstructure_beam_share);
+    boxes.push_back(
+        {{-a * hl + n * hw, -a * hl - n * hw, -a * (hl - s.superstructure_length_m) - n * hw,
+          -a * (hl - s.superstructure_length_m) + n * hw},
+         s.superstructure_height_m});
+  }
+  if (s.crossbar_length_m > 0 && s.crossbar_height_m > 0) {
+    const double x0 = s.crossbar_x_m - 0.5 * s.crossbar_length_m;
+    const double x1 = s.crossbar_x_m + 0.5 * s.crossbar_length_m;
+    boxes.push_back({{a * x0 + n * hb, a * x0 - n * hb, a * x1 - n * hb, a * x1 + n * hb},
+                     s.crossbar_height_m});
+  }
+  for (const auto& [fp, height] : boxes) {
+    std::vector<cv::Point2d> pts;
+    for (const auto& p : fp) {
+      pts.push_back(p + shadow_shift);
+      pts.push_back(p - sun * ((s.freeboard_m + height) / std::tan(e)));
+    }
+    fill(pts, s.shadow);
+  }
   // The pier on the anti-sun side: deck over the water, the hull's shadow on its deck where
   // the deck edge stands higher than the pier.
   cv::Mat pier_mask;
@@ -121,6 +145,12 @@ RenderedHull RenderHull(const HullRenderSpec& s) {
     std::vector<cv::Point2d> deck;
     for (const auto& p : wl) deck.push_back(p + deck_shift);
     fill(deck, s.deck);
+  }
+  for (const auto& [fp, height] : boxes) {
+    const cv::Point2d roof_shift = relief * ((s.freeboard_m + height) * std::tan(v));
+    std::vector<cv::Point2d> roof;
+    for (const auto& p : fp) roof.push_back(p + roof_shift);
+    fill(roof, s.superstructure);
   }
   if (s.psf_sigma_px > 0) {
     cv::GaussianBlur(img, img, cv::Size(0, 0), s.psf_sigma_px * ss);

@@ -38,6 +38,16 @@ struct HullRenderSpec {
   // marked in image.blocked, as a terminal's land polygon moved onto the image would be.
   // Seen off-nadir from the hull's side its face shows (the hull's shadow on the deck is
   // drawn for a nadir view only).
+  // A superstructure (accommodation block) at the stern: this long, this share of the beam
+  // wide, this high above the deck (0: none). It casts its shadow on the water; its roof is
+  // drawn displaced by its height's relief (its shadow on the deck and its walls are not).
+  double superstructure_length_m = 0.0, superstructure_height_m = 0.0;
+  double superstructure_beam_share = 0.8;
+  // A raised deck structure across the whole beam (a manifold platform): centred this far
+  // forward of amidships, this long and this high above the deck (0: none); drawn like the
+  // superstructure, in the superstructure's colour.
+  double crossbar_x_m = 0.0, crossbar_length_m = 0.0, crossbar_height_m = 0.0;
+  std::array<double, 4> superstructure{0.45, 0.45, 0.45, 0.45};
   double pier_gap_m = std::numeric_limits<double>::quiet_NaN();
   double pier_height_m = 4.5, pier_width_m = 16.0;
   std::array<double, 4> pier{0.30, 0.30, 0.28, 0.32};
