@@ -147,10 +147,13 @@ void BM_TwoEdgeProfileFit(benchmark::State& state) {
     ch[1].push_back(0.3 + (0.03 - 0.3) * p1 + (0.06 - 0.03) * p2 + noise(rng));
   }
   bw::TwoEdgeFitOptions opt;
+  // Arg: the shaded hull side's share of the band in percent (0: the one-level band; else the
+  // one-level fit, then the side model started from it).
+  opt.side_fraction = 0.01 * static_cast<double>(state.range(0));
   for (auto _ : state) benchmark::DoNotOptimize(bw::FitTwoEdgeProfile(t, ch, opt));
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(t.size() * 2 * 8));
 }
-BENCHMARK(BM_TwoEdgeProfileFit)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_TwoEdgeProfileFit)->Arg(0)->Arg(30)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 
