@@ -36,6 +36,15 @@ Synthetic MakeProfile(double t1, double t2, double blur,
   return s;
 }
 
+// Fit options with the prior blur and the search range of the first edge set.
+TwoEdgeFitOptions SearchOptions(double blur_px, double first_min_px, double first_max_px) {
+  TwoEdgeFitOptions o;
+  o.blur_sigma_px = blur_px;
+  o.first_edge_min_px = first_min_px;
+  o.first_edge_max_px = first_max_px;
+  return o;
+}
+
 TEST(TwoEdgeProfileFit, RecoversSubPixelEdgesAtSnr20) {
   std::mt19937_64 rng(7);
   std::uniform_real_distribution<double> u(0.0, 1.0);
@@ -48,10 +57,7 @@ TEST(TwoEdgeProfileFit, RecoversSubPixelEdgesAtSnr20) {
     // Weakest contrast (shadow vs water) 0.04 with noise 0.002: SNR 20.
     const std::vector<std::array<double, 3>> levels = {{0.30, 0.02, 0.06}};
     const Synthetic s = MakeProfile(t1, t2, blur, levels, 0.002, 0.5, 30.0, rng);
-    TwoEdgeFitOptions o;
-    o.blur_sigma_px = 0.8;
-    o.first_edge_min_px = 5;
-    o.first_edge_max_px = 12;
+    TwoEdgeFitOptions o = SearchOptions(0.8, 5, 12);
     o.sample_correlation = 1.0;
     const TwoEdgeFit fit = FitTwoEdgeProfile(s.t, s.channels, o);
     ASSERT_TRUE(fit.ok);
@@ -76,10 +82,7 @@ TEST(TwoEdgeProfileFit, NarrowBandWithLevelPriorAndUnknownBlur) {
     // True blur 0.9 px, prior 0.75 px: the blur is fitted.
     const std::vector<std::array<double, 3>> levels = {{0.30, 0.02, 0.06}, {0.20, 0.03, 0.08}};
     const Synthetic s = MakeProfile(t1, t2, 0.9, levels, 0.002, 0.5, 30.0, rng);
-    TwoEdgeFitOptions o;
-    o.blur_sigma_px = 0.75;
-    o.first_edge_min_px = 6;
-    o.first_edge_max_px = 14;
+    TwoEdgeFitOptions o = SearchOptions(0.75, 6, 14);
     o.middle_level_prior = {0.02, 0.03};
     o.middle_level_prior_sigma = 0.005;
     const TwoEdgeFit fit = FitTwoEdgeProfile(s.t, s.channels, o);
@@ -102,10 +105,7 @@ TEST(TwoEdgeProfileFit, WidthSigmaIsCalibrated) {
     const double t1 = 9.0 + 0.01 * trial, t2 = t1 + 4.0;
     const std::vector<std::array<double, 3>> levels = {{0.30, 0.02, 0.06}};
     const Synthetic s = MakeProfile(t1, t2, 0.8, levels, 0.004, 1.0, 30.0, rng);
-    TwoEdgeFitOptions o;
-    o.blur_sigma_px = 0.8;
-    o.first_edge_min_px = 5;
-    o.first_edge_max_px = 12;
+    TwoEdgeFitOptions o = SearchOptions(0.8, 5, 12);
     const TwoEdgeFit fit = FitTwoEdgeProfile(s.t, s.channels, o);
     ASSERT_TRUE(fit.ok);
     const double pull = (fit.width_px - 4.0) / fit.width_sigma_px;
@@ -167,10 +167,7 @@ TEST(TwoEdgeProfileFit, ShadedSideSeenOffNadirIsPartOfTheBand) {
     const double r = 0.25 + 0.1 * u(rng);
     const Synthetic s =
         MakeSideProfile(t1, t1 + width, r, 0.7, 0.11, 0.05, 0.025, 0.055, 0.002, rng);
-    TwoEdgeFitOptions o;
-    o.blur_sigma_px = 0.7;
-    o.first_edge_min_px = 5;
-    o.first_edge_max_px = 12;
+    TwoEdgeFitOptions o = SearchOptions(0.7, 5, 12);
     o.max_width_px = 16;
     const TwoEdgeFit plain = FitTwoEdgeProfile(s.t, s.channels, o);
     o.side_fraction = r;
@@ -200,10 +197,7 @@ TEST(TwoEdgeProfileFit, SideModelWithoutAResolvedSideIsTheOneLevelFit) {
     const double width = trial % 2 == 0 ? 6.0 : 1.6;
     const Synthetic s = MakeSideProfile(t1, t1 + width, 0.3, 0.7, 0.11,
                                         trial % 2 == 0 ? 0.025 : 0.05, 0.025, 0.055, 0.002, rng);
-    TwoEdgeFitOptions o;
-    o.blur_sigma_px = 0.7;
-    o.first_edge_min_px = 5;
-    o.first_edge_max_px = 12;
+    TwoEdgeFitOptions o = SearchOptions(0.7, 5, 12);
     const TwoEdgeFit plain = FitTwoEdgeProfile(s.t, s.channels, o);
     o.side_fraction = 0.3;
     const TwoEdgeFit fit = FitTwoEdgeProfile(s.t, s.channels, o);
