@@ -473,7 +473,6 @@ struct FusedFit {
   std::vector<bool> used;
 };
 
-// Robust (Huber IRLS + hard rejection) weighted least squares of width = gain*(f + k*x).
 // The level before the band is the deck at its edge. Where a raised structure reaches the
 // deck edge (a manifold, a crossbar, the superstructure) or the deck lies in a structure's
 // shadow, the band seen there includes that structure's shadow on the water and is no
@@ -550,6 +549,7 @@ int DropSuperstructureShadow(std::vector<Station>& st, double shadow_axial) {
   return run;
 }
 
+// Robust (Huber IRLS + hard rejection) weighted least squares of width = gain*(f + k*x).
 FusedFit FuseStations(const std::vector<Station>& st, double length_m, double sys_px) {
   FusedFit out;
   const int n = static_cast<int>(st.size());
@@ -845,6 +845,7 @@ FreeboardEstimate EstimateFreeboard(const HullImage& image, const Hull& hull,
       spdlog::debug("freeboard: {} stations from the up-sun end read a superstructure's shadow",
                     dropped);
     }
+    shadow_side.failed += off_deck + dropped;
     stations.insert(stations.end(), shadow_side.stations.begin(), shadow_side.stations.end());
   }
   if (use_lit) {
