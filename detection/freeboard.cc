@@ -480,31 +480,45 @@ struct FusedFit {
 // hull's: dropped when it departs from the median by more than four robust sigmas and a
 // quarter of the deck-to-band contrast (summed over channels).
 int DropStructureStations(std::vector<Station>& st) {
-  const int n = static_cast<int>(st.size());
-  if (n < 8) return 0;
-  std::vector<double> deck(n), band(n);
-  for (int i = 0; i < n; ++i) {
-    deck[i] = band[i] = 0;
+  // Only stations fitted on open water carry their levels; those measured against a pier
+  // (the gap model) do not and are neither judged nor counted.
+  std::vector<int> judged;
+  std::vector<double> deck, band;
+  for (int i = 0; i < static_cast<int>(st.size()); ++i) {
+    if (st[i].levels.empty()) continue;
+    double d = 0, m = 0;
     for (const auto& l : st[i].levels) {
-      deck[i] += l[0];
-      band[i] += l[1];
+      d += l[0];
+      m += l[1];
     }
+    judged.push_back(i);
+    deck.push_back(d);
+    band.push_back(m);
   }
+  const int n = static_cast<int>(judged.size());
+  if (n < 8) return 0;
   auto median = [](std::vector<double> v) {
     std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
     return v[v.size() / 2];
   };
   const double deck_med = median(deck), band_med = median(band);
   std::vector<double> dev(n);
-  for (int i = 0; i < n; ++i) dev[i] = std::abs(deck[i] - deck_med);
+  for (int k = 0; k < n; ++k) dev[k] = std::abs(deck[k] - deck_med);
   const double limit = std::max(4.0 * 1.4826 * median(dev), 0.25 * std::abs(deck_med - band_med));
-  std::vector<Station> kept;
-  for (int i = 0; i < n; ++i) {
-    if (dev[i] <= limit) kept.push_back(st[i]);
+  std::vector<bool> drop(st.size(), false);
+  int dropped = 0;
+  for (int k = 0; k < n; ++k) {
+    if (dev[k] > limit) {
+      drop[judged[k]] = true;
+      ++dropped;
+    }
   }
-  const int dropped = n - static_cast<int>(kept.size());
   // Most of the hull must show its deck: otherwise there is no deck level to hold to.
-  if (static_cast<int>(kept.size()) < n / 2) return 0;
+  if (n - dropped < n / 2 || dropped == 0) return 0;
+  std::vector<Station> kept;
+  for (size_t i = 0; i < st.size(); ++i) {
+    if (!drop[i]) kept.push_back(st[i]);
+  }
   st.swap(kept);
   return dropped;
 }
