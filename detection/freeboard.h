@@ -136,7 +136,7 @@ std::vector<RegistryCandidate> MatchFleetVessels(const Fleet& fleet, double leng
                                                  double gsd_m = 0.0);
 
 // Class proportions of a tanker of length `length_m` when no registry entry is known
-// (PHYSICS.md): depth L/13 (small coastal) .. L/10 (180 m product tanker) +- 8 %, laden draft
+// (PHYSICS.md): depth L/13 (small coastal) .. L/10 (180 m product tanker) +- 9 %, laden draft
 // 0.70-0.78 D, ballast draft between MARPOL's minimum 2.0 + 0.02 L (bounded for small hulls)
 // and 0.45 D. Sigmas are 1-sigma spreads; they are what limits the confidence of a state read
 // without a registry.

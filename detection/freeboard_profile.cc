@@ -85,6 +85,11 @@ TwoEdgeFit FitTwoEdgeProfile(const std::vector<double>& t_px,
   const int m = static_cast<int>(std::floor((hi2 - lo) / step)) + 1;
   const int m1 = static_cast<int>(std::floor((hi1 - lo) / step)) + 1;
   if (m < 2) return out;
+  // Rows the search can reach: all, or for the side model those from its deck-edge window to
+  // its outer-edge window (the side's edge lies between them).
+  const int k_first = with_side ? std::max(0, static_cast<int>(std::ceil((e1_lo - lo) / step))) : 0;
+  const int k_last =
+      with_side ? std::min(m - 1, static_cast<int>(std::floor((e2_hi - lo) / step))) : m - 1;
   // phi_table[k][i] = Phi((t_i - g_k)/s0); sums per k and per k & channel.
   std::vector<double> table(static_cast<size_t>(m) * n);
   std::vector<double> sum_p(m), sum_pp(m), sum_py(static_cast<size_t>(m) * nc);
@@ -96,7 +101,7 @@ TwoEdgeFit FitTwoEdgeProfile(const std::vector<double>& t_px,
       sum_yy[c] += y * y;
     }
   }
-  for (int k = 0; k < m; ++k) {
+  for (int k = k_first; k <= k_last; ++k) {
     const double g = lo + k * step;
     double* row = &table[static_cast<size_t>(k) * n];
     double sp = 0, spp = 0;
@@ -118,11 +123,11 @@ TwoEdgeFit FitTwoEdgeProfile(const std::vector<double>& t_px,
   int best_k1 = -1, best_k2 = -1;
   const int min_dk = std::max(1, static_cast<int>(std::ceil(options.min_width_px / step)));
   const int max_dk = static_cast<int>(std::floor(options.max_width_px / step));
-  for (int k1 = 0; k1 < m1; ++k1) {
+  for (int k1 = k_first; k1 < m1; ++k1) {
     const double* r1 = &table[static_cast<size_t>(k1) * n];
     const double g1 = lo + k1 * step;
     if (g1 < e1_lo || g1 > e1_hi) continue;
-    for (int k2 = k1 + min_dk; k2 < m && k2 - k1 <= max_dk; ++k2) {
+    for (int k2 = k1 + min_dk; k2 <= k_last && k2 - k1 <= max_dk; ++k2) {
       const double g2 = lo + k2 * step;
       if (g2 < e2_lo || g2 > e2_hi) continue;
       const double* r2 = &table[static_cast<size_t>(k2) * n];
