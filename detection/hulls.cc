@@ -192,7 +192,8 @@ EdgePair FindEdges(const std::vector<double>& v, double t0, double dt, double ha
 
 }  // namespace
 
-bool RefineHull(const cv::Mat& contrast, Hull& hull, double* psf_sigma_px, double* edge_mad_px) {
+bool RefineHull(const cv::Mat& contrast, Hull& hull, double* psf_sigma_px, double* edge_mad_px,
+                double min_end_step, bool* deck_clear) {
   cv::Point2d a = hull.axis_px;
   a *= 1.0 / std::max(cv::norm(a), 1e-12);
   cv::Point2d c = hull.center_px;
@@ -201,6 +202,7 @@ bool RefineHull(const cv::Mat& contrast, Hull& hull, double* psf_sigma_px, doubl
   std::vector<double> prof;
   std::vector<double> psfs;
   bool any = false;
+  bool clear = true;
   double edge_mad = 1e9;
   for (int iter = 0; iter < 3; ++iter) {
     const cv::Point2d n = Normal(a);
@@ -291,13 +293,26 @@ bool RefineHull(const cv::Mat& contrast, Hull& hull, double* psf_sigma_px, doubl
     // Search the outside level only beyond ~90 % of the half length: a shadow across the
     // deck must not be taken for the water past the end.
     const EdgePair e = FindEdges(prof, s0, dt, 0.5 * length, deck_level, 0.92);
-    if (e.ok) {
-      length = e.right - e.left;
-      c += a * (0.5 * (e.left + e.right));
+    if (!e.ok) continue;
+    // The ends need a deck standing clear of the water as this profile sees it (the
+    // maximum across the beam lifts the water's noise by a sigma or two): the ends of a
+    // deck barely brighter than the water (dark paint in the brightness map) wander out by
+    // metres with every iteration (12k benchmark scene: a 137 m hull whose deck stood 2.9
+    // sigmas above the water read 172 m). The length then stays as it came.
+    std::vector<double> outside;
+    for (int i = 0; i < ns; ++i) {
+      const double s = s0 + i * dt;
+      if (s < e.left - 2.0 || s > e.right + 2.0) outside.push_back(prof[i]);
     }
+    const double step = outside.size() >= 4 ? deck_level - Median(outside) : deck_level;
+    clear = step >= min_end_step;
+    if (!clear) continue;
+    length = e.right - e.left;
+    c += a * (0.5 * (e.left + e.right));
   }
   if (!any) return false;
   if (edge_mad_px != nullptr) *edge_mad_px = edge_mad;
+  if (deck_clear != nullptr) *deck_clear = clear;
   hull.center_px = c;
   hull.axis_px = a;
   hull.length_px = length;
@@ -828,13 +843,51 @@ std::vector<Part> CutThinStrips(const Part& part, int r, double min_area) {
   return out;
 }
 
+// Whether a piece other than `kept` (index `skip`) is a solid block as wide as the hull
+// against one of its ends: a stern superstructure whose shadow on the deck (darker than the
+// water) bites into the mask and narrows it below the opening's size. Foam astern is never
+// that: it is a trail narrower than the hull at the stern, ragged and widening away from it.
+bool SolidBlockAtAnEnd(const Pca& kept, const std::vector<Part>& pieces, std::ptrdiff_t skip,
+                       double max_gap) {
+  const cv::Point2d a = kept.axis, n = Normal(kept.axis);
+  const double beam = kept.beam();
+  for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(pieces.size()); ++i) {
+    if (i == skip) continue;
+    const std::vector<cv::Point>& px = pieces[static_cast<size_t>(i)].pixels;
+    double s0 = 1e30, s1 = -1e30, t0 = 1e30, t1 = -1e30;
+    for (const auto& q : px) {
+      const cv::Point2d d(q.x + 0.5 - kept.center.x, q.y + 0.5 - kept.center.y);
+      const double s = d.dot(a), t = d.dot(n);
+      s0 = std::min(s0, s);
+      s1 = std::max(s1, s);
+      t0 = std::min(t0, t);
+      t1 = std::max(t1, t);
+    }
+    const double len = s1 - s0 + 1, wid = t1 - t0 + 1;
+    const double gap = s0 > 0 ? s0 - kept.s_max : kept.s_min - s1;
+    const double side_tol = 0.15 * beam + 1.0;
+    Trace(
+        "  piece {} px: s {:.0f}..{:.0f} t {:.0f}..{:.0f} (kept s {:.0f}..{:.0f} t {:.0f}..{:.0f})",
+        px.size(), s0, s1, t0, t1, kept.s_min, kept.s_max, kept.t_min, kept.t_max);
+    if (gap <= max_gap && len <= 0.35 * kept.length() && wid >= 0.8 * beam &&
+        t0 >= kept.t_min - side_tol && t1 <= kept.t_max + side_tol &&
+        static_cast<double>(px.size()) >= 0.6 * len * wid) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // An underway hull's wake trails it as foam speckle joined to its stern (or a mooring line
 // to an end): the part is then far longer than the hull and too slender for one. Cutting
 // off the strips and clumps narrower than a fifth of the beam (at least 2r+1 px) leaves
 // the hull as one solid piece that holds most of the pixels and is clearly shorter; the
 // part becomes that piece. A solid hull loses nothing and is left as it was; a faint hull
-// that the grow level breaks up is not solid and is not cut.
-void DropTrailingSpeckle(Part& part, int r, double min_area, double min_len_px) {
+// that the grow level breaks up is not solid and is not cut; nor is a hull whose end the
+// opening parted from it (SolidBlockAtAnEnd), within the gap a structure's shadow across
+// the deck can span (`max_block_gap`, px).
+void DropTrailingSpeckle(Part& part, int r, double min_area, double min_len_px,
+                         double max_block_gap) {
   const Pca whole = ComputePca(part.pixels);
   if (whole.length() < 2 * min_len_px) return;
   r = std::max(r, static_cast<int>(std::lround(0.2 * whole.beam())));
@@ -845,6 +898,11 @@ void DropTrailingSpeckle(Part& part, int r, double min_area, double min_len_px) 
   });
   const Pca kept = ComputePca(largest->pixels);
   const double n_kept = static_cast<double>(largest->pixels.size());
+  if (SolidBlockAtAnEnd(kept, pieces, largest - pieces.begin(), std::max(r + 2.0, max_block_gap))) {
+    Trace("part ({:.0f},{:.0f}) L={:.0f}: a solid block at an end of the hull, not speckle",
+          whole.center.x, whole.center.y, whole.length());
+    return;
+  }
   if (kept.length() >= 0.9 * whole.length() ||
       n_kept < 0.8 * static_cast<double>(part.pixels.size()) ||
       n_kept < 0.7 * kept.length() * kept.beam())
@@ -1503,7 +1561,10 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
       // it is trimmed alike here, or the bulge trimmed off there fails the fill test below.
       const bool straight_side = TrimToStrip(part, origin < 0 ? kPieceMinPixels : kTrimMinPixels);
       if (part.pixels.size() < min_area) continue;
-      if (options.cut_wakes && k < direct) DropTrailingSpeckle(part, r_strip, min_area, min_len_px);
+      if (options.cut_wakes && k < direct) {
+        DropTrailingSpeckle(part, r_strip, min_area, min_len_px,
+                            max_shadow_gap_px(ComputePca(part.pixels).axis));
+      }
       Pca p = ComputePca(part.pixels);
       // A part of a component joined to haze or a cloud edge: the component's hull-shaped
       // pieces at a raised threshold are tried instead, once per component.
@@ -1618,11 +1679,14 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
       // paint) from the objectness map; else the component's own extents.
       Hull refined = hull;
       double edge_mad = 1e9, edge_mad2 = 1e9;
-      bool edges = RefineHull(c, refined, &psf, &edge_mad);
+      const double end_step = options.objectness_ends ? options.min_end_step_sigma
+                                                      : -std::numeric_limits<double>::infinity();
+      bool deck_clear = true;
+      bool edges = RefineHull(c, refined, &psf, &edge_mad, end_step, &deck_clear);
       bool ok = edges && plausible(refined);
       if (!ok && obj.data != c.data) {
         Hull second = hull;
-        const bool edges2 = RefineHull(obj, second, &psf, &edge_mad2);
+        const bool edges2 = RefineHull(obj, second, &psf, &edge_mad2, end_step);
         if (edges2 && plausible(second)) {
           refined = second;
           ok = true;
@@ -1635,11 +1699,15 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
         // and its ends (a dark bow, a dark stern) fade, the brightness edges spanning only
         // the bright fittings. Where the objectness map (which sees the paint in NIR and
         // colour) finds the same hull with straighter edges, it gives the hull; where it
-        // finds it as straight but longer, it gives the ends, and the sides stay those of
-        // the brightness map (the deck edge as imaged, which the cue stage measures from).
+        // finds it as straight, it gives the ends, and the sides stay those of the
+        // brightness map (the deck edge as imaged, which the cue stage measures from). On
+        // open water (`objectness_ends`) the ends are the objectness map's also where it is
+        // shorter: there a deck stands out from foam astern and a bow wave (white,
+        // colourless) by its paint, where in brightness foam is as bright as many decks and
+        // runs on from the stern.
         Hull second = hull;
         double psf2 = psf;
-        const bool edges2 = RefineHull(obj, second, &psf2, &edge_mad2);
+        const bool edges2 = RefineHull(obj, second, &psf2, &edge_mad2, end_step);
         // Both axes are unit vectors (RefineHull normalises them).
         const cv::Point2d ra = refined.axis_px, sa = second.axis_px;
         const bool same_axis = std::fabs(ra.x * sa.y - ra.y * sa.x) < 0.05;
@@ -1659,9 +1727,10 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
                 refined.center_px.x, refined.center_px.y, edge_mad2, edge_mad);
           // The objectness map also sees a shadow on the water (and in the gap to a pier)
           // beside a dark hull: a wider beam there is that shadow, and the sides stay those
-          // of the brightness map, across the objectness axis.
+          // of the brightness map, across the objectness axis, unless the deck does not
+          // stand clear of the water in brightness (then its edges are noise).
           const double wider_px = second.beam_px - refined.beam_px;
-          if (wider_px > 1.0 / gsd && usable) {
+          if (wider_px > 1.0 / gsd && usable && deck_clear) {
             const cv::Point2d n = Normal(second.axis_px);
             second.center_px += n * (refined.center_px - second.center_px).dot(n);
             second.beam_px = refined.beam_px;
@@ -1671,7 +1740,8 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
           refined = second;
           psf = psf2;
           edge_mad = edge_mad2;
-        } else if (usable && second.length_px > 1.04 * refined.length_px &&
+        } else if (usable &&
+                   (options.objectness_ends || second.length_px > 1.04 * refined.length_px) &&
                    edge_mad2 <= std::max(edge_mad, 1.0) + 0.5) {
           Trace("ends ({:.0f},{:.0f}) from the objectness map: L {:.1f} -> {:.1f} px",
                 refined.center_px.x, refined.center_px.y, refined.length_px, second.length_px);

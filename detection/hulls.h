@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <limits>
 #include <opencv2/core.hpp>
 #include <string>
 #include <vector>
@@ -46,6 +47,14 @@ struct HullFitOptions {
   // For the search of open water: hulls at a berth are moored, and cutting there turns haze
   // along the pier into hull-shaped strips.
   bool cut_wakes = false;
+  // Ends for the search of open water: the objectness map gives a hull's ends wherever it
+  // finds the hull as straight as the brightness map does (in brightness the foam astern of
+  // a vessel under way and its bow wave are as bright as many decks), and a map's ends count
+  // only where its deck stands `min_end_step_sigma` clear of the water there (else the
+  // length stays as the mask gave it). Berth mode keeps the brightness map's ends, which
+  // its seasons were measured with (a hull's length sets its identity across scenes).
+  bool objectness_ends = false;
+  double min_end_step_sigma = 5.0;
   // The sun, where known: a unit vector towards it in the window's pixels and its elevation.
   // A shadow across a deck cuts a hull into pieces on one axis only as far as the tallest
   // superstructure's shadow reaches along it (`max_superstructure_m` / tan(elevation), times
@@ -90,9 +99,13 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
 // midline fit gives centre and axis), ends from the centre-line profile. `contrast` is any
 // CV_32F map where hull > surroundings. Returns false when no edges were found.
 // `edge_mad_px`: median absolute residual of the straighter long side's edges about its
-// fitted line (pixels), a measure of how hull-like the object is.
+// fitted line (pixels), a measure of how hull-like the object is. `min_end_step`: the ends
+// are searched only where the deck stands this far (map units) above the water beyond them
+// (else the length stays as given); `deck_clear` says whether it did.
 bool RefineHull(const cv::Mat& contrast, Hull& hull, double* psf_sigma_px = nullptr,
-                double* edge_mad_px = nullptr);
+                double* edge_mad_px = nullptr,
+                double min_end_step = -std::numeric_limits<double>::infinity(),
+                bool* deck_clear = nullptr);
 
 // Tells the bow from the stern by the width profile (a pointed bow tapers, the stern is
 // square) and a superstructure aft; flips hull.axis_px towards the bow. Returns a score in

@@ -182,8 +182,9 @@ void ProcessRegion(const Shared& sh, const Scene& scene, const PrescreenRegion& 
   }
   HullFitOptions ho;
   ho.gsd_m = gsd;
-  ho.keep_scratch = false;  // the RSS bound of wide mode: no idle window-sized maps per thread
-  ho.cut_wakes = true;      // vessels under way trail wakes
+  ho.keep_scratch = false;    // the RSS bound of wide mode: no idle window-sized maps per thread
+  ho.cut_wakes = true;        // vessels under way trail wakes
+  ho.objectness_ends = true;  // and foam astern as bright as a deck
   if (sh.have_sun) {
     const PixelXY mid{win.x0 + 0.5 * win.width, win.y0 + 0.5 * win.height};
     ho.to_sun_px = detail::PixelDirection(scene, mid, sh.header->sun_azimuth_deg);
