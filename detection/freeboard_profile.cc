@@ -75,6 +75,23 @@ TwoEdgeFit FitTwoEdgeProfile(const std::vector<double>& t_px,
     scale[c] = std::max(DifferenceNoise(channels[c]), 1e-3 * (*hi - *lo) + 1e-9);
   }
 
+  // A shadow is never darker than black: it removes the direct sun, not the sky's light. A
+  // band only a few blur sigmas wide trades width against depth, and there the fit could
+  // settle on a notch a fraction of a pixel wide and far below black (-0.23 in reflectance
+  // beside water at 0.016) where the profile shows a 3 px band; a hull's freeboard then
+  // hung on how many of its stations happened to resolve (pass 2 of MeasureSide needs five
+  // to lend the shadow's level as a prior). The shadow level (polarity < 0) may go below
+  // black (zero, or the darkest sample where a dark-object subtraction overshot) by three
+  // noise sigmas and 0.01 only: a grid candidate below that is skipped, and the refinement
+  // meets a stiff one-sided wall there. The lit side's band (polarity 0) stays free: the
+  // floor moved its sub-pixel readings at the berths, which are judged elsewhere.
+  std::vector<double> floor_level(nc);
+  for (int c = 0; c < nc; ++c) {
+    const double darkest = *std::min_element(channels[c].begin(), channels[c].end());
+    floor_level[c] = options.polarity < 0 ? std::min(0.0, darkest) - 0.01 - 3.0 * scale[c]
+                                          : -std::numeric_limits<double>::infinity();
+  }
+
   // ---- Grid search, levels solved linearly (variable projection) ----
   const double step = std::max(0.05, options.grid_step_px);
   const double s0 = std::max(0.2, options.blur_sigma_px);
@@ -135,6 +152,7 @@ TwoEdgeFit FitTwoEdgeProfile(const std::vector<double>& t_px,
       for (int i = 0; i < n; ++i) x12 += r1[i] * r2[i];
       const int ki = k1 + static_cast<int>(std::lround(r_side * (k2 - k1)));
       double cost = 0, dark1 = 0, dark2 = 0;
+      bool below_black = false;
       if (with_side && ki > k1 && ki < k2) {
         // The side's edge on the grid (the refinement below places it exactly).
         const double* ri = &table[static_cast<size_t>(ki) * n];
@@ -156,6 +174,7 @@ TwoEdgeFit FitTwoEdgeProfile(const std::vector<double>& t_px,
           cost += sum_yy[c] - rhs.dot(beta);
           dark1 += beta[1] + beta[2];  // shadow - before
           dark2 += beta[3];            // after - shadow
+          below_black |= (beta[0] + beta[1] + beta[2]) * scale[c] < floor_level[c];
         }
       } else {
         Eigen::Matrix3d g;
@@ -169,8 +188,10 @@ TwoEdgeFit FitTwoEdgeProfile(const std::vector<double>& t_px,
           cost += sum_yy[c] - rhs.dot(beta);
           dark1 += beta[1];  // middle - before
           dark2 += beta[2];  // after - middle
+          below_black |= (beta[0] + beta[1]) * scale[c] < floor_level[c];
         }
       }
+      if (below_black) continue;
       if (options.polarity < 0 && !(dark1 < 0 && dark2 > 0)) continue;
       if (cost < best_cost) {
         best_cost = cost;
@@ -191,7 +212,7 @@ TwoEdgeFit FitTwoEdgeProfile(const std::vector<double>& t_px,
   // With a side segment, a weak prior ties the side's level to the shadow's: a side much
   // narrower than the blur leaves its level undetermined and the fit must stay well posed
   // (its sigma is the channel's whole range, so a resolved side is not pulled).
-  const int nr = n * nc + 1 + (level_prior ? nc : 0) + (with_side ? nc : 0);
+  const int nr = n * nc + 1 + (level_prior ? nc : 0) + (with_side ? nc : 0) + nc;
   Eigen::VectorXd p(np);
   p[0] = lo + best_k1 * step;
   p[1] = lo + best_k2 * step;
@@ -318,6 +339,19 @@ TwoEdgeFit FitTwoEdgeProfile(const std::vector<double>& t_px,
           jv[1] = -side_tie[c];
           accumulate(2, r[prior_row + c]);
         }
+      }
+      prior_row += nc;
+    }
+    // The floor (see above), one-sided: nothing while the middle level is above it.
+    for (int c = 0; c < nc; ++c) {
+      const int o = 3 + nl * c + mid;
+      const double w = 1.0 / std::max(0.25 * scale[c], 1e-9);
+      const double below = std::min(0.0, q[o] - floor_level[c]);
+      r[prior_row + c] = w * below;
+      if (h && below < 0) {
+        idx[0] = o;
+        jv[0] = w;
+        accumulate(1, r[prior_row + c]);
       }
     }
     if (h) {

@@ -127,7 +127,17 @@ TEST(EstimateFreeboard, ShadowOnPierIsUnobservable) {
   BlockShadowSide(r0, image, 2.0);
   const FreeboardEstimate est = EstimateFreeboard(image, r0.hull, r0.geometry);
   EXPECT_FALSE(est.observable);
-  EXPECT_EQ(est.reason, "shadow on the pier or another hull");
+  // The "pier" here is a mask over the rendered water, which the shadow crosses: followed
+  // into it, the band may read as a shadow running into the pier (a lower bound, which must
+  // then hold). Before the shadow's level was held above black (2026-12-07) that band fit
+  // failed and the stations counted as blocked.
+  std::printf("shadow on a masked pier: %s, lower bound %.2f +- %.2f m (f %.1f m)\n",
+              est.reason.c_str(), est.lower_bound_m, est.lower_bound_sigma_m, spec.freeboard_m);
+  if (est.reason == "shadow runs into the pier or another hull") {
+    EXPECT_LE(est.lower_bound_m, spec.freeboard_m + 2.0 * est.lower_bound_sigma_m);
+  } else {
+    EXPECT_EQ(est.reason, "shadow on the pier or another hull");
+  }
 
   image.cloud = cv::Mat(image.blocked.size(), CV_8U, cv::Scalar(0));
   image.blocked.setTo(255);

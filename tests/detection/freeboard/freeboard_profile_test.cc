@@ -216,6 +216,51 @@ TEST(TwoEdgeProfileFit, SideModelWithoutAResolvedSideIsTheOneLevelFit) {
   EXPECT_LE(dark_side_kept, 3);  // of 20
 }
 
+// A station of the 12k benchmark scene (an anchored 95 m tanker at 0.8 m GSD, its shadow
+// side; bands R, G, B, NIR in reflectance, G and B below zero in the shadow where the haze
+// subtraction overshot): the deck, a shadow about 3 px wide, the water. The band is barely
+// four blur sigmas wide, where width trades against depth: left free, the fit settled on a
+// notch 0.4 px wide at -0.23 in red, far below black (the hull's freeboard then read 1.4 m
+// for 3.4 m where too few stations were resolved to lend the shadow's level as a prior).
+TEST(TwoEdgeProfileFit, ANarrowBandIsNoNotchBelowBlack) {
+  std::vector<double> t;
+  for (int i = 0; i < 51; ++i) t.push_back(4.486 + 0.5 * i);
+  const std::vector<std::vector<double>> channels = {
+      {0.0652, 0.0637, 0.0638, 0.0638, 0.0645, 0.0641, 0.0624, 0.0619, 0.0587, 0.0498, 0.0361,
+       0.0193, 0.0057, 0.0007, 0.0038, 0.0099, 0.0147, 0.0158, 0.0159, 0.0163, 0.0157, 0.0157,
+       0.0158, 0.0151, 0.0151, 0.0156, 0.0149, 0.0146, 0.0161, 0.0164, 0.0164, 0.0183, 0.0198,
+       0.0201, 0.0219, 0.0249, 0.0255, 0.0248, 0.0275, 0.0316, 0.0308, 0.0282, 0.0278, 0.0288,
+       0.0298, 0.0299, 0.0271, 0.0271, 0.0285, 0.0278, 0.0231},
+      {0.0400,  0.0413,  0.0429,  0.0424,  0.0417, 0.0413, 0.0412, 0.0383, 0.0282, 0.0092, -0.0053,
+       -0.0115, -0.0124, -0.0104, -0.0035, 0.0068, 0.0141, 0.0172, 0.0182, 0.0178, 0.0159, 0.0151,
+       0.0151,  0.0161,  0.0171,  0.0170,  0.0169, 0.0163, 0.0151, 0.0151, 0.0162, 0.0185, 0.0198,
+       0.0202,  0.0225,  0.0254,  0.0268,  0.0273, 0.0292, 0.0321, 0.0315, 0.0289, 0.0281, 0.0294,
+       0.0309,  0.0311,  0.0283,  0.0285,  0.0300, 0.0290, 0.0237},
+      {0.0469,  0.0459,  0.0457,  0.0456,  0.0460, 0.0468, 0.0460, 0.0416, 0.0277, 0.0034, -0.0134,
+       -0.0181, -0.0171, -0.0155, -0.0088, 0.0031, 0.0118, 0.0164, 0.0190, 0.0194, 0.0171, 0.0169,
+       0.0164,  0.0159,  0.0163,  0.0167,  0.0168, 0.0159, 0.0154, 0.0162, 0.0180, 0.0206, 0.0208,
+       0.0210,  0.0238,  0.0281,  0.0290,  0.0290, 0.0314, 0.0334, 0.0323, 0.0310, 0.0315, 0.0335,
+       0.0346,  0.0322,  0.0287,  0.0300,  0.0317, 0.0309, 0.0252},
+      {0.1060, 0.1049, 0.1045, 0.1047, 0.1057, 0.1060, 0.1050, 0.1015, 0.0907, 0.0683, 0.0457,
+       0.0268, 0.0144, 0.0105, 0.0107, 0.0124, 0.0139, 0.0146, 0.0155, 0.0159, 0.0155, 0.0152,
+       0.0149, 0.0146, 0.0141, 0.0142, 0.0153, 0.0147, 0.0141, 0.0145, 0.0151, 0.0172, 0.0192,
+       0.0196, 0.0213, 0.0235, 0.0229, 0.0223, 0.0257, 0.0302, 0.0288, 0.0264, 0.0267, 0.0283,
+       0.0298, 0.0291, 0.0257, 0.0254, 0.0267, 0.0266, 0.0224},
+  };
+  TwoEdgeFitOptions o = SearchOptions(0.81, 3.97, 12.49);
+  o.max_width_px = 10.66;
+  o.grid_step_px = 0.5;
+  o.sample_correlation = 2.0;
+  o.side_fraction = 0.338;
+  const TwoEdgeFit fit = FitTwoEdgeProfile(t, channels, o);
+  ASSERT_TRUE(fit.ok);
+  std::printf("band %.2f px (edges %.2f %.2f), blur %.2f, red level %.3f\n", fit.width_px,
+              fit.edge1_px, fit.edge2_px, fit.blur_sigma_px, fit.levels[0][1]);
+  EXPECT_GT(fit.width_px, 2.4);
+  EXPECT_LT(fit.width_px, 3.8);
+  EXPECT_GT(fit.levels[0][1], -0.03);
+}
+
 TEST(TwoEdgeProfileFit, TooFewSamplesIsNotOk) {
   TwoEdgeFitOptions o;
   EXPECT_FALSE(FitTwoEdgeProfile({0, 1, 2}, {{1, 0, 1}}, o).ok);
