@@ -190,10 +190,68 @@ EdgePair FindEdges(const std::vector<double>& v, double t0, double dt, double ha
   return e;
 }
 
+// An end past a deck in shadow: from the deck's end `edge` (profile coordinate) outwards
+// (`dir` +-1), a plateau clear of the outside level (the profile's outermost 2 px) by four
+// sigmas and a sixth of the deck level, below the half-deck level that ended the deck, at
+// least 2 px and at most `reach` long, that drops to the outside within the profile and
+// stays down for 2 px. Returns the crossing half-way between plateau and outside, or NaN.
+double ShadedEnd(const std::vector<double>& v, double t0, double dt, double edge, int dir,
+                 double deck_level, double reach) {
+  const int n = static_cast<int>(v.size());
+  const int tail = std::max(2, static_cast<int>(std::lround(2.0 / dt)));
+  if (n < 4 * tail) return std::nan("");
+  std::vector<double> far;
+  for (int k = 0; k < tail; ++k) far.push_back(dir > 0 ? v[n - 1 - k] : v[k]);
+  const double outside = Median(far);
+  const auto index = [&](double t) { return static_cast<int>(std::lround((t - t0) / dt)); };
+  const int i_e = index(edge);
+  // The level just past the deck's step (1-3 px out).
+  std::vector<double> near;
+  for (int k = index(edge + dir * 1.0); dir * (k - index(edge + dir * 3.0)) <= 0 && k >= 0 && k < n;
+       k += dir) {
+    near.push_back(v[k]);
+  }
+  if (near.size() < 4) return std::nan("");
+  const double m0 = Median(near);
+  const double floor_level = std::max(outside + 4.0, outside + deck_level / 6.0);
+  if (!(m0 >= floor_level) || m0 > 0.6 * deck_level) return std::nan("");
+  const double thr = 0.5 * (m0 + outside);
+  int i_d = -1;
+  for (int k = i_e + dir; k >= 0 && k < n; k += dir) {
+    if (v[k] < thr) {
+      i_d = k;
+      break;
+    }
+  }
+  if (i_d < 0) return std::nan("");
+  const double run = std::abs(i_d - i_e) * dt;
+  if (run < 2.0 || run > reach) return std::nan("");
+  for (int k = i_d; dir * (k - i_d) < tail; k += dir) {
+    if (k < 0 || k >= n || v[k] >= thr) return std::nan("");
+  }
+  std::vector<double> plateau;
+  for (int k = i_e + dir * tail / 2; dir * (k - i_d) < 0; k += dir) plateau.push_back(v[k]);
+  const double m = plateau.empty() ? m0 : Median(plateau);
+  if (!(m >= floor_level)) return std::nan("");
+  // A hull's end is an edge as sharp as the blur; foam astern fades out over metres: the
+  // drop from three quarters of the plateau to a quarter must take under 2.5 px.
+  const double hi = outside + 0.75 * (m - outside), lo = outside + 0.25 * (m - outside);
+  int k_hi = i_d, k_lo = i_d;
+  while (k_hi - dir >= 0 && k_hi - dir < n && dir * (k_hi - dir - i_e) > 0 && v[k_hi - dir] < hi)
+    k_hi -= dir;
+  while (k_lo >= 0 && k_lo < n && v[k_lo] > lo) k_lo += dir;
+  if (k_lo < 0 || k_lo >= n || std::abs(k_lo - k_hi) * dt > 2.5) return std::nan("");
+  const double level = 0.5 * (m + outside);
+  const int i_in = i_d - dir;
+  const double a = v[i_in], b = v[i_d];
+  const double f = a > b ? std::clamp((a - level) / (a - b), 0.0, 1.0) : 0.5;
+  return t0 + (i_in + dir * f) * dt;
+}
+
 }  // namespace
 
 bool RefineHull(const cv::Mat& contrast, Hull& hull, double* psf_sigma_px, double* edge_mad_px,
-                double min_end_step, bool* deck_clear) {
+                double min_end_step, bool* deck_clear, bool shaded_ends) {
   cv::Point2d a = hull.axis_px;
   a *= 1.0 / std::max(cv::norm(a), 1e-12);
   cv::Point2d c = hull.center_px;
@@ -307,8 +365,15 @@ bool RefineHull(const cv::Mat& contrast, Hull& hull, double* psf_sigma_px, doubl
     const double step = outside.size() >= 4 ? deck_level - Median(outside) : deck_level;
     clear = step >= min_end_step;
     if (!clear) continue;
-    length = e.right - e.left;
-    c += a * (0.5 * (e.left + e.right));
+    double left = e.left, right = e.right;
+    if (shaded_ends) {
+      const double l2 = ShadedEnd(prof, s0, dt, left, -1, deck_level, 0.4 * length);
+      const double r2 = ShadedEnd(prof, s0, dt, right, 1, deck_level, 0.4 * length);
+      if (std::isfinite(l2)) left = l2;
+      if (std::isfinite(r2)) right = r2;
+    }
+    length = right - left;
+    c += a * (0.5 * (left + right));
   }
   if (!any) return false;
   if (edge_mad_px != nullptr) *edge_mad_px = edge_mad;
@@ -1682,11 +1747,13 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
       const double end_step = options.objectness_ends ? options.min_end_step_sigma
                                                       : -std::numeric_limits<double>::infinity();
       bool deck_clear = true;
-      bool edges = RefineHull(c, refined, &psf, &edge_mad, end_step, &deck_clear);
+      // On open water the ends also look past a deck in its superstructure's shadow.
+      const bool shaded = options.objectness_ends;
+      bool edges = RefineHull(c, refined, &psf, &edge_mad, end_step, &deck_clear, shaded);
       bool ok = edges && plausible(refined);
       if (!ok && obj.data != c.data) {
         Hull second = hull;
-        const bool edges2 = RefineHull(obj, second, &psf, &edge_mad2, end_step);
+        const bool edges2 = RefineHull(obj, second, &psf, &edge_mad2, end_step, nullptr, shaded);
         if (edges2 && plausible(second)) {
           refined = second;
           ok = true;
@@ -1707,7 +1774,7 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
         // runs on from the stern.
         Hull second = hull;
         double psf2 = psf;
-        const bool edges2 = RefineHull(obj, second, &psf2, &edge_mad2, end_step);
+        const bool edges2 = RefineHull(obj, second, &psf2, &edge_mad2, end_step, nullptr, shaded);
         // Both axes are unit vectors (RefineHull normalises them).
         const cv::Point2d ra = refined.axis_px, sa = second.axis_px;
         const bool same_axis = std::fabs(ra.x * sa.y - ra.y * sa.x) < 0.05;

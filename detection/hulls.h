@@ -101,11 +101,13 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
 // `edge_mad_px`: median absolute residual of the straighter long side's edges about its
 // fitted line (pixels), a measure of how hull-like the object is. `min_end_step`: the ends
 // are searched only where the deck stands this far (map units) above the water beyond them
-// (else the length stays as given); `deck_clear` says whether it did.
+// (else the length stays as given); `deck_clear` says whether it did. `shaded_ends`: an end
+// may lie past a lower plateau beyond the deck's step (a deck in its superstructure's
+// shadow), where that plateau stands clear of the outside and ends in a drop to it.
 bool RefineHull(const cv::Mat& contrast, Hull& hull, double* psf_sigma_px = nullptr,
                 double* edge_mad_px = nullptr,
                 double min_end_step = -std::numeric_limits<double>::infinity(),
-                bool* deck_clear = nullptr);
+                bool* deck_clear = nullptr, bool shaded_ends = false);
 
 // Tells the bow from the stern by the width profile (a pointed bow tapers, the stern is
 // square) and a superstructure aft; flips hull.axis_px towards the bow. Returns a score in
