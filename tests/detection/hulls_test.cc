@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <numbers>
 #include <opencv2/imgproc.hpp>
+#include <optional>
 #include <random>
 
 namespace bw {
@@ -715,6 +716,22 @@ TEST(FindHulls, FoamAsBrightAsTheDeckAsternIsNoHull) {
   }
 }
 
+// The one tanker FindHulls finds on a drawn contrast map with the open-water search (wakes
+// cut; `objectness_ends` as given), printed with `label`; none where it finds not one.
+std::optional<HullCandidate> OnlyTankerOnOpenWater(const cv::Mat& map, bool objectness_ends,
+                                                   const char* label) {
+  HullFitOptions opt;
+  opt.gsd_m = 0.5;
+  opt.cut_wakes = true;
+  opt.objectness_ends = objectness_ends;
+  const auto tankers = Tankers(FindHulls(FromContrast(map), opt));
+  EXPECT_EQ(tankers.size(), 1u);
+  if (tankers.size() != 1) return std::nullopt;
+  std::printf("%s: %.1f m (110), centre x %.1f px (250)\n", label, tankers[0].length_m,
+              tankers[0].hull.center_px.x);
+  return tankers[0];
+}
+
 // With the sun on the bow quarter a stern superstructure's shadow falls forward onto the
 // deck, darker than the water, across most of the beam: the hull's mask narrows there to a
 // few pixels. Cutting the strips narrower than a fifth of the beam (foam astern) parted the
@@ -726,15 +743,10 @@ TEST(FindHulls, AShadowBitingIntoTheDeckDoesNotCutTheSternOff) {
   DrawHull(map, {250, 150}, 0, 220, 36, 40);                                   // stern x = 140
   cv::rectangle(map, cv::Rect(140, 132, 26, 36), cv::Scalar(90), cv::FILLED);  // superstructure
   cv::rectangle(map, cv::Rect(166, 132, 9, 32), cv::Scalar(-3), cv::FILLED);   // its shadow
-  HullFitOptions opt;
-  opt.gsd_m = 0.5;
-  opt.cut_wakes = true;
-  const auto tankers = Tankers(FindHulls(FromContrast(map), opt));
-  ASSERT_EQ(tankers.size(), 1u);
-  std::printf("shadow bite: %.1f m (110), centre x %.1f px (250)\n", tankers[0].length_m,
-              tankers[0].hull.center_px.x);
-  EXPECT_NEAR(tankers[0].length_m, 110, 3);
-  EXPECT_NEAR(tankers[0].hull.center_px.x, 250, 3);
+  const auto tanker = OnlyTankerOnOpenWater(map, false, "shadow bite");
+  ASSERT_TRUE(tanker.has_value());
+  EXPECT_NEAR(tanker->length_m, 110, 3);
+  EXPECT_NEAR(tanker->hull.center_px.x, 250, 3);
 }
 
 // The deck aft of a stern superstructure in its shadow: darker than the deck, brighter than
@@ -747,16 +759,10 @@ TEST(FindHulls, TheDeckInItsSuperstructuresShadowIsTheHulls) {
   DrawHull(map, {250, 150}, 0, 220, 36, 40);                                   // stern x = 140
   cv::rectangle(map, cv::Rect(140, 132, 14, 36), cv::Scalar(12), cv::FILLED);  // aft deck
   cv::rectangle(map, cv::Rect(154, 132, 20, 36), cv::Scalar(90), cv::FILLED);  // superstructure
-  HullFitOptions opt;
-  opt.gsd_m = 0.5;
-  opt.cut_wakes = true;
-  opt.objectness_ends = true;
-  const auto tankers = Tankers(FindHulls(FromContrast(map), opt));
-  ASSERT_EQ(tankers.size(), 1u);
-  std::printf("shaded aft deck: %.1f m (110), centre x %.1f px (250)\n", tankers[0].length_m,
-              tankers[0].hull.center_px.x);
-  EXPECT_NEAR(tankers[0].length_m, 110, 2);
-  EXPECT_NEAR(tankers[0].hull.center_px.x, 250, 2);
+  const auto tanker = OnlyTankerOnOpenWater(map, true, "shaded aft deck");
+  ASSERT_TRUE(tanker.has_value());
+  EXPECT_NEAR(tanker->length_m, 110, 2);
+  EXPECT_NEAR(tanker->hull.center_px.x, 250, 2);
 }
 
 }  // namespace
