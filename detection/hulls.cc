@@ -192,9 +192,10 @@ EdgePair FindEdges(const std::vector<double>& v, double t0, double dt, double ha
 
 // An end past a deck in shadow: from the deck's end `edge` (profile coordinate) outwards
 // (`dir` +-1), a plateau clear of the outside level (the profile's outermost 2 px) by four
-// sigmas and a sixth of the deck level, below the half-deck level that ended the deck, at
-// least 2 px and at most `reach` long, that drops to the outside within the profile and
-// stays down for 2 px. Returns the crossing half-way between plateau and outside, or NaN.
+// sigmas and a sixth of the deck level, under 0.6 of the deck level, at least 2 px and at
+// most `reach` long, that drops to the outside within the profile as sharply as a hull's
+// edge and stays down for 2 px. Returns the crossing half-way between plateau and outside,
+// or NaN.
 double ShadedEnd(const std::vector<double>& v, double t0, double dt, double edge, int dir,
                  double deck_level, double reach) {
   const int n = static_cast<int>(v.size());
