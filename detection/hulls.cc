@@ -951,9 +951,10 @@ bool SolidBlockAtAnEnd(const Pca& kept, const std::vector<Part>& pieces, std::pt
 // part becomes that piece. A solid hull loses nothing and is left as it was; a faint hull
 // that the grow level breaks up is not solid and is not cut; nor is a hull whose end the
 // opening parted from it (SolidBlockAtAnEnd), within the gap a structure's shadow across
-// the deck can span (`max_block_gap`, px).
+// the deck can span (`max_block_gap(axis)`, px along the hull's axis).
+template <typename GapAlong>
 void DropTrailingSpeckle(Part& part, int r, double min_area, double min_len_px,
-                         double max_block_gap) {
+                         const GapAlong& max_block_gap) {
   const Pca whole = ComputePca(part.pixels);
   if (whole.length() < 2 * min_len_px) return;
   r = std::max(r, static_cast<int>(std::lround(0.2 * whole.beam())));
@@ -964,15 +965,16 @@ void DropTrailingSpeckle(Part& part, int r, double min_area, double min_len_px,
   });
   const Pca kept = ComputePca(largest->pixels);
   const double n_kept = static_cast<double>(largest->pixels.size());
-  if (SolidBlockAtAnEnd(kept, pieces, largest - pieces.begin(), std::max(r + 2.0, max_block_gap))) {
-    Trace("part ({:.0f},{:.0f}) L={:.0f}: a solid block at an end of the hull, not speckle",
-          whole.center.x, whole.center.y, whole.length());
-    return;
-  }
   if (kept.length() >= 0.9 * whole.length() ||
       n_kept < 0.8 * static_cast<double>(part.pixels.size()) ||
       n_kept < 0.7 * kept.length() * kept.beam())
     return;
+  if (SolidBlockAtAnEnd(kept, pieces, largest - pieces.begin(),
+                        std::max(r + 2.0, max_block_gap(whole.axis)))) {
+    Trace("part ({:.0f},{:.0f}) L={:.0f}: a solid block at an end of the hull, not speckle",
+          whole.center.x, whole.center.y, whole.length());
+    return;
+  }
   Trace("part ({:.0f},{:.0f}) L={:.0f}: trailing speckle dropped, L={:.0f}", whole.center.x,
         whole.center.y, whole.length(), kept.length());
   part.pixels = std::move(largest->pixels);
@@ -1628,8 +1630,7 @@ std::vector<HullCandidate> FindHulls(const ImagingResult& img, const HullFitOpti
       const bool straight_side = TrimToStrip(part, origin < 0 ? kPieceMinPixels : kTrimMinPixels);
       if (part.pixels.size() < min_area) continue;
       if (options.cut_wakes && k < direct) {
-        DropTrailingSpeckle(part, r_strip, min_area, min_len_px,
-                            max_shadow_gap_px(ComputePca(part.pixels).axis));
+        DropTrailingSpeckle(part, r_strip, min_area, min_len_px, max_shadow_gap_px);
       }
       Pca p = ComputePca(part.pixels);
       // A part of a component joined to haze or a cloud edge: the component's hull-shaped
