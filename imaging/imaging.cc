@@ -34,6 +34,9 @@ void ImagingOptions::Check() const {
   if (!(growth_edge_step >= 0)) fail("growth_edge_step must be >= 0");
   if (!(growth_edge_max_opacity >= 0 && growth_edge_max_opacity <= 1))
     fail("growth_edge_max_opacity must be in [0, 1]");
+  if (!(growth_edge_strong_factor >= 1)) fail("growth_edge_strong_factor must be >= 1");
+  if (!(growth_edge_strong_max_opacity >= 0 && growth_edge_strong_max_opacity <= 1))
+    fail("growth_edge_strong_max_opacity must be in [0, 1]");
 }
 
 void ForEachTile(int width, int height, int tile_size, int halo, int threads,
@@ -1002,8 +1005,11 @@ void ProcessWindow(const WindowPixels& pixels, const RadiometricScale& scale, co
       // agree, and growth from the core ran across it and took it. Inside veils (brighter
       // than the water by less than options.growth_edge_max_opacity of a cloud), pixels at a
       // sharp edge (brightness gradient above growth_edge_step and 6x the window's median
-      // gradient, noise and waves) and their neighbours are no growth. Dense cloud is
-      // textured and hides everything: no barrier there.
+      // gradient, noise and waves) and their neighbours are no growth; in denser veils, up to
+      // options.growth_edge_strong_max_opacity, so are pixels at a step growth_edge_strong_factor
+      // times as steep (a white superstructure or catwalk on a hull in the veil's edge, grey
+      // like the cloud: a veil does not change its opacity by a tenth within a pixel). Dense
+      // cloud is textured and hides everything: no barrier there.
       cv::Mat barrier;
       if (options.growth_edge_step > 0) {
         cv::Mat gx, gy;
@@ -1014,14 +1020,25 @@ void ProcessWindow(const WindowPixels& pixels, const RadiometricScale& scale, co
         const float median = MaskedPercentile(grad, open_px, 50.0, 2);
         const float step = std::max(static_cast<float>(options.growth_edge_step),
                                     std::isfinite(median) ? 6.0f * median : 0.0f);
-        cv::compare(grad, step, barrier, cv::CMP_GT);
         float water_mean = 0;
         for (int b = 0; b < nb; ++b) water_mean += water_col[b] / static_cast<float>(nb);
-        const float veil_top = water_mean + static_cast<float>(options.growth_edge_max_opacity) *
-                                                (cloud_ref - water_mean);
-        cv::Mat in_veil;
-        cv::compare(r.brightness, veil_top, in_veil, cv::CMP_LT);
-        barrier &= in_veil;
+        const auto veil_top = [&](double opacity) {
+          return water_mean + static_cast<float>(opacity) * (cloud_ref - water_mean);
+        };
+        const float veil = veil_top(options.growth_edge_max_opacity);
+        const float strong_veil = veil_top(options.growth_edge_strong_max_opacity);
+        const float strong_step = static_cast<float>(options.growth_edge_strong_factor) * step;
+        barrier.create(h, w, CV_8U);
+        for (int y = 0; y < h; ++y) {
+          const float* g = grad.ptr<float>(y);
+          const float* br = r.brightness.ptr<float>(y);
+          uchar* out = barrier.ptr<uchar>(y);
+          for (int x = 0; x < w; ++x) {
+            const bool edge = (g[x] > step) & (br[x] < veil);
+            const bool strong = (g[x] > strong_step) & (br[x] < strong_veil);
+            out[x] = (edge | strong) ? 255 : 0;
+          }
+        }
         cv::dilate(barrier, barrier, cv::Mat());
       }
       // Reconstruction: components of growth pixels and opened core pixels that touch an

@@ -55,6 +55,12 @@ struct ImagingOptions {
   // mode: on open water the cloud's fragments it frees became false hulls).
   double growth_edge_step = 0.0;
   double growth_edge_max_opacity = 0.2;
+  // A step `growth_edge_strong_factor` times as steep stops growth also in denser veils, up to
+  // growth_edge_strong_max_opacity: a cloud there does not change its opacity by a tenth
+  // within a pixel, a white superstructure or catwalk in a veil's edge does (berth mode: such
+  // pieces joined the veil and cut the hull short, and the hull was taken for another class).
+  double growth_edge_strong_factor = 4.0;
+  double growth_edge_strong_max_opacity = 0.5;
   // Bright, flat areas with straight outlines are built structures (an unmapped quay, a
   // roof), not cloud: a cloud-class component whose free outline runs along straight lines
   // of at least structure_min_line_m for at least structure_straight_share of its length
