@@ -8,6 +8,7 @@
 #include <functional>
 #include <opencv2/imgproc.hpp>
 #include <random>
+#include <vector>
 
 namespace bw {
 namespace {
@@ -660,24 +661,19 @@ TEST(MaskedBoxMean, LargeRadiusMatchesBruteForceAcrossStrips) {
 }
 
 TEST(ImagingOptions, CheckRejectsBadValues) {
-  ImagingOptions o;
-  o.gsd_m = -1;
-  EXPECT_ANY_THROW(o.Check());
-  o = ImagingOptions();
-  o.tile_size = 4;
-  EXPECT_ANY_THROW(o.Check());
-  o = ImagingOptions();
-  o.structure_straight_share = 0;
-  EXPECT_ANY_THROW(o.Check());
-  o = ImagingOptions();
-  o.structure_min_length_m = 0;
-  EXPECT_ANY_THROW(o.Check());
-  o = ImagingOptions();
-  o.growth_edge_strong_factor = 0.5;
-  EXPECT_ANY_THROW(o.Check());
-  o = ImagingOptions();
-  o.growth_edge_strong_max_opacity = 1.5;
-  EXPECT_ANY_THROW(o.Check());
+  const std::vector<std::function<void(ImagingOptions&)>> bad = {
+      [](ImagingOptions& o) { o.gsd_m = -1; },
+      [](ImagingOptions& o) { o.tile_size = 4; },
+      [](ImagingOptions& o) { o.structure_straight_share = 0; },
+      [](ImagingOptions& o) { o.structure_min_length_m = 0; },
+      [](ImagingOptions& o) { o.growth_edge_strong_factor = 0.5; },
+      [](ImagingOptions& o) { o.growth_edge_strong_max_opacity = 1.5; },
+  };
+  for (size_t i = 0; i < bad.size(); ++i) {
+    ImagingOptions o;
+    bad[i](o);
+    EXPECT_ANY_THROW(o.Check()) << "bad value " << i;
+  }
 }
 
 }  // namespace
