@@ -19,10 +19,11 @@
 #   --set K=V        scenario override passed to `simulate` (repeatable; part of the cache key)
 #   --threads N      threads for simulate and run (default: all cores)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+caller="$PWD"
+repo="$(cd "$(dirname "$0")/.." && pwd)"
 
-bin=build/release/app/berthwatch
-work=data/eval
+bin=""
+work=""
 tag=""
 scenario=default
 threads="$(nproc)"
@@ -36,7 +37,7 @@ while [[ $# -gt 0 ]]; do
     --scenario) scenario="$2"; shift 2 ;;
     --set) sets+=("$2"); shift 2 ;;
     --threads) threads="$2"; shift 2 ;;
-    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
     -*) echo "eval_seasons.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
     *)
       if ! [[ "$1" =~ ^[0-9]+$ ]]; then
@@ -50,14 +51,20 @@ if [[ ${#seeds[@]} -eq 0 ]]; then
   echo "eval_seasons.sh: give at least one seed (see --help)" >&2
   exit 2
 fi
-if [[ ! -x "$bin" ]]; then
-  if [[ "$bin" == build/release/app/berthwatch ]]; then
-    bash scripts/build.sh release
-  else
-    echo "eval_seasons.sh: '$bin' is not an executable" >&2
-    exit 2
-  fi
+# Paths given on the command line are the caller's; the defaults are the repository's.
+absolute() { [[ "$1" == /* ]] && echo "$1" || echo "$caller/$1"; }
+if [[ -z "$bin" ]]; then
+  bin="$repo/build/release/app/berthwatch"
+  [[ -x "$bin" ]] || bash "$repo/scripts/build.sh" release
+else
+  bin="$(absolute "$bin")"
 fi
+if [[ ! -x "$bin" ]]; then
+  echo "eval_seasons.sh: '$bin' is not an executable" >&2
+  exit 2
+fi
+if [[ -z "$work" ]]; then work="$repo/data/eval"; else work="$(absolute "$work")"; fi
+cd "$repo"
 if [[ -z "$tag" ]]; then
   tag="$(git rev-parse --short HEAD 2>/dev/null || echo run)"
   git diff --quiet HEAD 2>/dev/null || tag="${tag}-dirty"
@@ -98,8 +105,12 @@ for seed in "${seeds[@]}"; do
     status=1
     continue
   fi
-  "$bin" evaluate --truth "$data/truth.json" "$out/detections.geojson" --list \
-    --json "$out.eval.json" >"$out.eval.txt" 2>&1
+  if ! "$bin" evaluate --truth "$data/truth.json" "$out/detections.geojson" --list \
+    --json "$out.eval.json" >"$out.eval.txt" 2>&1; then
+    echo "eval_seasons.sh: evaluate failed for seed $seed (see $out.eval.txt)" >&2
+    status=1
+    continue
+  fi
   python3 - "$out.eval.json" "$out/summary.json" "$data/truth.json" "$name" <<'EOF'
 import json, sys
 ev, summary, truth, name = sys.argv[1:5]
@@ -107,11 +118,8 @@ e = json.load(open(ev))
 s = json.load(open(summary))
 t = json.load(open(truth))
 
-def get(*keys, default=None):
-    for k in keys:
-        if k in e and e[k] is not None:
-            return e[k]
-    return default
+def get(key, default=None):
+    return default if e.get(key) is None else e[key]
 
 def fmt(x, f):
     return "n/a" if x is None else f % x
