@@ -496,26 +496,35 @@ std::vector<PrescreenRegion> PlanRegions(const cv::Mat& hot_cells, const cv::Mat
       for (int gx = box.x / p; gx * p < box.x + box.width; ++gx) {
         const cv::Rect piece = cv::Rect(gx * p, gy * p, p, p) & box;
         if (piece.area() == 0) continue;
-        // Only pieces holding marked cells of this component.
-        bool any = false;
+        // Only pieces holding marked cells of this component. A piece owns the box of those
+        // cells widened by own_margin_px, not the whole piece: a hull's centre lies among its
+        // hot cells, and a coast or cloud edge crossing a corner of a piece would otherwise
+        // have the whole piece and its halo imaged (on the 12k bench scene 36.7 % of the
+        // scene was imaged, 32.0 % with the box).
+        int x0 = 1 << 30, y0 = 1 << 30, x1 = -1, y1 = -1;
         const cv::Rect pc(piece.x / c, piece.y / c,
                           (piece.x + piece.width + c - 1) / c - piece.x / c,
                           (piece.y + piece.height + c - 1) / c - piece.y / c);
-        for (int y = pc.y; y < pc.y + pc.height && !any; ++y) {
+        for (int y = pc.y; y < pc.y + pc.height; ++y) {
           const int* l = labels.ptr<int>(y);
           const uchar* m = marked.ptr<uchar>(y);
           for (int x = pc.x; x < pc.x + pc.width; ++x) {
             if (l[x] == cp.label && m[x]) {
-              any = true;
-              break;
+              x0 = std::min(x0, x);
+              x1 = std::max(x1, x);
+              y0 = std::min(y0, y);
+              y1 = std::max(y1, y);
             }
           }
         }
-        if (!any) continue;
+        if (x1 < 0) continue;
         PrescreenRegion r;
-        r.own = piece;
-        r.window = cv::Rect(piece.x - o.halo_px, piece.y - o.halo_px, piece.width + 2 * o.halo_px,
-                            piece.height + 2 * o.halo_px) &
+        const int mg = std::max(0, o.own_margin_px);
+        r.own = cv::Rect(x0 * c - mg, y0 * c - mg, (x1 - x0 + 1) * c + 2 * mg,
+                         (y1 - y0 + 1) * c + 2 * mg) &
+                piece;
+        r.window = cv::Rect(r.own.x - o.halo_px, r.own.y - o.halo_px, r.own.width + 2 * o.halo_px,
+                            r.own.height + 2 * o.halo_px) &
                    scene;
         out.push_back(r);
       }

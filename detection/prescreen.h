@@ -78,6 +78,7 @@ struct RegionPlanOptions {
   int context_px = 125;        // context around a small component
   int halo_px = 250;           // context around a piece of a large one
   int cloud_core_radius = 4;   // cells: cloud cores are cloudy areas wider than any beam
+  int own_margin_px = 100;     // a piece owns its marked cells' box widened by this
 };
 
 // Regions from the scene's cell maps (PrescreenWindow's, cell kPrescreenCell px) for a

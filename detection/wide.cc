@@ -379,6 +379,9 @@ SceneDetections DetectWideScene(const Scene& scene, const Terminal* terminal, co
   plan.piece_px = wide.core_px;
   plan.context_px = static_cast<int>(std::ceil((wide.cue_margin_m + 60.0) / gsd));
   plan.halo_px = WideHaloPx(wide, gsd);
+  // A hull seen only at one end (a faint middle) has its centre within half its length of
+  // that end's hot cells: a quarter of the longest hull covers every hull up to half of it.
+  plan.own_margin_px = static_cast<int>(std::ceil(0.25 * wide.max_vessel_length_m / gsd));
   if (sh.lowres) {
     // The small-target search measures the water background and noise in its window.
     plan.context_px = std::max(

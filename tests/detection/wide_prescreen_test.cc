@@ -207,6 +207,42 @@ TEST(WidePrescreen, LargeRegionsAreCutIntoPieces) {
   }
 }
 
+TEST(WidePrescreen, APieceOwnsTheBoxOfItsMarkedCellsNotTheWholePiece) {
+  // An L of coast edge in a 2048 px scene: a horizontal arm along rows 560-583 from x 80 to
+  // 1919 and a vertical arm along x 80-103 from row 560 to 1919. The component's box is
+  // nearly the whole scene; the pieces of the horizontal arm hold marked cells only in those
+  // 24 rows.
+  cv::Mat hot = cv::Mat::zeros(256, 256, CV_8U);
+  hot(cv::Rect(10, 70, 230, 3)).setTo(40);
+  hot(cv::Rect(10, 70, 3, 170)).setTo(40);
+  RegionPlanOptions o;
+  o.piece_px = 512;
+  o.max_region_px = 840;
+  o.own_margin_px = 0;
+  const auto regions = PlanRegions(hot, cv::Mat(), 2048, 2048, o);
+  // The horizontal arm's piece right of the corner: its rows of the arm, not rows 552-1023
+  // (the piece within the component's box).
+  int found = 0;
+  for (const auto& r : regions) {
+    if (!r.own.contains(cv::Point(1200, 570))) continue;
+    ++found;
+    EXPECT_EQ(r.own, cv::Rect(1024, 560, 512, 24));
+    EXPECT_EQ(r.window,
+              cv::Rect(1024 - o.halo_px, 560 - o.halo_px, 512 + 2 * o.halo_px, 24 + 2 * o.halo_px));
+  }
+  EXPECT_EQ(found, 1);
+  // Every marked pixel is still owned exactly once, along both arms and across piece seams.
+  auto owners = [&](cv::Point p) {
+    int n = 0;
+    for (const auto& r : regions) n += r.own.contains(p);
+    return n;
+  };
+  for (int t = 80; t < 1920; t += 7) {
+    EXPECT_EQ(owners({t, 570}), 1) << "x " << t;
+    EXPECT_EQ(owners({90, t < 560 ? 560 : t}), 1) << "y " << t;
+  }
+}
+
 // Four UInt16 bands as a georeferenced GeoTIFF at 0.5 m (nodata 0).
 std::string WriteBands(const std::string& tif, const std::vector<cv::Mat>& img) {
   RasterWriteOptions o;
