@@ -104,6 +104,8 @@ RunFn RegisterInspect(CLI::App& app) {
       j["gsd_m"] = scene.gsd_m();
       j["gsd_x_m"] = scene.gsd_x_m();
       j["gsd_y_m"] = scene.gsd_y_m();
+      j["resampled"] =
+          scene.resampled().empty() ? nlohmann::json(nullptr) : nlohmann::json(scene.resampled());
       j["nodata"] = scene.nodata() ? nlohmann::json(*scene.nodata()) : nlohmann::json(nullptr);
       j["center"] = {{"lon", c.lon_deg}, {"lat", c.lat_deg}};
       j["datetime"] = SourcedJson(acq.datetime);
@@ -150,6 +152,7 @@ RunFn RegisterInspect(CLI::App& app) {
                 scene.crs_is_geographic() ? "geographic" : "projected");
     std::printf("gsd          %.3f m (x %.3f m, y %.3f m)\n", scene.gsd_m(), scene.gsd_x_m(),
                 scene.gsd_y_m());
+    if (!scene.resampled().empty()) std::printf("resampled    %s\n", scene.resampled().c_str());
     if (scene.nodata()) {
       std::printf("nodata       %g\n", *scene.nodata());
     } else {

@@ -22,6 +22,9 @@ const char* ToString(PixelType type);
 
 struct SceneOptions {
   AcquisitionOptions acquisition;
+  // Ground pixels whose sides differ by more than this fraction, or whose axes are this far
+  // from perpendicular (cosine of their angle), are resampled to square ones on open.
+  double max_pixel_anisotropy = 0.01;
 };
 
 // Pixels of one window, converted once to float. Bands are in role order R, G, B, NIR
@@ -63,6 +66,11 @@ class Scene {
   const std::string& crs_wkt() const;
   std::optional<int> epsg() const;
   bool crs_is_geographic() const;
+
+  // Non-empty when the raster's ground pixels were not square and it is read through a
+  // warped VRT in the UTM zone of its centre: says so (CRS, pixel sizes). Every pixel
+  // coordinate, the geotransform, CRS and GSD are then the warped grid's.
+  const std::string& resampled() const;
 
   // Ground sample distance in metres at the scene centre, whatever the CRS.
   double gsd_x_m() const;

@@ -68,7 +68,10 @@ TEST(Scene, OpensUtmScene) {
 TEST(Scene, GeographicGsdIsInMetres) {
   TempDir dir;
   const std::string path = testing::WriteScene(dir.file("geo.tif"), testing::GeographicOptions());
-  const Scene s = Scene::Open(path);
+  SceneOptions own_grid;  // measured on the raster's own grid, not resampled
+  own_grid.max_pixel_anisotropy = 1e9;
+  const Scene s = Scene::Open(path, own_grid);
+  EXPECT_TRUE(s.resampled().empty());
   EXPECT_TRUE(s.crs_is_geographic());
   EXPECT_EQ(s.epsg(), 4326);
   const LonLat c = s.lonlat_from_pixel({150.0, 100.0});
@@ -77,6 +80,50 @@ TEST(Scene, GeographicGsdIsInMetres) {
   EXPECT_NEAR(s.gsd_x_m(), 0.819, 0.002);
   EXPECT_NEAR(s.gsd_y_m(), 1.111, 0.002);
   EXPECT_NEAR(s.gsd_m(), std::sqrt(s.gsd_x_m() * s.gsd_y_m()), 1e-12);
+}
+
+// Degrees at 42.7 deg N are 0.82 x 1.11 m pixels: the scene is read through a warped VRT in
+// UTM zone 53 with square pixels of the same area; lon/lat keep pointing at the same ground
+// and the area outside the raster's footprint is invalid (2.9 deg east of the zone's central
+// meridian the UTM grid is turned by 2 deg against the meridians).
+TEST(Scene, NonSquareGroundPixelsAreResampledToSquareUtmPixels) {
+  TempDir dir;
+  RasterWriteOptions o = testing::GeographicOptions();
+  o.geotransform = {137.9, 1e-5, 0.0, 42.7, 0.0, -1e-5};
+  o.nodata = 0.0;
+  auto bands = testing::PatternBands(300, 200, 4);
+  for (auto& b : bands) {
+    for (int y = 0; y < b.rows; ++y)
+      for (int x = 0; x < b.cols; ++x) b.at<uint16_t>(y, x) = 1000;  // flat water
+    b(cv::Rect(100, 80, 10, 10)).setTo(9000);                        // a bright marker
+  }
+  const std::string path = dir.file("lonlat.tif");
+  WriteGeoTiff(path, bands, o);
+  const Scene s = Scene::Open(path);
+  EXPECT_NE(s.resampled().find("EPSG:32653"), std::string::npos) << s.resampled();
+  EXPECT_EQ(s.epsg(), 32653);
+  EXPECT_FALSE(s.crs_is_geographic());
+  EXPECT_NEAR(s.gsd_x_m(), s.gsd_y_m(), 0.001);
+  EXPECT_NEAR(s.gsd_m(), std::sqrt(0.819 * 1.111), 0.003);
+  EXPECT_EQ(s.band_count(), 4);
+  EXPECT_TRUE(s.has_nir());
+  // The marker's centre, 105.0/85.0 px of the raster in degrees, is bright in the warped grid.
+  const LonLat m{137.9 + 105.0 * 1e-5, 42.7 - 85.0 * 1e-5};
+  const PixelXY p = s.pixel_from_lonlat(m);
+  const WindowPixels px = s.ReadWindow({0, 0, s.width(), s.height()});
+  EXPECT_GT(px.bands[0].at<float>(static_cast<int>(p.y), static_cast<int>(p.x)), 8000.0f);
+  EXPECT_NEAR(px.bands[0].at<float>(static_cast<int>(p.y) + 20, static_cast<int>(p.x)), 1000.0f,
+              1.0f);
+  // UTM's grid is turned against the meridians: its corners lie outside the footprint.
+  EXPECT_EQ(px.valid.at<uint8_t>(0, 0) & px.valid.at<uint8_t>(0, s.width() - 1) &
+                px.valid.at<uint8_t>(s.height() - 1, 0) &
+                px.valid.at<uint8_t>(s.height() - 1, s.width() - 1),
+            0);
+  EXPECT_GT(cv::countNonZero(px.valid), 0.9 * s.width() * s.height());
+  // A UTM raster is read as it is.
+  EXPECT_TRUE(Scene::Open(testing::WriteScene(dir.file("utm.tif"), testing::UtmOptions()))
+                  .resampled()
+                  .empty());
 }
 
 TEST(Scene, WebMercatorGsdIsGroundDistance) {

@@ -41,7 +41,10 @@ TEST(Window, RoundTripUtm) {
 
 TEST(Window, RoundTripGeographic) {
   TempDir dir;
-  const Scene s = Scene::Open(testing::WriteScene(dir.file("g.tif"), testing::GeographicOptions()));
+  SceneOptions own_grid;  // on the raster's own lon/lat grid, not resampled to square pixels
+  own_grid.max_pixel_anisotropy = 1e9;
+  const Scene s =
+      Scene::Open(testing::WriteScene(dir.file("g.tif"), testing::GeographicOptions()), own_grid);
   EXPECT_LT(WorstRoundTripPx(s), 0.01);
   const PixelXY p = s.pixel_from_lonlat({135.0 + 25.5e-5, 42.7 - 10.25e-5});
   EXPECT_NEAR(p.x, 25.5, 1e-6);
@@ -120,7 +123,9 @@ TEST(Window, GeographicSceneWindows) {
   TempDir dir;
   RasterWriteOptions o = testing::GeographicOptions();
   o.block_size = 128;
-  const Scene s = Scene::Open(testing::WriteScene(dir.file("g.tif"), o, 300, 200, 3));
+  SceneOptions own_grid;  // block alignment on the raster's own grid
+  own_grid.max_pixel_anisotropy = 1e9;
+  const Scene s = Scene::Open(testing::WriteScene(dir.file("g.tif"), o, 300, 200, 3), own_grid);
   const Terminal t = BerthsAt(s, {{"b", {10, 10, 50, 30}}});
   const auto w = ComputeBerthWindows(s, t).at(0);
   EXPECT_EQ(w.coverage, Coverage::kFull);
