@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <opencv2/imgproc.hpp>
 #include <string>
@@ -22,6 +23,17 @@ void LowResOptions::Check() const {
   if (!(free_water_outline >= 0 && free_water_outline <= 1))
     fail("free_water_outline must be in [0, 1]");
   if (!(min_resolvable_px >= 1)) fail("min_resolvable_px must be >= 1");
+  if (!(moored_water_outline >= 0 && moored_water_outline <= 1))
+    fail("moored_water_outline must be in [0, 1]");
+  if (!(min_moored_beam_m > 0) || !(min_moored_beam_m <= max_beam_m))
+    fail("min_moored_beam_m must be in (0, max_beam_m]");
+  if (!(min_moored_elongation >= 1)) fail("min_moored_elongation must be >= 1");
+  if (!(max_alongside_deg > 0 && max_alongside_deg <= 90))
+    fail("max_alongside_deg must be in (0, 90]");
+  if (!(quay_contrast > 0 && quay_contrast < 1)) fail("quay_contrast must be in (0, 1)");
+  if (!(quay_contrast_sigma >= 0)) fail("quay_contrast_sigma must be >= 0");
+  if (!(quay_ring_m > 0)) fail("quay_ring_m must be > 0");
+  if (!(max_quay_ndvi >= -1 && max_quay_ndvi <= 1)) fail("max_quay_ndvi must be in [-1, 1]");
 }
 
 bool UseLowResSearch(double gsd_m, double typical_beam_m, double min_beam_px) {
@@ -74,6 +86,181 @@ LowResVessel Measure(const Blob& b, double gsd) {
   v.truncated = b.truncated;
   v.bbox = cv::Rect(b.x0, b.y0, b.x1 - b.x0 + 1, b.y1 - b.y0 + 1);
   return v;
+}
+
+// Vessels moored along quays and piers (step 5 of the header). `z` is the departure from the
+// water (noise sigmas); `free_vessel` marks the vessels already found in open water.
+void FindMoored(const ImagingResult& img, const LowResOptions& o, bool nir, const cv::Mat& z,
+                const cv::Mat& free_vessel, std::vector<LowResVessel>* out) {
+  const int w = img.valid.cols, h = img.valid.rows;
+  const double gsd = o.gsd_m;
+  const int nb = nir ? 4 : 3;
+  const double min_len_px = std::max(o.min_length_m / gsd + 1.0, 2.0);
+  const double max_len_px = o.max_length_m / gsd;
+  const double max_beam_px = o.max_beam_m / gsd + 1.0;
+  const int dx[4] = {1, -1, 0, 0}, dy[4] = {0, 0, 1, -1};
+  // Water: what does not depart from the local water, whatever the cloud mask says (at 10 m
+  // it takes white roofs and concrete for cloud, and cutting them out would break the land
+  // into pieces as small as a hull) and whatever the NDWI says (water in a cloud's shadow or
+  // under haze can reflect as much near infrared as green). Dark pockets of land (shadows,
+  // dark roofs) can be as dark as the water: a harbour basin is at least as large as the
+  // longest vessel is long, squared.
+  cv::Mat departs;
+  cv::compare(z, o.k_sigma, departs, cv::CMP_GT);
+  cv::Mat water = img.valid & ~departs;
+  {
+    cv::Mat wl, stats, centroids;
+    const int nw = cv::connectedComponentsWithStats(water, wl, stats, centroids, 4, CV_32S);
+    std::vector<uchar> keep(nw, 0);
+    for (int i = 1; i < nw; ++i)
+      keep[i] = stats.at<int>(i, cv::CC_STAT_AREA) >= max_len_px * max_len_px ? 255 : 0;
+    for (int y = 0; y < h; ++y) {
+      const int* l = wl.ptr<int>(y);
+      uchar* m = water.ptr<uchar>(y);
+      for (int x = 0; x < w; ++x) m[x] = keep[l[x]];
+    }
+  }
+  // Land: the rest (quays, piers, breakwaters, and the hulls moored along them), but the
+  // vessels found in open water. A hull moored alongside is one non-water area with its quay
+  // at 10 m, as wide as the quay. It lies within a beam of the water, and hull paint is darker in
+  // the near infrared than the concrete and asphalt of a quay (without NIR: in brightness). The
+  // quay's level is the local mean of that edge zone along half the longest vessel, taken
+  // again without the pixels the first mean finds dark, so that hulls do not lower it.
+  const cv::Mat& level = nir ? img.bands[3] : img.brightness;
+  cv::Mat land = img.valid & ~water & ~free_vessel;
+  cv::Mat dist, zone;
+  cv::distanceTransform(~water, dist, cv::DIST_L2, cv::DIST_MASK_PRECISE);
+  cv::compare(dist, max_beam_px, zone, cv::CMP_LE);
+  zone &= land & departs;
+  const int r = std::max(2, static_cast<int>(std::lround(0.5 * max_len_px)));
+  const int min_count = static_cast<int>(std::ceil(max_len_px));
+  cv::Mat quay = MaskedBoxMean(level, zone, r, min_count, 0.0f, 512, 1);
+  const cv::Mat bright = level >= (1.0 - o.quay_contrast) * quay;
+  quay = MaskedBoxMean(level, zone & bright, r, min_count, 0.0f, 512, 1);
+  cv::Mat dark = level < (1.0 - o.quay_contrast) * quay;
+  dark &= zone & (quay > 0);
+  // The shore's own pixels mix land with water and are as dark, in a band as wide as the
+  // blur (a pixel or two); a grey hull is spectrally such a mix too. Only its width tells a
+  // hull: dark bands narrower than the narrowest hull searched for are the mixed edges (of
+  // the shore, and of hulls against the water), and so are pixel-wide necks between hulls
+  // moored bow to stern.
+  cv::Mat hull, thin;
+  const int k = std::max(1, static_cast<int>(std::ceil(o.min_moored_beam_m / gsd)));
+  cv::morphologyEx(dark, hull, cv::MORPH_OPEN,
+                   cv::getStructuringElement(cv::MORPH_RECT, cv::Size(k, k)));
+  thin = dark & ~hull;
+  land &= ~dark;
+  cv::Mat label;
+  const int n = cv::connectedComponents(hull, label, 8, CV_32S);
+  // Cloud, like land, is wider than any hull.
+  const int d = 2 * static_cast<int>(std::ceil(0.5 * max_beam_px)) + 1;
+  const cv::Mat disc = cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(d, d));
+  if (n <= 1) return;
+  // The mask's white roofs and concrete, narrower, go with an opening that wide. A smaller
+  // piece is still cloud when it floats, i.e. when most of its outline is water (a roof is on
+  // land).
+  cv::Mat cloud = cv::Mat::zeros(h, w, CV_8U);
+  if (!img.cloud.empty()) {
+    cv::morphologyEx(img.cloud, cloud, cv::MORPH_OPEN, disc);
+    cv::Mat cl;
+    const int nc = cv::connectedComponents(img.cloud, cl, 8, CV_32S);
+    std::vector<int> wet(nc, 0), dry(nc, 0);
+    for (int y = 0; y < h; ++y) {
+      const int* l = cl.ptr<int>(y);
+      for (int x = 0; x < w; ++x) {
+        if (!l[x]) continue;
+        for (int q = 0; q < 4; ++q) {
+          const int xx = x + dx[q], yy = y + dy[q];
+          if (xx < 0 || yy < 0 || xx >= w || yy >= h || cl.at<int>(yy, xx)) continue;
+          ++(water.at<uchar>(yy, xx) ? wet : dry)[l[x]];
+        }
+      }
+    }
+    for (int y = 0; y < h; ++y) {
+      const int* l = cl.ptr<int>(y);
+      uchar* c = cloud.ptr<uchar>(y);
+      for (int x = 0; x < w; ++x)
+        if (l[x] && wet[l[x]] >= dry[l[x]]) c[x] = 255;
+    }
+  }
+  // Near a cloud neither the quay's level nor the water's can be trusted (shadows, edges).
+  cv::Mat near_cloud;
+  cv::dilate(cloud, near_cloud, disc);
+  struct Part {
+    Blob blob;
+    Blob quay;  // the land pixels it touches
+    bool near_cloud = false;
+  };
+  std::vector<Part> parts(n - 1);
+  for (int y = 0; y < h; ++y) {
+    const int* l = label.ptr<int>(y);
+    for (int x = 0; x < w; ++x) {
+      if (l[x] == 0) continue;
+      Part& p = parts[l[x] - 1];
+      p.blob.Add(x, y, z.at<float>(y, x));
+      if (near_cloud.at<uchar>(y, x)) p.near_cloud = true;
+      for (int q = 0; q < 4; ++q) {
+        const int xx = x + dx[q], yy = y + dy[q];
+        if (xx < 0 || yy < 0 || xx >= w || yy >= h || !img.valid.at<uchar>(yy, xx)) {
+          ++p.blob.blocked;
+          p.blob.truncated = true;
+        } else if (label.at<int>(yy, xx) == l[x]) {
+          continue;
+        } else if (thin.at<uchar>(yy, xx)) {
+          ++p.blob.water;  // the hull's own edge, mixed with the water
+        } else if (water.at<uchar>(yy, xx) && (!nir || img.ndwi.at<float>(yy, xx) > 0)) {
+          ++p.blob.water;  // a hull floats: water by the NDWI too, not only dark (shadow)
+        } else {
+          ++p.blob.blocked;
+          if (land.at<uchar>(yy, xx)) p.quay.Add(xx, yy, 0.0f);
+        }
+      }
+    }
+  }
+  const int ring = std::max(1, static_cast<int>(std::lround(o.quay_ring_m / gsd)));
+  const cv::Mat ring_se =
+      cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * ring + 1, 2 * ring + 1));
+  const double min_along = std::cos(o.max_alongside_deg * M_PI / 180.0);
+  for (int i = 0; i < n - 1; ++i) {
+    const Part& p = parts[i];
+    if (p.blob.n < min_len_px || p.quay.n < 3 || p.near_cloud) continue;
+    const LowResVessel v = Measure(p.blob, gsd);
+    if (v.length_px < min_len_px || v.length_px > max_len_px || v.beam_px > max_beam_px ||
+        v.length_px < o.min_moored_elongation * v.beam_px ||
+        v.water_outline < o.moored_water_outline)
+      continue;
+    // Moored alongside: the land it touches is a line along its axis (the side of a quay or
+    // pier), narrower across than the hull. Land on two or more sides is a recess or a
+    // dark roof among buildings.
+    const LowResVessel side = Measure(p.quay, gsd);
+    if (std::fabs(side.axis_px.dot(v.axis_px)) < min_along || side.beam_px >= v.beam_px) continue;
+    // Its spectrum departs from the quay's next to it, by more than that quay's own texture,
+    // and the quay is paved: concrete and asphalt, not the vegetation of a natural shore.
+    const cv::Rect box =
+        (v.bbox + cv::Point(-ring, -ring) + cv::Size(2 * ring, 2 * ring)) & cv::Rect(0, 0, w, h);
+    const cv::Mat mine = label(box) == i + 1;
+    cv::Mat near;
+    cv::dilate(mine, near, ring_se);
+    near &= land(box);
+    if (cv::countNonZero(near) < 3) continue;
+    double contrast = 0, contrast_sigma = 0;
+    std::array<double, 4> quay_mean{};
+    for (int b = 0; b < nb; ++b) {
+      cv::Scalar mean_p, sd_p, mean_q, sd_q;
+      cv::meanStdDev(img.bands[b](box), mean_p, sd_p, mine);
+      cv::meanStdDev(img.bands[b](box), mean_q, sd_q, near);
+      quay_mean[b] = mean_q[0];
+      const double diff = std::fabs(mean_p[0] - mean_q[0]);
+      contrast = std::max(contrast, diff / std::max(mean_q[0], 1e-4));
+      contrast_sigma = std::max(contrast_sigma, diff / std::max(sd_q[0], 1e-4));
+    }
+    const double ndvi =
+        nir ? (quay_mean[3] - quay_mean[0]) / std::max(quay_mean[3] + quay_mean[0], 1e-4) : 0.0;
+    if (contrast < o.quay_contrast || contrast_sigma < o.quay_contrast_sigma ||
+        ndvi > o.max_quay_ndvi)
+      continue;
+    out->push_back(v);
+  }
 }
 
 }  // namespace
@@ -197,12 +384,21 @@ std::vector<LowResVessel> FindLowResVessels(const ImagingResult& img, const LowR
   };
   cv::Mat comp_label = comp - 1;  // background -> -1
   const std::vector<Blob> comps = accumulate(comp_label, nc - 1);
+  cv::Mat free_vessel = cv::Mat::zeros(h, w, CV_8U);
   for (int i = 0; i < nc - 1; ++i) {
     // At least a pixel per pixel of the smallest vessel's measured length.
     if (comps[i].n < min_len_px) continue;
     const LowResVessel v = Measure(comps[i], gsd);
     // Land, piers and whatever is moored along them are not surrounded by water.
-    if (fits(v) && v.water_outline >= o.free_water_outline) out.push_back(v);
+    if (fits(v) && v.water_outline >= o.free_water_outline) {
+      out.push_back(v);
+      free_vessel.setTo(255, comp == i + 1);
+    }
+  }
+  if (o.moored) {
+    const size_t n_free = out.size();
+    FindMoored(img, o, nir, z, free_vessel, &out);
+    spdlog::debug("detection.lowres: {} moored vessels", out.size() - n_free);
   }
   std::sort(out.begin(), out.end(), [](const LowResVessel& a, const LowResVessel& b) {
     return a.bbox.y != b.bbox.y ? a.bbox.y < b.bbox.y : a.bbox.x < b.bbox.x;

@@ -13,9 +13,18 @@
 //  3. Object components (8-connected). A component whose outline is almost all water and
 //     whose size fits a vessel is one vessel (a ship at anchor or under way). Components
 //     joined to land (the coast, piers, and ships moored along them: at this resolution a
-//     moored hull and its quay are one non-water component) are not reported.
+//     moored hull and its quay are one non-water component) are left to step 5.
 //  4. Length, beam and axis from the second moments of the pixels; bounds in metres (the
 //     measured extents include about a pixel of blur).
+//  5. Moored vessels, which step 3 leaves joined to their quay. Water here is what does not
+//     depart from it (NDWI aside: shadowed water), in basins at least a longest vessel square.
+//     Hull pixels are the non-water pixels within a beam of the water that are darker in NIR
+//     than the local quay (hull paint vs concrete and asphalt), in bands at least
+//     `min_moored_beam_m` wide (narrower ones are the shore's mixed pixels). A group of them is a
+//     moored vessel when its size fits, part of its outline is water by the NDWI, the land it
+//     touches is one line along its axis, it departs from that quay by more than the quay's
+//     texture, the quay is paved (low NDVI), and no cloud is near (the cloud mask's small pieces on
+//     land are roofs, not cloud).
 // Pixel frame: the window's (x right, y down, origin at the top-left pixel corner).
 #pragma once
 
@@ -37,7 +46,18 @@ struct LowResOptions {
   double max_beam_m = 75.0;          // widest hull (ULCC ~70 m) plus a pixel of blur
   double free_water_outline = 0.85;  // share of a vessel's outline against water
   double min_resolvable_px = 3.0;    // the longest vessel must span this many pixels
-  void Check() const;                // throws InputError on out-of-range values
+  // Moored vessels (step 5).
+  bool moored = true;                  // also search along quays and piers
+  double moored_water_outline = 0.25;  // share of the outline against water (one long side)
+  double min_moored_beam_m = 25.0;     // narrower dark bands along a shore are its mixed pixels
+  double min_moored_elongation = 2.0;  // measured length / beam (hulls are 5-8, blur lowers it)
+  double max_alongside_deg = 30.0;     // hull axis vs the line of the quay it touches
+  double quay_contrast = 0.2;          // hull NIR below the quay's, and its relative difference
+                                       // from the quay next to it in some band
+  double quay_contrast_sigma = 2.0;    // that difference in the quay's own spread (texture)
+  double quay_ring_m = 20.0;           // the quay next to a hull: land within this of it
+  double max_quay_ndvi = 0.3;          // paved (concrete ~0.05, asphalt ~0.1; grass, trees > 0.4)
+  void Check() const;                  // throws InputError on out-of-range values
 };
 
 // True when the hull fit cannot resolve a typical hull at `gsd_m` and the small-target

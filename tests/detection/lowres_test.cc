@@ -19,14 +19,17 @@ namespace {
 constexpr float kWater[4] = {0.03f, 0.05f, 0.06f, 0.015f};
 constexpr float kHull[4] = {0.12f, 0.12f, 0.12f, 0.14f};
 constexpr float kLand[4] = {0.14f, 0.12f, 0.10f, 0.30f};
+constexpr float kQuay[4] = {0.26f, 0.25f, 0.24f, 0.28f};  // concrete: flat, NDVI ~0.04
 
 // Vessels (centre, length x beam in px, angle) drawn at 4x and averaged down, so that their
 // pixels mix with the water as a 10 m sensor's do; land along the bottom with a wavy coast
 // and a pier 3 px wide reaching about 25 px into the water.
 struct Drawing {
   std::vector<cv::RotatedRect> vessels;
-  cv::Rect pier{300, 215, 3, 45};  // into the land below the coast
+  std::vector<cv::RotatedRect> moored;  // drawn after the land and the quay
+  cv::Rect pier{300, 215, 3, 45};       // into the land below the coast
   int coast_y = 240;
+  cv::Rect quay;  // paved, drawn over land and water (a straight quay face at its top)
 };
 
 std::string WriteScene(const testing::TempDir& dir, const Drawing& d, double gsd_m) {
@@ -51,6 +54,17 @@ std::string WriteScene(const testing::TempDir& dir, const Drawing& d, double gsd
     cv::fillPoly(fine, std::vector<std::vector<cv::Point>>{land}, cv::Scalar(kLand[b]));
     const cv::Rect pier(d.pier.x * kS, d.pier.y * kS, d.pier.width * kS, d.pier.height * kS);
     fine(pier).setTo(kLand[b]);
+    if (!d.quay.empty())
+      fine(cv::Rect(d.quay.x * kS, d.quay.y * kS, d.quay.width * kS, d.quay.height * kS))
+          .setTo(kQuay[b]);
+    for (const auto& v : d.moored) {
+      cv::Point2f p[4];
+      cv::RotatedRect(v.center * static_cast<float>(kS),
+                      cv::Size2f(v.size.width * kS, v.size.height * kS), v.angle)
+          .points(p);
+      std::vector<cv::Point> poly(p, p + 4);
+      cv::fillConvexPoly(fine, poly, cv::Scalar(kHull[b]));
+    }
     cv::Mat m;
     cv::resize(fine, m, cv::Size(kW, kH), 0, 0, cv::INTER_AREA);
     cv::Mat noise(kH, kW, CV_32F);
@@ -123,6 +137,56 @@ TEST(LowResWide, FindsPointLikeVesselsAndNotTheCoastOrAPier) {
 TEST(LowResWide, NoVesselsOnABareCoast) {
   testing::TempDir dir("bwlowres");
   const SceneDetections r = DetectWide(WriteScene(dir, Drawing{}, 10.0));
+  EXPECT_TRUE(r.detections.empty());
+}
+
+// A paved quay along the coast with hulls moored flush along its straight face: at 10 m each
+// hull and the quay are one non-water area, which the free-water test cannot report.
+Drawing QuayDrawing() {
+  Drawing d;
+  d.quay = cv::Rect(60, 226, 240, 30);  // face at y = 226, 2.4 km long
+  return d;
+}
+
+const Detection* Nearest(const SceneDetections& r, const Scene& scene, cv::Point2f at,
+                         double* dist_px) {
+  const Detection* best = nullptr;
+  *dist_px = 1e9;
+  for (const auto& det : r.detections) {
+    const PixelXY p = scene.pixel_from_lonlat(det.center);
+    const double dist = std::hypot(p.x - at.x, p.y - at.y);
+    if (dist < *dist_px) {
+      *dist_px = dist;
+      best = &det;
+    }
+  }
+  return best;
+}
+
+TEST(LowResWide, FindsVesselsMooredAlongAQuayAndNotTheQuay) {
+  testing::TempDir dir("bwlowres");
+  Drawing d = QuayDrawing();
+  d.moored = {cv::RotatedRect({120.f, 223.5f}, {22.f, 5.f}, 0.f),  // 220 m x 50 m
+              cv::RotatedRect({220.f, 224.f}, {14.f, 4.f}, 0.f)};  // 140 m x 40 m
+  const SceneDetections r = DetectWide(WriteScene(dir, d, 10.0));
+  const Scene scene = Scene::Open(r.path);
+  EXPECT_EQ(r.detections.size(), d.moored.size());
+  for (const auto& v : d.moored) {
+    double dist_px = 0;
+    const Detection* best = Nearest(r, scene, v.center, &dist_px);
+    ASSERT_NE(best, nullptr);
+    EXPECT_LT(dist_px, 2.0) << v.center;
+    const double length_m = 10.0 * v.size.width;
+    EXPECT_NEAR(best->length_m, length_m, 0.3 * length_m + 10.0) << v.center;
+    // Along the quay face: east-west in this north-up drawing.
+    EXPECT_NEAR(best->heading_deg, 90.0, 15.0);
+    EXPECT_EQ(best->load_state, LoadState::kUnknown);
+  }
+}
+
+TEST(LowResWide, NoVesselsOnABareQuay) {
+  testing::TempDir dir("bwlowres");
+  const SceneDetections r = DetectWide(WriteScene(dir, QuayDrawing(), 10.0));
   EXPECT_TRUE(r.detections.empty());
 }
 
