@@ -1,11 +1,13 @@
 // The small-target search of coarse imagery (detection/lowres.h) through the wide search on
 // drawn 10 m GeoTIFFs: point-like vessels in the water are found with load state unknown,
-// the coast and a pier are not; at 300 m nothing is.
+// the coast and a pier are not; hulls moored flush along a paved quay are found, the quay
+// and a hull-like band along a vegetated shore are not; at 300 m nothing is.
 #include "detection/lowres.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 #include <opencv2/imgproc.hpp>
 
 #include "detection/wide.h"
@@ -103,6 +105,26 @@ TEST(LowRes, OnlyWhereTheHullFitCannotResolveBeams) {
   EXPECT_TRUE(UseLowResSearch(300.0));
 }
 
+TEST(LowResOptions, CheckRejectsBadValues) {
+  EXPECT_NO_THROW(LowResOptions().Check());
+  const std::vector<std::function<void(LowResOptions&)>> bad = {
+      [](LowResOptions& o) { o.moored_water_outline = 1.5; },
+      [](LowResOptions& o) { o.min_moored_beam_m = 0; },
+      [](LowResOptions& o) { o.min_moored_beam_m = o.max_beam_m + 1; },
+      [](LowResOptions& o) { o.min_moored_elongation = 0.5; },
+      [](LowResOptions& o) { o.max_alongside_deg = 0; },
+      [](LowResOptions& o) { o.quay_contrast = 1; },
+      [](LowResOptions& o) { o.quay_contrast_sigma = -1; },
+      [](LowResOptions& o) { o.quay_ring_m = 0; },
+      [](LowResOptions& o) { o.max_quay_ndvi = 2; },
+  };
+  for (size_t i = 0; i < bad.size(); ++i) {
+    LowResOptions o;
+    bad[i](o);
+    EXPECT_ANY_THROW(o.Check()) << "bad value " << i;
+  }
+}
+
 TEST(LowResWide, FindsPointLikeVesselsAndNotTheCoastOrAPier) {
   testing::TempDir dir("bwlowres");
   Drawing d;
@@ -187,6 +209,16 @@ TEST(LowResWide, FindsVesselsMooredAlongAQuayAndNotTheQuay) {
 TEST(LowResWide, NoVesselsOnABareQuay) {
   testing::TempDir dir("bwlowres");
   const SceneDetections r = DetectWide(WriteScene(dir, QuayDrawing(), 10.0));
+  EXPECT_TRUE(r.detections.empty());
+}
+
+// The same hull along the vegetated coast: a natural shore is no berth, and a dark band
+// along it (wet sand, shade, a hull-like drawing) is not reported.
+TEST(LowResWide, NoMooredVesselsAlongAnUnpavedShore) {
+  testing::TempDir dir("bwlowres");
+  Drawing d;
+  d.moored = {cv::RotatedRect({150.f, 235.5f}, {22.f, 5.f}, -12.f)};
+  const SceneDetections r = DetectWide(WriteScene(dir, d, 10.0));
   EXPECT_TRUE(r.detections.empty());
 }
 
