@@ -152,13 +152,12 @@ void FindMoored(const ImagingResult& img, const LowResOptions& o, bool nir, cons
   land &= ~dark;
   cv::Mat label;
   const int n = cv::connectedComponents(hull, label, 8, CV_32S);
-  // Cloud, like land, is wider than any hull.
+  if (n <= 1) return;
+  // Cloud is wider than any hull: the mask's white roofs and concrete pieces narrower than
+  // the widest beam go with an opening that wide. A narrower piece is still cloud when it
+  // floats, i.e. when most of its outline is water (a roof is on land).
   const int d = 2 * static_cast<int>(std::ceil(0.5 * max_beam_px)) + 1;
   const cv::Mat disc = cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(d, d));
-  if (n <= 1) return;
-  // The mask's white roofs and concrete, narrower, go with an opening that wide. A smaller
-  // piece is still cloud when it floats, i.e. when most of its outline is water (a roof is on
-  // land).
   cv::Mat cloud = cv::Mat::zeros(h, w, CV_8U);
   if (!img.cloud.empty()) {
     cv::morphologyEx(img.cloud, cloud, cv::MORPH_OPEN, disc);
@@ -384,7 +383,7 @@ std::vector<LowResVessel> FindLowResVessels(const ImagingResult& img, const LowR
   };
   cv::Mat comp_label = comp - 1;  // background -> -1
   const std::vector<Blob> comps = accumulate(comp_label, nc - 1);
-  cv::Mat free_vessel = cv::Mat::zeros(h, w, CV_8U);
+  std::vector<uchar> is_free(nc, 0);  // by component label
   for (int i = 0; i < nc - 1; ++i) {
     // At least a pixel per pixel of the smallest vessel's measured length.
     if (comps[i].n < min_len_px) continue;
@@ -392,10 +391,16 @@ std::vector<LowResVessel> FindLowResVessels(const ImagingResult& img, const LowR
     // Land, piers and whatever is moored along them are not surrounded by water.
     if (fits(v) && v.water_outline >= o.free_water_outline) {
       out.push_back(v);
-      free_vessel.setTo(255, comp == i + 1);
+      is_free[i + 1] = 255;
     }
   }
   if (o.moored) {
+    cv::Mat free_vessel(h, w, CV_8U);
+    for (int y = 0; y < h; ++y) {
+      const int* l = comp.ptr<int>(y);
+      uchar* f = free_vessel.ptr<uchar>(y);
+      for (int x = 0; x < w; ++x) f[x] = is_free[l[x]];
+    }
     const size_t n_free = out.size();
     FindMoored(img, o, nir, z, free_vessel, &out);
     spdlog::debug("detection.lowres: {} moored vessels", out.size() - n_free);
