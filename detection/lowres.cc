@@ -23,6 +23,9 @@ void LowResOptions::Check() const {
   if (!(free_water_outline >= 0 && free_water_outline <= 1))
     fail("free_water_outline must be in [0, 1]");
   if (!(min_resolvable_px >= 1)) fail("min_resolvable_px must be >= 1");
+  if (!(max_puff_elongation >= 0)) fail("max_puff_elongation must be >= 0 (0: off)");
+  if (!(cloud_reflectance > 0 && cloud_reflectance <= 1.5))
+    fail("cloud_reflectance out of (0, 1.5]");
   if (!(moored_water_outline >= 0 && moored_water_outline <= 1))
     fail("moored_water_outline must be in [0, 1]");
   if (!(min_moored_beam_m > 0) || !(min_moored_beam_m <= max_beam_m))
@@ -294,10 +297,12 @@ std::vector<LowResVessel> FindLowResVessels(const ImagingResult& img, const LowR
   const int stride = std::max(1, static_cast<int>(std::sqrt(n_water / 2e5)));
   cv::Mat z = cv::Mat::zeros(h, w, CV_32F);
   std::vector<float> res;
+  std::array<cv::Mat, 4> backgrounds;  // the local water per band (the cloud-puff test)
   for (int b = 0; b < nb; ++b) {
     const cv::Mat& band = img.bands[b];
     const float level = MaskedPercentile(band, water, 50.0, stride);
     const cv::Mat bg = MaskedBoxMean(band, water, r, min_count, level, 512, 1);
+    backgrounds[b] = bg;
     res.clear();
     for (int y = 0; y < h; y += stride) {
       const float* v = band.ptr<float>(y);
@@ -383,13 +388,58 @@ std::vector<LowResVessel> FindLowResVessels(const ImagingResult& img, const LowR
   };
   cv::Mat comp_label = comp - 1;  // background -> -1
   const std::vector<Blob> comps = accumulate(comp_label, nc - 1);
+  // A small cumulus puff over the water is as large as a hull at this resolution and escapes
+  // the cloud mask (its opening is wider than any beam, so that decks stay out of it). It is
+  // compact where a hull is long (rendered 10 m scenes: false vessels' length/beam median 1.8,
+  // hulls' 4.5), and its spectrum is the water's mixed with grey cloud: the per-band
+  // opacities (departure / (cloud - water)) agree as closely as the imaging cloud mask's
+  // growth test asks (CloudOpacitiesAgree). Paint raises one or two bands more than the
+  // others: the compact white-and-grey boats in the Sentinel-2 ports spread 0.07-0.38 in
+  // opacity over their bands, the rendered puffs 0.12-0.16 or 0.37-0.43.
+  std::vector<std::array<double, 8>> spectra;  // per label: sum of departure and water per band
+  if (o.max_puff_elongation > 0) {
+    spectra.assign(nc, {});
+    for (int y = 0; y < h; ++y) {
+      const int* l = comp.ptr<int>(y);
+      for (int x = 0; x < w; ++x) {
+        if (l[x] == 0) continue;
+        for (int b = 0; b < nb; ++b) {
+          const float g = backgrounds[b].at<float>(y, x);
+          spectra[l[x]][b] += img.bands[b].at<float>(y, x) - g;
+          spectra[l[x]][4 + b] += g;
+        }
+      }
+    }
+  }
+  auto CloudPuff = [&](int label, const LowResVessel& v) {
+    if (o.max_puff_elongation <= 0 || v.length_px >= o.max_puff_elongation * v.beam_px)
+      return false;
+    double amin = 1e30, amax = -1e30, asum = 0;
+    for (int b = 0; b < nb; ++b) {
+      const double d = spectra[label][b] / v.area_px, g = spectra[label][4 + b] / v.area_px;
+      const double a = d / std::max(o.cloud_reflectance - g, 0.05);
+      amin = std::min(amin, a);
+      amax = std::max(amax, a);
+      asum += a;
+    }
+    const double amean = asum / nb;
+    const bool puff =
+        amean >= 0.04 && CloudOpacitiesAgree(static_cast<float>(amin), static_cast<float>(amax),
+                                             static_cast<float>(amean));
+    spdlog::debug(
+        "detection.lowres: compact blob at ({:.0f},{:.0f}) L/B {:.2f}, opacities {:.3f}-{:.3f}: "
+        "{}",
+        v.center_px.x, v.center_px.y, v.length_px / v.beam_px, amin, amax,
+        puff ? "a cloud puff" : "kept");
+    return puff;
+  };
   std::vector<uchar> is_free(nc, 0);  // by component label
   for (int i = 0; i < nc - 1; ++i) {
     // At least a pixel per pixel of the smallest vessel's measured length.
     if (comps[i].n < min_len_px) continue;
     const LowResVessel v = Measure(comps[i], gsd);
     // Land, piers and whatever is moored along them are not surrounded by water.
-    if (fits(v) && v.water_outline >= o.free_water_outline) {
+    if (fits(v) && v.water_outline >= o.free_water_outline && !CloudPuff(i + 1, v)) {
       out.push_back(v);
       is_free[i + 1] = 255;
     }

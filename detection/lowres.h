@@ -46,6 +46,10 @@ struct LowResOptions {
   double max_beam_m = 75.0;          // widest hull (ULCC ~70 m) plus a pixel of blur
   double free_water_outline = 0.85;  // share of a vessel's outline against water
   double min_resolvable_px = 3.0;    // the longest vessel must span this many pixels
+  // A free-water blob shorter than this many beams whose spectrum is water mixed with grey
+  // cloud is a cumulus puff, not a vessel (<= 0: off).
+  double max_puff_elongation = 2.0;
+  double cloud_reflectance = 0.65;  // flat reflectance of opaque cloud (ImagingOptions')
   // Moored vessels (step 5).
   bool moored = true;                  // also search along quays and piers
   double moored_water_outline = 0.25;  // share of the outline against water (one long side)

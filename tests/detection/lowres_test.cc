@@ -6,9 +6,11 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <functional>
 #include <opencv2/imgproc.hpp>
+#include <utility>
 
 #include "detection/wide.h"
 #include "geo/raster_writer.h"
@@ -32,6 +34,8 @@ struct Drawing {
   cv::Rect pier{300, 215, 3, 45};       // into the land below the coast
   int coast_y = 240;
   cv::Rect quay;  // paved, drawn over land and water (a straight quay face at its top)
+  // Shapes in the water with their own reflectance (R, G, B, NIR), drawn like `vessels`.
+  std::vector<std::pair<cv::RotatedRect, std::array<float, 4>>> painted;
 };
 
 std::string WriteScene(const testing::TempDir& dir, const Drawing& d, double gsd_m) {
@@ -47,6 +51,12 @@ std::string WriteScene(const testing::TempDir& dir, const Drawing& d, double gsd
           .points(p);
       std::vector<cv::Point> poly(p, p + 4);
       cv::fillConvexPoly(fine, poly, cv::Scalar(kHull[b]));
+    }
+    for (const auto& [v, colour] : d.painted) {
+      cv::ellipse(fine,
+                  cv::RotatedRect(v.center * static_cast<float>(kS),
+                                  cv::Size2f(v.size.width * kS, v.size.height * kS), v.angle),
+                  cv::Scalar(colour[b]), cv::FILLED);
     }
     std::vector<cv::Point> land;
     for (int x = 0; x <= kW * kS; x += kS)
@@ -117,6 +127,8 @@ TEST(LowResOptions, CheckRejectsBadValues) {
       [](LowResOptions& o) { o.quay_contrast_sigma = -1; },
       [](LowResOptions& o) { o.quay_ring_m = 0; },
       [](LowResOptions& o) { o.max_quay_ndvi = 2; },
+      [](LowResOptions& o) { o.max_puff_elongation = -1; },
+      [](LowResOptions& o) { o.cloud_reflectance = 0; },
   };
   for (size_t i = 0; i < bad.size(); ++i) {
     LowResOptions o;
@@ -228,6 +240,39 @@ TEST(LowResWide, NothingWhereNoVesselSpansEnoughPixels) {
   d.vessels = {cv::RotatedRect({100.f, 80.f}, {18.f, 3.f}, 30.f)};
   const SceneDetections r = DetectWide(WriteScene(dir, d, 300.0));
   EXPECT_TRUE(r.detections.empty());
+}
+
+// At 10 m a small cumulus puff is the size of a hull and too small for the cloud mask. A
+// compact blob whose bands all read water mixed with grey cloud is a puff; a compact boat
+// (paint raises some bands more than others) and a long grey hull are vessels.
+TEST(LowResWide, ACompactGreyPuffIsCloudNotAVessel) {
+  testing::TempDir dir("bwlowres");
+  auto cloud_over_water = [](float a) {
+    std::array<float, 4> c{};
+    for (int b = 0; b < 4; ++b) c[b] = (1 - a) * kWater[b] + a * 0.65f;
+    return c;
+  };
+  Drawing d;
+  d.painted = {
+      {cv::RotatedRect({100.f, 80.f}, {7.f, 5.f}, 20.f), cloud_over_water(0.3f)},         // puff
+      {cv::RotatedRect({250.f, 80.f}, {6.f, 4.f}, 0.f), cloud_over_water(0.5f)},          // puff
+      {cv::RotatedRect({100.f, 160.f}, {6.f, 4.f}, 30.f), {0.30f, 0.14f, 0.12f, 0.22f}},  // boat
+      {cv::RotatedRect({250.f, 160.f}, {16.f, 3.f}, -40.f), cloud_over_water(0.3f)},  // grey hull
+  };
+  const SceneDetections r = DetectWide(WriteScene(dir, d, 10.0));
+  auto found_near = [&](double x, double y) {
+    const Scene scene = Scene::Open(dir.file("lowres.tif"));
+    for (const auto& det : r.detections) {
+      const PixelXY p = scene.pixel_from_lonlat(det.center);
+      if (std::hypot(p.x - x, p.y - y) < 4) return true;
+    }
+    return false;
+  };
+  EXPECT_FALSE(found_near(100, 80));
+  EXPECT_FALSE(found_near(250, 80));
+  EXPECT_TRUE(found_near(100, 160));
+  EXPECT_TRUE(found_near(250, 160));
+  EXPECT_EQ(r.detections.size(), 2u);
 }
 
 }  // namespace
