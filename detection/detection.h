@@ -33,7 +33,7 @@ inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // Version of what the detector outputs for a scene. `scan` stores it with each scene and
 // processes again a scene stored by another version (an upgrade must not leave stale
 // detections behind). Bump it with every change that changes detections.
-inline constexpr char kDetectorVersion[] = "2026-12-08.5";
+inline constexpr char kDetectorVersion[] = "2026-12-08.6";
 
 struct Detection {
   std::string scene_id;

@@ -57,17 +57,17 @@ TEST(AccuracyFloor, WideModeOnASmallWideScene) {
 }
 
 // The `wide` scenario at Sentinel-2's 10 m (10 km square, 1000 px): the small-target search.
-// Measured 2026-12-08 (detector 2026-12-08.5), seed 13, 130 vessels: TP/FP/FN 57/9/73
-// (precision 0.864, recall 0.438: vessels under ~30 m are a few pixels, and most moored ones
-// are one area with their quay); before compact grey blobs were taken for cumulus puffs
-// 57/31/73 (precision 0.648). The puff test was written looking at this seed's false vessels
-// (and checked on seeds 5-12): this floor guards against a regression, it is no held-out
-// measurement.
+// Measured 2026-12-08 (detector 2026-12-08.6), seed 13, 130 vessels: TP/FP/FN 74/13/56
+// (precision 0.851, recall 0.569: vessels under ~30 m are a few pixels, hulls in a cloud's
+// shadow are faint, and most moored ones are one area with their quay). Before compact grey
+// blobs were taken for cumulus puffs 57/31/73; before white hulls near clouds were searched
+// 57/9/73. Both changes were written looking at this seed's false vessels and misses (and
+// checked on seeds 5-12): this floor guards against a regression, it is no held-out measure.
 TEST(AccuracyFloor, WideModeAtSentinel2Resolution) {
   const Evaluation e = RunScenario(
       "wide", 13, {"acquisition.gsd_m=10", "wide.width_px=1000", "wide.height_px=1000"}, true);
   ASSERT_GT(e.truth_objects, 100);
-  testing::ExpectWithin(e, {.min_recall = 0.40, .min_precision = 0.80});
+  testing::ExpectWithin(e, {.min_recall = 0.50, .min_precision = 0.78});
 }
 
 // Whole seasons (about 220 scenes of 3 m each, 20 s to render): the two-week season of 5
