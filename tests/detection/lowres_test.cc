@@ -44,14 +44,15 @@ std::string WriteScene(const testing::TempDir& dir, const Drawing& d, double gsd
   std::vector<cv::Mat> bands(4);
   for (int b = 0; b < 4; ++b) {
     cv::Mat fine(kH * kS, kW * kS, CV_32F, cv::Scalar(kWater[b]));
-    for (const auto& v : d.vessels) {
+    const auto fill_hull = [&](const cv::RotatedRect& v) {
       cv::Point2f p[4];
       cv::RotatedRect(v.center * static_cast<float>(kS),
                       cv::Size2f(v.size.width * kS, v.size.height * kS), v.angle)
           .points(p);
       std::vector<cv::Point> poly(p, p + 4);
       cv::fillConvexPoly(fine, poly, cv::Scalar(kHull[b]));
-    }
+    };
+    for (const auto& v : d.vessels) fill_hull(v);
     for (const auto& [v, colour] : d.painted) {
       cv::ellipse(fine,
                   cv::RotatedRect(v.center * static_cast<float>(kS),
@@ -69,14 +70,7 @@ std::string WriteScene(const testing::TempDir& dir, const Drawing& d, double gsd
     if (!d.quay.empty())
       fine(cv::Rect(d.quay.x * kS, d.quay.y * kS, d.quay.width * kS, d.quay.height * kS))
           .setTo(kQuay[b]);
-    for (const auto& v : d.moored) {
-      cv::Point2f p[4];
-      cv::RotatedRect(v.center * static_cast<float>(kS),
-                      cv::Size2f(v.size.width * kS, v.size.height * kS), v.angle)
-          .points(p);
-      std::vector<cv::Point> poly(p, p + 4);
-      cv::fillConvexPoly(fine, poly, cv::Scalar(kHull[b]));
-    }
+    for (const auto& v : d.moored) fill_hull(v);
     cv::Mat m;
     cv::resize(fine, m, cv::Size(kW, kH), 0, 0, cv::INTER_AREA);
     cv::Mat noise(kH, kW, CV_32F);
