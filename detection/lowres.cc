@@ -395,7 +395,7 @@ std::vector<LowResVessel> FindLowResVessels(const ImagingResult& img, const LowR
   // opacities (departure / (cloud - water)) agree as closely as the imaging cloud mask's
   // growth test asks (CloudOpacitiesAgree). Paint raises one or two bands more than the
   // others: the compact white-and-grey boats in the Sentinel-2 ports spread 0.07-0.38 in
-  // opacity over their bands, the rendered puffs 0.12-0.16 or 0.37-0.43.
+  // opacity over their bands, the rendered puffs' bands agree within 0.01-0.07.
   std::vector<std::array<double, 8>> spectra;  // per label: sum of departure and water per band
   if (o.max_puff_elongation > 0) {
     spectra.assign(nc, {});

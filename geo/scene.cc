@@ -174,6 +174,15 @@ struct Scene::Impl {
   }
 
   void DecideBandRoles();
+  // Lon/lat of pixel coordinates (px, py) through the full geotransform; false if the CRS
+  // transform fails there.
+  bool LonLatAt(double px, double py, LonLat& out) const {
+    double x = gt[0] + px * gt[1] + py * gt[2];
+    double y = gt[3] + px * gt[4] + py * gt[5];
+    if (!lonlat_from_crs->Apply(x, y)) return false;
+    out = {x, y};
+    return true;
+  }
   void ReadGeoreference();
   void ComputeGsd();
   void CheckBlocksInsideFile() const;
@@ -315,15 +324,8 @@ void Scene::Impl::ComputeGsd() {
   // ellipsoid so that geographic and Web Mercator rasters get metres too. The step vectors
   // come from the full geotransform, so rotated rasters are handled.
   const double cx = width / 2.0, cy = height / 2.0;
-  auto lonlat_at = [&](double px, double py, LonLat& out) {
-    double x = gt[0] + px * gt[1] + py * gt[2];
-    double y = gt[3] + px * gt[4] + py * gt[5];
-    if (!lonlat_from_crs->Apply(x, y)) return false;
-    out = {x, y};
-    return true;
-  };
   LonLat c, ex, ey;
-  if (lonlat_at(cx, cy, c) && lonlat_at(cx + 1.0, cy, ex) && lonlat_at(cx, cy + 1.0, ey)) {
+  if (LonLatAt(cx, cy, c) && LonLatAt(cx + 1.0, cy, ex) && LonLatAt(cx, cy + 1.0, ey)) {
     gsd_x = GeodesicDistanceM(c, ex);
     gsd_y = GeodesicDistanceM(c, ey);
   }
@@ -394,32 +396,22 @@ void Scene::Impl::ReadGeoreference() {
 // 0.45 m off (median) on the lon/lat grid, 0.02 and 0.03 m resampled; freeboards 0.25 and
 // 0.20 m off, 0.07 m resampled; states as the original's 22/27 and 13/17 -> 25/27 and 16/17.
 void Scene::Impl::WarpToSquarePixels(double max_anisotropy) {
-  // The ground step vectors of the two pixel axes at the centre.
+  // Side lengths from ComputeGsd (geodesic); the angle between the two pixel axes from
+  // their step vectors at the centre in local east/north.
   const double cx = width / 2.0, cy = height / 2.0;
-  auto ground = [&](double px, double py, double& e, double& n) {
-    double x = gt[0] + px * gt[1] + py * gt[2];
-    double y = gt[3] + px * gt[4] + py * gt[5];
-    if (!lonlat_from_crs->Apply(x, y)) return false;
-    e = x;
-    n = y;
-    return true;
-  };
-  double lon0 = 0, lat0 = 0, lon1 = 0, lat1 = 0, lon2 = 0, lat2 = 0;
-  if (!ground(cx, cy, lon0, lat0) || !ground(cx + 1, cy, lon1, lat1) ||
-      !ground(cx, cy + 1, lon2, lat2)) {
-    return;
-  }
-  const double k = std::cos(lat0 * M_PI / 180.0);
-  const double ax = (lon1 - lon0) * k, ay = lat1 - lat0;  // local east/north, degrees
-  const double bx = (lon2 - lon0) * k, by = lat2 - lat0;
+  LonLat c, ex, ey;
+  if (!LonLatAt(cx, cy, c) || !LonLatAt(cx + 1, cy, ex) || !LonLatAt(cx, cy + 1, ey)) return;
+  const double k = std::cos(c.lat_deg * M_PI / 180.0);
+  const double ax = (ex.lon_deg - c.lon_deg) * k, ay = ex.lat_deg - c.lat_deg;
+  const double bx = (ey.lon_deg - c.lon_deg) * k, by = ey.lat_deg - c.lat_deg;
   const double la = std::hypot(ax, ay), lb = std::hypot(bx, by);
   if (!(la > 0) || !(lb > 0)) return;
-  const double ratio = std::max(la, lb) / std::min(la, lb);
+  const double ratio = std::max(gsd_x, gsd_y) / std::min(gsd_x, gsd_y);
   const double skew = std::fabs(ax * bx + ay * by) / (la * lb);  // cos of the axes' angle
   if (ratio - 1.0 <= max_anisotropy && skew <= max_anisotropy) return;
-  if (std::fabs(lat0) > 84.0) return;  // no UTM zone
-  const int zone = std::clamp(static_cast<int>(std::floor((lon0 + 180.0) / 6.0)) + 1, 1, 60);
-  const int target = (lat0 >= 0 ? 32600 : 32700) + zone;
+  if (std::fabs(c.lat_deg) > 84.0) return;  // no UTM zone
+  const int zone = std::clamp(static_cast<int>(std::floor((c.lon_deg + 180.0) / 6.0)) + 1, 1, 60);
+  const int target = (c.lat_deg >= 0 ? 32600 : 32700) + zone;
   const double res = std::sqrt(gsd_x * gsd_y);
   const std::string t_srs = "EPSG:" + std::to_string(target);
   const std::string tr = CPLSPrintf("%.17g", res);

@@ -85,7 +85,8 @@ TEST(Scene, GeographicGsdIsInMetres) {
 // Degrees at 42.7 deg N are 0.82 x 1.11 m pixels: the scene is read through a warped VRT in
 // UTM zone 53 with square pixels of the same area; lon/lat keep pointing at the same ground
 // and the area outside the raster's footprint is invalid (2.9 deg east of the zone's central
-// meridian the UTM grid is turned by 2 deg against the meridians).
+// meridian the UTM grid is turned against the meridians by about 2.9 deg x sin(42.7 deg),
+// 2 deg).
 TEST(Scene, NonSquareGroundPixelsAreResampledToSquareUtmPixels) {
   TempDir dir;
   RasterWriteOptions o = testing::GeographicOptions();
